@@ -1,0 +1,571 @@
+//! Which migrations an upgrade, downgrade or stamp runs, in which order, and how the rows
+//! of `alembic_version` change at each step — Alembic's semantics, computed without a
+//! database so that the runtime, the `--sql` output and the CLI agree.
+//!
+//! The version table holds one row per current head. An upgrade step INSERTs a row when it
+//! starts a new branch, UPDATEs its parent's row in a straight line, and DELETEs all but one
+//! parent row then UPDATEs the last when it merges; a downgrade step mirrors that. A
+//! dependency that another stored revision already implies is never stored.
+
+use crate::graph::{Rev, RevisionGraph};
+use crate::resolve::{Position, Relative};
+use crate::RevisionError;
+
+/// Upgrade or downgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Running `upgrade` functions.
+    Upgrade,
+    /// Running `downgrade` functions.
+    Downgrade,
+}
+
+/// One change to the version table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowChange {
+    /// `INSERT INTO alembic_version (version_num) VALUES (rev)`.
+    Insert(Rev),
+    /// `UPDATE alembic_version SET version_num = to WHERE version_num = from`.
+    Update {
+        /// The row's revision before.
+        from: Rev,
+        /// The row's revision after.
+        to: Rev,
+    },
+    /// `DELETE FROM alembic_version WHERE version_num = rev`.
+    Delete(Rev),
+}
+
+/// One migration to run and its effect on the version table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The migration whose function runs.
+    pub revision: Rev,
+    /// Which of its functions.
+    pub direction: Direction,
+    /// Revisions the database is at before the step, for log lines (`a, b -> m`).
+    pub from: Vec<Rev>,
+    /// Revisions the database is at after the step.
+    pub to: Vec<Rev>,
+    /// Version-table changes, in order.
+    pub rows: Vec<RowChange>,
+}
+
+/// The steps of an upgrade or downgrade and the heads it ends at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// Steps in execution order.
+    pub steps: Vec<Step>,
+    /// The version rows after the last step.
+    pub heads: Vec<Rev>,
+}
+
+impl Plan {
+    /// Ids of the migrations the plan runs, in order.
+    pub fn revisions<'a>(&self, graph: &RevisionGraph<'a>) -> Vec<&'a str> {
+        self.steps.iter().map(|s| graph.id(s.revision)).collect()
+    }
+
+    /// Whether the plan runs nothing.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// The version-table changes of a stamp.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StampPlan {
+    /// Changes, deletions first.
+    pub rows: Vec<RowChange>,
+    /// The version rows afterwards.
+    pub heads: Vec<Rev>,
+}
+
+/// Plans `upgrade <target>` from the revisions in the version table.
+///
+/// Runs every ancestor of the target (dependencies included) that is not already an
+/// ancestor of a current head, parents first. A target below the current heads is a no-op.
+///
+/// # Errors
+/// Resolution errors, and relative moves that walk off the graph.
+pub fn upgrade(
+    graph: &RevisionGraph<'_>,
+    current: &[Rev],
+    target: &str,
+) -> Result<Plan, RevisionError> {
+    let targets = upgrade_targets(graph, current, target)?;
+    let required = graph.ancestors(&targets, true);
+    let done = graph.ancestors(current, true);
+    let needs: Vec<Rev> = graph
+        .topological()
+        .iter()
+        .copied()
+        .filter(|&r| required[r] && !done[r])
+        .collect();
+    Ok(run_steps(graph, current, needs, Direction::Upgrade))
+}
+
+/// Plans `downgrade <target>` from the revisions in the version table.
+///
+/// Undoes every applied descendant (dependents included) of the target's children,
+/// children first; with `label@…` only that branch's.
+///
+/// # Errors
+/// Resolution errors, relative moves that walk off the graph, and a target that is not
+/// below the current heads.
+pub fn downgrade(
+    graph: &RevisionGraph<'_>,
+    current: &[Rev],
+    target: &str,
+) -> Result<Plan, RevisionError> {
+    let (branch, dest) = downgrade_target(graph, current, target)?;
+    let roots: Vec<Rev> = match dest {
+        Position::Base => graph.bases().to_vec(),
+        Position::At(r) => graph.children(r).to_vec(),
+    };
+    let roots = match branch {
+        Some(b) if roots.len() > 1 => {
+            let on_branch = graph.ancestors(&[b], false);
+            let roots: Vec<Rev> = roots.into_iter().filter(|&r| on_branch[r]).collect();
+            if roots.is_empty() {
+                return Err(RevisionError::NotDowngradeTargetOnBranch);
+            }
+            roots
+        }
+        _ => roots,
+    };
+    let undo = graph.descendants(&roots, true);
+    let applied = graph.ancestors(current, true);
+    let mut needs: Vec<Rev> = graph
+        .topological()
+        .iter()
+        .copied()
+        .filter(|&r| undo[r] && applied[r])
+        .collect();
+    if let Position::At(d) = dest {
+        if needs.is_empty() && !current.contains(&d) && !applied[d] {
+            return Err(RevisionError::NotDowngradeTarget(target.to_owned()));
+        }
+    }
+    needs.reverse();
+    Ok(run_steps(graph, current, needs, Direction::Downgrade))
+}
+
+/// Plans `stamp <targets…>`: the version rows change as if the migrations between had run.
+///
+/// A current head related to a target (ancestor or descendant) is replaced by it; unrelated
+/// heads stay; `base` removes the heads it is given with; `purge` starts from an empty table.
+///
+/// # Errors
+/// Resolution errors, `head` with several heads, and targets where one is an ancestor of
+/// another (Alembic would store both).
+pub fn stamp(
+    graph: &RevisionGraph<'_>,
+    current: &[Rev],
+    targets: &[&str],
+    purge: bool,
+) -> Result<StampPlan, RevisionError> {
+    let mut dests = Vec::new();
+    for t in targets {
+        let revs = graph.resolve(t).map_err(|e| match e {
+            RevisionError::MultipleHeads(_) => RevisionError::MultipleHeadsStamp,
+            e => e,
+        })?;
+        for r in revs {
+            if !dests.contains(&r) {
+                dests.push(r);
+            }
+        }
+    }
+    for &a in &dests {
+        for &d in &dests {
+            if a != d && graph.is_ancestor(a, d, true) {
+                return Err(RevisionError::StampAncestor {
+                    ancestor: graph.id(a).to_owned(),
+                    descendant: graph.id(d).to_owned(),
+                });
+            }
+        }
+    }
+    let start: &[Rev] = if purge { &[] } else { current };
+    let stamps_base = targets.iter().any(|t| *t == "base" || t.ends_with("@base"));
+    let mut heads: Vec<Rev> = start
+        .iter()
+        .copied()
+        .filter(|&h| {
+            let related = dests
+                .iter()
+                .any(|&d| graph.is_ancestor(h, d, true) || graph.is_ancestor(d, h, true));
+            !related && !stamps_base
+        })
+        .collect();
+    heads.extend(dests);
+    let heads = normalize(graph, heads);
+    let mut rows: Vec<RowChange> = current
+        .iter()
+        .filter(|h| purge || !heads.contains(h))
+        .map(|&h| RowChange::Delete(h))
+        .collect();
+    rows.extend(
+        heads
+            .iter()
+            .filter(|h| purge || !current.contains(h))
+            .map(|&h| RowChange::Insert(h)),
+    );
+    Ok(StampPlan { rows, heads })
+}
+
+/// Drops every head that another head implies.
+fn normalize(graph: &RevisionGraph<'_>, heads: Vec<Rev>) -> Vec<Rev> {
+    heads
+        .iter()
+        .copied()
+        .filter(|&h| {
+            !heads
+                .iter()
+                .any(|&o| o != h && graph.is_ancestor(h, o, true))
+        })
+        .collect()
+}
+
+fn upgrade_targets(
+    graph: &RevisionGraph<'_>,
+    current: &[Rev],
+    target: &str,
+) -> Result<Vec<Rev>, RevisionError> {
+    let Some(rel) = Relative::parse(target) else {
+        return graph.resolve(target);
+    };
+    let too_far = || RevisionError::RelativeTooFar {
+        relative: rel.written.to_owned(),
+        count: rel.steps.unsigned_abs(),
+    };
+    let branch = rel.label.map(|l| graph.resolve_branch(l)).transpose()?;
+    let start = match rel.symbol {
+        Some(symbol) => {
+            let symbol = match rel.label {
+                Some(label) if rel.steps < 0 => format!("{label}@{symbol}"),
+                _ => symbol.to_owned(),
+            };
+            Some(
+                graph
+                    .resolve_one(&symbol)?
+                    .map_or(Position::Base, Position::At),
+            )
+        }
+        None if rel.steps <= 0 => return Err(too_far()),
+        None => {
+            let mut starts = match branch {
+                Some(b) => graph.on_lineage(current, b),
+                None => current.to_vec(),
+            };
+            if let (Some(b), true) = (branch, starts.is_empty()) {
+                starts = branch_tips(graph, current, b);
+            }
+            match starts.as_slice() {
+                [] => None,
+                [one] => Some(Position::At(*one)),
+                _ => return Err(RevisionError::AmbiguousUpgrade),
+            }
+        }
+    };
+    match graph.walk(start, rel.steps, branch)? {
+        Some(Position::At(r)) => Ok(vec![r]),
+        Some(Position::Base) => Ok(Vec::new()),
+        None => Err(too_far()),
+    }
+}
+
+/// The applied revisions on `branch` that nothing applied on it builds on: where a
+/// relative upgrade of a branch that is not a current head starts.
+fn branch_tips(graph: &RevisionGraph<'_>, current: &[Rev], branch: Rev) -> Vec<Rev> {
+    let applied = graph.ancestors(current, true);
+    let on_branch: Vec<Rev> = graph.on_lineage(&graph.members(&applied), branch);
+    on_branch
+        .iter()
+        .copied()
+        .filter(|&r| {
+            !on_branch
+                .iter()
+                .any(|&o| graph.normalized_down_revisions(o).contains(&r))
+        })
+        .collect()
+}
+
+fn downgrade_target(
+    graph: &RevisionGraph<'_>,
+    current: &[Rev],
+    target: &str,
+) -> Result<(Option<Rev>, Position), RevisionError> {
+    let Some(rel) = Relative::parse(target) else {
+        let branch = match target.split_once('@') {
+            Some((label, _)) => Some(graph.resolve_branch(label)?),
+            None => None,
+        };
+        let dest = graph
+            .resolve_one(target)?
+            .map_or(Position::Base, Position::At);
+        return Ok((branch, dest));
+    };
+    let too_far = || RevisionError::RelativeTooFar {
+        relative: rel.written.to_owned(),
+        count: rel.steps.unsigned_abs(),
+    };
+    let branch = rel.label.map(|l| graph.resolve_branch(l)).transpose()?;
+    if rel.steps >= 0 {
+        let Some(symbol) = rel.symbol else {
+            return Err(too_far());
+        };
+        let start = graph
+            .resolve_one(symbol)?
+            .map_or(Position::Base, Position::At);
+        return match graph.walk(Some(start), rel.steps, branch)? {
+            Some(dest) => Ok((branch, dest)),
+            None => Err(RevisionError::WalkedTooFar),
+        };
+    }
+    let (branch, start) = match rel.symbol {
+        Some(symbol) => {
+            let qualified = match rel.label {
+                Some(label) => format!("{label}@{symbol}"),
+                None => symbol.to_owned(),
+            };
+            let start = graph
+                .resolve_one(&qualified)?
+                .map_or(Position::Base, Position::At);
+            (branch, start)
+        }
+        None => {
+            let on_branch = match branch {
+                Some(b) => {
+                    let mut on = graph.on_lineage(current, b);
+                    if on.is_empty() {
+                        let applied = graph.ancestors(current, true);
+                        on = normalize(graph, graph.on_lineage(&graph.members(&applied), b));
+                    }
+                    on
+                }
+                None => current.to_vec(),
+            };
+            match on_branch.as_slice() {
+                [] => return Err(too_far()),
+                [one] => (Some(branch.unwrap_or(*one)), Position::At(*one)),
+                _ => return Err(RevisionError::AmbiguousDowngrade(rel.written.to_owned())),
+            }
+        }
+    };
+    match graph.walk(Some(start), rel.steps, None)? {
+        Some(dest) => Ok((branch, dest)),
+        None if rel.symbol.is_none() => Err(too_far()),
+        None => Err(RevisionError::WalkedTooFar),
+    }
+}
+
+fn run_steps(
+    graph: &RevisionGraph<'_>,
+    current: &[Rev],
+    revs: Vec<Rev>,
+    direction: Direction,
+) -> Plan {
+    let mut heads = current.to_vec();
+    let steps = revs
+        .into_iter()
+        .map(|r| match direction {
+            Direction::Upgrade => upgrade_step(graph, &mut heads, r),
+            Direction::Downgrade => downgrade_step(graph, &mut heads, r),
+        })
+        .collect();
+    Plan { steps, heads }
+}
+
+/// Ancestors (dependencies included) of every head except `except`.
+fn implied_by_others(graph: &RevisionGraph<'_>, heads: &[Rev], except: &[Rev]) -> Vec<bool> {
+    let others: Vec<Rev> = heads
+        .iter()
+        .copied()
+        .filter(|h| !except.contains(h))
+        .collect();
+    graph.ancestors(&others, true)
+}
+
+fn upgrade_step(graph: &RevisionGraph<'_>, heads: &mut Vec<Rev>, rev: Rev) -> Step {
+    let down = graph.normalized_down_revisions(rev);
+    let present: Vec<Rev> = down.iter().copied().filter(|d| heads.contains(d)).collect();
+    let rows = if present.is_empty() {
+        vec![RowChange::Insert(rev)]
+    } else if present.len() > 1 {
+        let implied = implied_by_others(graph, heads, down);
+        let mut from: Vec<Rev> = present.iter().copied().filter(|&p| !implied[p]).collect();
+        if from.is_empty() {
+            from = present;
+        }
+        let last = from.pop().expect("at least one parent row is present");
+        let mut rows: Vec<RowChange> = from.into_iter().map(RowChange::Delete).collect();
+        rows.push(RowChange::Update {
+            from: last,
+            to: rev,
+        });
+        rows
+    } else {
+        vec![RowChange::Update {
+            from: present[0],
+            to: rev,
+        }]
+    };
+    apply(heads, &rows);
+    Step {
+        revision: rev,
+        direction: Direction::Upgrade,
+        from: down.to_vec(),
+        to: vec![rev],
+        rows,
+    }
+}
+
+fn downgrade_step(graph: &RevisionGraph<'_>, heads: &mut Vec<Rev>, rev: Rev) -> Step {
+    let down = graph.normalized_down_revisions(rev);
+    let rows = if heads.contains(&rev) {
+        let implied = implied_by_others(graph, heads, &[rev]);
+        let mut to: Vec<Rev> = down.iter().copied().filter(|&d| !implied[d]).collect();
+        match to.pop() {
+            None => vec![RowChange::Delete(rev)],
+            Some(last) => {
+                let mut rows: Vec<RowChange> = to.into_iter().map(RowChange::Insert).collect();
+                rows.push(RowChange::Update {
+                    from: rev,
+                    to: last,
+                });
+                rows
+            }
+        }
+    } else {
+        // Only reachable for a revision whose row another head implies; Alembic would fail
+        // its one-row UPDATE here, while leaving the rows alone is what the graph means.
+        Vec::new()
+    };
+    apply(heads, &rows);
+    Step {
+        revision: rev,
+        direction: Direction::Downgrade,
+        from: vec![rev],
+        to: down.to_vec(),
+        rows,
+    }
+}
+
+fn apply(heads: &mut Vec<Rev>, rows: &[RowChange]) {
+    for row in rows {
+        match *row {
+            RowChange::Insert(r) => heads.push(r),
+            RowChange::Delete(r) => heads.retain(|&h| h != r),
+            RowChange::Update { from, to } => {
+                for h in heads.iter_mut().filter(|h| **h == from) {
+                    *h = to;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::RevisionSpec;
+
+    fn names<'a>(g: &RevisionGraph<'a>, revs: &[Rev]) -> Vec<&'a str> {
+        let mut v: Vec<&str> = revs.iter().map(|&r| g.id(r)).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn merge_step_deletes_one_parent_row_and_updates_the_other() {
+        let specs = [
+            RevisionSpec::new("r1", &[]),
+            RevisionSpec::new("a2", &["r1"]),
+            RevisionSpec::new("b2", &["r1"]),
+            RevisionSpec::new("m3", &["a2", "b2"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let current = [g.get("a2").unwrap(), g.get("b2").unwrap()];
+        let plan = upgrade(&g, &current, "head").unwrap();
+        assert_eq!(plan.revisions(&g), ["m3"]);
+        assert_eq!(
+            plan.steps[0].rows,
+            [
+                RowChange::Delete(g.get("a2").unwrap()),
+                RowChange::Update {
+                    from: g.get("b2").unwrap(),
+                    to: g.get("m3").unwrap()
+                }
+            ]
+        );
+        let back = downgrade(&g, &plan.heads, "-1");
+        assert_eq!(
+            back.unwrap_err().to_string(),
+            "Ambiguous walk from m3; name the target revision or use '<branchname>@{+|-}N'"
+        );
+        let back = downgrade(&g, &plan.heads, "a2").unwrap();
+        assert_eq!(names(&g, &back.heads), ["a2", "b2"]);
+    }
+
+    #[test]
+    fn a_dependency_implied_by_a_stored_head_is_not_stored() {
+        let specs = [
+            RevisionSpec::new("c1", &[]),
+            RevisionSpec::new("c2", &["c1"]),
+            RevisionSpec::new("n1", &[]).labels(&["net"]),
+            RevisionSpec::new("n2", &["n1"]).depends(&["c2"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let plan = upgrade(&g, &[], "n2").unwrap();
+        assert_eq!(plan.revisions(&g), ["c1", "c2", "n1", "n2"]);
+        assert_eq!(names(&g, &plan.heads), ["n2"]);
+    }
+
+    #[test]
+    fn relative_moves_past_the_ends_are_errors_not_crashes() {
+        let specs = [
+            RevisionSpec::new("aaaa", &[]),
+            RevisionSpec::new("bbbb", &["aaaa"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let head = [g.get("bbbb").unwrap()];
+        let msg = |r: Result<Plan, RevisionError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(upgrade(&g, &head, "head+1")),
+            "Relative revision +1 didn't produce 1 migrations"
+        );
+        assert_eq!(
+            msg(upgrade(&g, &[], "aaaa+9")),
+            "Relative revision +9 didn't produce 9 migrations"
+        );
+        assert_eq!(
+            msg(upgrade(&g, &[], "+3")),
+            "Relative revision +3 didn't produce 3 migrations"
+        );
+        assert_eq!(
+            msg(downgrade(&g, &head, "-3")),
+            "Relative revision -3 didn't produce 3 migrations"
+        );
+        assert_eq!(msg(downgrade(&g, &head, "base+5")), "Walked too far");
+        assert_eq!(
+            msg(downgrade(&g, &head, "+1")),
+            "Relative revision +1 didn't produce 1 migrations"
+        );
+    }
+
+    #[test]
+    fn stamp_refuses_a_revision_with_its_own_ancestor() {
+        let specs = [
+            RevisionSpec::new("aaaa", &[]),
+            RevisionSpec::new("bbbb", &["aaaa"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let err = stamp(&g, &[], &["bbbb", "aaaa"], false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Revision aaaa is an ancestor of bbbb; stamp only bbbb"
+        );
+    }
+}

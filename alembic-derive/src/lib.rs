@@ -1,0 +1,2 @@
+//! `#[derive(Model)]` for cargo-alembic. Not built yet: it arrives with the models and
+//! autogenerate issue.

@@ -425,11 +425,9 @@ fn check_identifier(id: &str) -> Result<(), GraphError> {
 
 /// Kahn's algorithm over down revisions and dependencies, ties in input order.
 fn topological_order(nodes: &[Node<'_>]) -> Result<Vec<Rev>, GraphError> {
-    let order = kahn(
-        nodes,
-        |n| n.down.iter().chain(&n.deps).count(),
-        |n| &n.all_children,
-    );
+    let distinct_parents =
+        |n: &Node<'_>| n.down.len() + n.deps.iter().filter(|d| !n.down.contains(d)).count();
+    let order = kahn(nodes, distinct_parents, |n| &n.all_children);
     if order.len() == nodes.len() {
         return Ok(order);
     }
@@ -599,6 +597,15 @@ mod tests {
             .filter(|id| g.branch_labels(g.get(id).unwrap()) == ["a"])
             .collect();
         assert_eq!(labelled, ["a1", "a2", "a3"]);
+    }
+
+    #[test]
+    fn a_dependency_that_is_also_a_parent_is_not_a_cycle() {
+        let specs = [
+            RevisionSpec::new("aaaa", &[]),
+            RevisionSpec::new("bbbb", &["aaaa"]).depends(&["aaaa"]),
+        ];
+        assert_eq!(build(&specs).unwrap(), ["aaaa", "bbbb"]);
     }
 
     #[test]

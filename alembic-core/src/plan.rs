@@ -426,7 +426,12 @@ fn downgrade_step(graph: &RevisionGraph<'_>, heads: &mut Vec<Rev>, rev: Rev) -> 
     let down = graph.normalized_down_revisions(rev);
     let rows = if heads.contains(&rev) {
         let implied = implied_by_others(graph, heads, &[rev]);
-        let mut to: Vec<Rev> = down.iter().copied().filter(|&d| !implied[d]).collect();
+        // A dependency that is also an ancestor of another parent is implied by it: storing
+        // both would record a revision together with its own ancestor.
+        let mut to = normalize(
+            graph,
+            down.iter().copied().filter(|&d| !implied[d]).collect(),
+        );
         match to.pop() {
             None => vec![RowChange::Delete(rev)],
             Some(last) => {
@@ -553,6 +558,19 @@ mod tests {
             msg(downgrade(&g, &head, "+1")),
             "Relative revision +1 didn't produce 1 migrations"
         );
+    }
+
+    #[test]
+    fn downgrade_never_stores_a_dependency_its_parent_implies() {
+        // r2 depends on r0, which is already r1's parent: undoing r2 leaves only r1.
+        let specs = [
+            RevisionSpec::new("r0", &[]),
+            RevisionSpec::new("r1", &["r0"]),
+            RevisionSpec::new("r2", &["r1"]).depends(&["r0"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let down = downgrade(&g, &[g.get("r2").unwrap()], "r1").unwrap();
+        assert_eq!(names(&g, &down.heads), ["r1"]);
     }
 
     #[test]

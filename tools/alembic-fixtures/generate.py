@@ -1,0 +1,204 @@
+"""Record how Python Alembic moves through revision graphs, as fixtures for alembic-core.
+
+Run: pip install 'alembic==1.20.1' && python3 tools/alembic-fixtures/generate.py
+Writes alembic-core/tests/fixtures/alembic.json. For each scenario (a revision graph and
+a sequence of commands) it records, after every command, the rows of alembic_version,
+the migration steps Alembic ran, or the error it raised. alembic-core's test
+`alembic_fixtures.rs` replays the same commands and compares.
+"""
+import json
+import os
+import sys
+import tempfile
+import warnings
+
+import alembic
+from alembic import command
+from alembic.config import Config
+import sqlalchemy as sa
+
+ENV_PY = '''
+from alembic import context
+import sqlalchemy as sa
+config = context.config
+engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+def on_apply(ctx, step, heads, run_args):
+    config.attributes["log"].append(
+        ("up " if step.is_upgrade else "down ") + (step.up_revision_id if step.is_upgrade else step.up_revision_id)
+    )
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None, on_version_apply=on_apply)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
+'''
+
+SCRIPT = '''
+revision = {rev!r}
+down_revision = {down!r}
+branch_labels = {labels!r}
+depends_on = {deps!r}
+def upgrade():
+    pass
+def downgrade():
+    pass
+'''
+
+# Ids are twelve characters like the ones `revision` makes, spelled so prefixes mean something.
+SCENARIOS = {
+    "linear": {
+        "revisions": [
+            ("1aaa00000001", [], [], []),
+            ("2bbb00000002", ["1aaa00000001"], [], []),
+            ("3ccc00000003", ["2bbb00000002"], [], []),
+            ("4ddd00000004", ["3ccc00000003"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "+1"), ("upgrade", "+2"), ("upgrade", "-1"), ("upgrade", "head"),
+            ("upgrade", "head"), ("downgrade", "-1"), ("downgrade", "-2"), ("downgrade", "+1"),
+            ("downgrade", "base"), ("upgrade", "2bbb"), ("upgrade", "1aaa00000001"),
+            ("downgrade", "3ccc"), ("upgrade", "4ddd-1"), ("upgrade", "+5"),
+            ("upgrade", "head"), ("downgrade", "base+1"), ("downgrade", "-5"),
+            ("downgrade", "base+9"), ("upgrade", "zzzz"), ("upgrade", "1aa"),
+            ("stamp", "2bbb"), ("upgrade", "2bbb+1"), ("stamp", "base"), ("stamp", "head"),
+            ("downgrade", "head-2"), ("upgrade", "base+4"), ("downgrade", "base"),
+            ("upgrade", "heads"),
+        ],
+    },
+    "branches": {
+        "revisions": [
+            ("1000aaaaaaaa", [], [], []),
+            ("2000aaaaaaaa", ["1000aaaaaaaa"], ["alpha"], []),
+            ("3000aaaaaaaa", ["2000aaaaaaaa"], [], []),
+            ("2000bbbbbbbb", ["1000aaaaaaaa"], ["beta"], []),
+            ("3000bbbbbbbb", ["2000bbbbbbbb"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "head"), ("upgrade", "heads"), ("downgrade", "alpha@-1"),
+            ("downgrade", "beta@base"), ("upgrade", "beta@head"), ("downgrade", "1000"),
+            ("upgrade", "alpha@+1"), ("upgrade", "beta@+2"), ("upgrade", "alpha@+1"),
+            ("downgrade", "base"), ("upgrade", "3000aaaa"), ("upgrade", "2000bbbb"),
+            ("upgrade", "2000"), ("downgrade", "2000aaaa"), ("upgrade", "alpha@head"),
+            ("downgrade", "beta@-1"), ("stamp", "heads"), ("stamp", "1000"),
+            ("stamp", "head"), ("upgrade", "beta@3000bbbb"), ("upgrade", "alpha@3000bbbb"),
+            ("stamp", "base"), ("upgrade", "3000bbbb"), ("stamp", "alpha@head"),
+            ("downgrade", "base"),
+        ],
+    },
+    "merge": {
+        "revisions": [
+            ("r1aaaaaaaaaa", [], [], []),
+            ("a2aaaaaaaaaa", ["r1aaaaaaaaaa"], [], []),
+            ("b2bbbbbbbbbb", ["r1aaaaaaaaaa"], [], []),
+            ("m3mmmmmmmmmm", ["a2aaaaaaaaaa", "b2bbbbbbbbbb"], [], []),
+            ("r4aaaaaaaaaa", ["m3mmmmmmmmmm"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "a2aa"), ("upgrade", "b2bb"), ("upgrade", "head"), ("downgrade", "-1"),
+            ("downgrade", "-1"), ("downgrade", "a2aa"), ("upgrade", "m3mm"), ("downgrade", "b2bb"),
+            ("downgrade", "r1aa"), ("upgrade", "heads"), ("downgrade", "base"),
+            ("upgrade", "m3mm"), ("stamp", "a2aa"), ("upgrade", "+1"), ("stamp", "b2bb"),
+            ("upgrade", "head"), ("downgrade", "base+1"), ("stamp", "r4aa"),
+            ("downgrade", "base"),
+        ],
+    },
+    "depends_on": {
+        "revisions": [
+            ("c1cccccccccc", [], ["core"], []),
+            ("c2cccccccccc", ["c1cccccccccc"], [], []),
+            ("n1nnnnnnnnnn", [], ["net"], []),
+            ("n2nnnnnnnnnn", ["n1nnnnnnnnnn"], [], ["c2cccccccccc"]),
+            ("x1xxxxxxxxxx", [], ["extra"], ["net"]),
+        ],
+        "commands": [
+            ("upgrade", "n2nn"), ("downgrade", "c1cc"), ("upgrade", "heads"),
+            ("downgrade", "net@base"), ("downgrade", "base"), ("upgrade", "x1xx"),
+            ("upgrade", "core@head"), ("downgrade", "core@base"), ("upgrade", "net@+1"),
+            ("upgrade", "net@+1"), ("stamp", "c2cc"), ("stamp", "heads"),
+            ("downgrade", "extra@-1"), ("downgrade", "base"), ("upgrade", "core@+1"),
+            ("upgrade", "extra@head"), ("downgrade", "base"),
+        ],
+    },
+    "two_roots": {
+        "revisions": [
+            ("p1pppppppppp", [], [], []),
+            ("p2pppppppppp", ["p1pppppppppp"], [], []),
+            ("q1qqqqqqqqqq", [], [], []),
+        ],
+        "commands": [
+            ("upgrade", "+1"), ("upgrade", "heads"), ("downgrade", "p1pp"), ("downgrade", "q1qq"),
+            ("downgrade", "base"), ("upgrade", "q1qq"), ("upgrade", "p2pp"), ("stamp", "p1pp"),
+            ("stamp", "base"), ("downgrade", "base"),
+        ],
+    },
+}
+
+
+def run(name, scenario):
+    root = tempfile.mkdtemp(prefix="alembic-fixture-")
+    versions = os.path.join(root, "versions")
+    os.makedirs(versions)
+    with open(os.path.join(root, "env.py"), "w") as f:
+        f.write(ENV_PY)
+    with open(os.path.join(root, "script.py.mako"), "w") as f:
+        f.write("")
+    for rev, down, labels, deps in scenario["revisions"]:
+        down_v = None if not down else (down[0] if len(down) == 1 else tuple(down))
+        with open(os.path.join(versions, rev + "_m.py"), "w") as f:
+            f.write(SCRIPT.format(rev=rev, down=down_v, labels=tuple(labels) or None,
+                                  deps=tuple(deps) or None))
+    db = os.path.join(root, "db.sqlite")
+    cfg = Config()
+    cfg.set_main_option("script_location", root)
+    cfg.set_main_option("sqlalchemy.url", "sqlite:///" + db)
+    engine = sa.create_engine("sqlite:///" + db)
+    results = []
+    for cmd, arg in scenario["commands"]:
+        cfg.attributes["log"] = []
+        entry = {"command": cmd, "arg": arg}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                if cmd == "upgrade":
+                    command.upgrade(cfg, arg)
+                elif cmd == "downgrade":
+                    command.downgrade(cfg, arg)
+                elif cmd == "stamp":
+                    command.stamp(cfg, arg.split())
+            except Exception as e:  # the fixture records whatever Alembic does
+                entry["error"] = "%s: %s" % (type(e).__name__, e)
+        entry["warnings"] = [str(w.message) for w in caught if "alembic" in str(w.filename)]
+        entry["ran"] = list(cfg.attributes["log"])
+        with engine.connect() as c:
+            insp = sa.inspect(c)
+            rows = []
+            if insp.has_table("alembic_version"):
+                rows = [r[0] for r in c.execute(sa.text("SELECT version_num FROM alembic_version"))]
+        entry["rows"] = sorted(rows)
+        results.append(entry)
+    return {
+        "name": name,
+        "revisions": [
+            {"revision": r, "down_revisions": d, "branch_labels": l, "depends_on": dep}
+            for r, d, l, dep in scenario["revisions"]
+        ],
+        "commands": results,
+    }
+
+
+def main():
+    out = {
+        "alembic": alembic.__version__,
+        "sqlalchemy": sa.__version__,
+        "scenarios": [run(n, s) for n, s in SCENARIOS.items()],
+    }
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "alembic-core", "tests", "fixtures", "alembic.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print("wrote", os.path.normpath(path), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -73,6 +73,14 @@ pub enum GraphError {
         /// The revision declaring it.
         revision: String,
     },
+    /// Heads declared alongside the list (by generated code) that are not its heads.
+    #[error("The heads declared for these migrations ({}) are not their heads ({}); the generated migration list is stale, rebuild the application", .declared.join(", "), .actual.join(", "))]
+    StaleHeads {
+        /// Declared heads.
+        declared: Vec<String>,
+        /// Actual heads.
+        actual: Vec<String>,
+    },
 }
 
 /// A revision argument that cannot be resolved, or a move the graph does not allow.

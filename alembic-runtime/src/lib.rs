@@ -1,1 +1,61 @@
-//! placeholder
+//! Applies cargo-alembic migrations to a SQLite database when an application boots.
+//!
+//! The application embeds its migrations (`embed_migrations!()` defines
+//! `static MIGRATIONS: Migrations`) and calls [`Migrations::upgrade`] at start-up:
+//!
+//! ```
+//! use alembic_runtime::{Migration, Migrations, prelude::*};
+//!
+//! fn create_monitor(op: &mut Op) -> Result<()> {
+//!     op.execute("CREATE TABLE monitor (id INTEGER PRIMARY KEY, url TEXT NOT NULL)")
+//! }
+//! fn drop_monitor(op: &mut Op) -> Result<()> {
+//!     op.execute("DROP TABLE monitor")
+//! }
+//!
+//! static LIST: [Migration; 1] = [Migration {
+//!     revision: "156027c76783", down_revisions: &[], branch_labels: &[], depends_on: &[],
+//!     message: "create monitor", upgrade: create_monitor, downgrade: drop_monitor, checksum: 0,
+//! }];
+//! static MIGRATIONS: Migrations = Migrations::new(&LIST);
+//!
+//! let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory()?;
+//! MIGRATIONS.upgrade(&mut conn, "head")?; // a no-op when already at head
+//! assert_eq!(MIGRATIONS.current(&conn)?, ["156027c76783"]);
+//! MIGRATIONS.downgrade(&mut conn, "base")?;
+//! assert!(MIGRATIONS.current(&conn)?.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Semantics are Python Alembic's: the `alembic_version` table, revision identifiers
+//! (`head`, `heads`, `base`, prefixes, `+N`/`-N`, `label@head`), branches, merges and
+//! `depends_on`. Unlike Alembic on SQLite, each call is one transaction: it completes wholly
+//! or leaves schema, data and version rows as they were. Progress is reported through the
+//! `log` crate (target `alembic.runtime.migration`), in Alembic's words.
+//!
+//! Concurrent callers serialise on SQLite's write lock and wait for it up to the
+//! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
+
+mod error;
+mod migration;
+mod op;
+mod runner;
+pub mod sql;
+pub mod version_table;
+
+pub use alembic_core::graph::RevisionGraph;
+pub use error::{Direction, Error, FailedMigration, GraphError, OpError, Result, RevisionError};
+pub use migration::{Migration, MigrationFn, Migrations};
+pub use op::Op;
+/// The rusqlite this crate was built with; use it to open connections so that only one
+/// SQLite is linked.
+pub use rusqlite;
+
+/// What a migration module needs: `use alembic_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::error::OpError;
+    pub use crate::op::Op;
+
+    /// The result of a migration function.
+    pub type Result<T, E = OpError> = std::result::Result<T, E>;
+}

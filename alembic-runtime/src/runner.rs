@@ -1,0 +1,258 @@
+//! Applying plans to a database: the entry points of [`Migrations`].
+//!
+//! Every call that writes runs in one `BEGIN IMMEDIATE` transaction and re-reads the version
+//! rows once it holds the write lock, so concurrent callers serialise and the ones that
+//! lose the race find the work done. `upgrade("head")` on a database already at head reads
+//! one table and returns: no write lock, no write, no per-migration work.
+
+use alembic_core::graph::{Rev, RevisionGraph};
+use alembic_core::plan::{self, Plan, StampPlan};
+use alembic_core::RevisionError;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{Direction, Error, FailedMigration, Result};
+use crate::migration::{sorted_ids, Migration, Migrations};
+use crate::op::Op;
+use crate::version_table;
+
+const LOG: &str = "alembic.runtime.migration";
+
+impl Migrations {
+    /// Applies migrations up to `target` (`"head"`, `"heads"`, a revision, `"+1"`, …) and
+    /// returns the revisions applied, in order; empty when already there.
+    ///
+    /// # Errors
+    /// An invalid graph or target, a database that is not SQLite or stays locked, or a
+    /// failing migration; in every case the database is left as it was.
+    pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
+        log_context();
+        if matches!(target, "head" | "heads") {
+            if let Some(mut rows) = version_table::read(conn)? {
+                let at_heads = self.rows_at_heads()?;
+                rows.sort_unstable();
+                if rows == at_heads && (target == "heads" || at_heads.len() == 1) {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        self.migrate(conn, Direction::Upgrade, |g, current| {
+            plan::upgrade(g, current, target)
+        })
+    }
+
+    /// Reverts migrations down to `target` (`"base"`, a revision, `"-1"`, `"label@-1"`, …)
+    /// and returns the revisions reverted, in order.
+    ///
+    /// # Errors
+    /// As [`Migrations::upgrade`].
+    pub fn downgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
+        log_context();
+        self.migrate(conn, Direction::Downgrade, |g, current| {
+            plan::downgrade(g, current, target)
+        })
+    }
+
+    /// Sets the version rows to `targets` without running migrations (after `purge`, from an
+    /// empty table) and returns the new rows, sorted.
+    ///
+    /// # Errors
+    /// An invalid graph or target, `head` with several heads, targets where one is an
+    /// ancestor of another, or a database failure; nothing changes then.
+    pub fn stamp(
+        &self,
+        conn: &mut Connection,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<Vec<&'static str>> {
+        log_context();
+        let graph = self.graph()?;
+        // --purge exists to repair a table whose rows name unknown revisions: don't read them.
+        let (tx, current, table_exists) = begin(conn, if purge { None } else { Some(graph) })?;
+        let StampPlan { rows, heads } = plan::stamp(graph, &current, targets, purge)?;
+        if !rows.is_empty() || purge {
+            if !table_exists {
+                version_table::create(&tx)?;
+            }
+            if purge {
+                delete_all_rows(&tx)?;
+            }
+            log::info!(target: LOG, "Running stamp_revision {} -> {}", joined(graph, &current), joined(graph, &heads));
+            for change in rows
+                .into_iter()
+                .filter(|r| !purge || matches!(r, plan::RowChange::Insert(_)))
+            {
+                version_table::apply(&tx, graph, change)?;
+            }
+            commit(tx)?;
+        }
+        Ok(sorted_ids(graph, &heads))
+    }
+
+    /// The revisions the database is at, sorted (empty for a new database).
+    ///
+    /// # Errors
+    /// A row naming an unknown revision, or a database failure.
+    pub fn current(&self, conn: &Connection) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let current = current_revs(graph, version_table::read(conn)?)?;
+        Ok(sorted_ids(graph, &current))
+    }
+
+    /// The head revisions of the migrations, sorted.
+    ///
+    /// # Errors
+    /// An invalid graph.
+    pub fn heads(&self) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        Ok(sorted_ids(graph, graph.heads()))
+    }
+
+    /// Every migration, newest first.
+    ///
+    /// # Errors
+    /// An invalid graph.
+    pub fn history(&self) -> Result<Vec<&'static Migration>> {
+        let graph = self.graph()?;
+        Ok(graph
+            .topological()
+            .iter()
+            .rev()
+            .map(|&r| self.at(r))
+            .collect())
+    }
+
+    /// The migrations of an Alembic range (`a:b`, `a:`, `:b`, `current` for the database's
+    /// revisions, relative forms), newest first.
+    ///
+    /// # Errors
+    /// An invalid graph or range, or a database failure.
+    pub fn history_range(&self, conn: &Connection, range: &str) -> Result<Vec<&'static Migration>> {
+        let graph = self.graph()?;
+        let current = current_revs(graph, version_table::read(conn)?)?;
+        let revs = graph.history_range(range, &current)?;
+        Ok(revs.into_iter().map(|r| self.at(r)).collect())
+    }
+
+    /// The migrations `upgrade("heads")` would apply, in order.
+    ///
+    /// # Errors
+    /// An invalid graph, a row naming an unknown revision, or a database failure.
+    pub fn pending(&self, conn: &Connection) -> Result<Vec<&'static Migration>> {
+        let graph = self.graph()?;
+        let current = current_revs(graph, version_table::read(conn)?)?;
+        let plan = plan::upgrade(graph, &current, "heads")?;
+        Ok(plan.steps.iter().map(|s| self.at(s.revision)).collect())
+    }
+
+    /// Plans without the lock first, so that a call with nothing to do takes no write lock;
+    /// then plans again under the lock, where the answer counts.
+    fn migrate(
+        &self,
+        conn: &mut Connection,
+        direction: Direction,
+        planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
+    ) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let current = current_revs(graph, version_table::read(conn)?)?;
+        if planner(graph, &current)?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (tx, current, table_exists) = begin(conn, Some(graph))?;
+        let plan = planner(graph, &current)?;
+        if plan.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !table_exists {
+            version_table::create(&tx)?;
+        }
+        let mut done = Vec::with_capacity(plan.steps.len());
+        for step in &plan.steps {
+            let migration = self.at(step.revision);
+            let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
+            log::info!(target: LOG, "Running {direction} {from} -> {to}, {}", migration.message);
+            let function = match direction {
+                Direction::Upgrade => migration.upgrade,
+                Direction::Downgrade => migration.downgrade,
+            };
+            let outcome = function(&mut Op::new(&tx));
+            if tx.is_autocommit() {
+                return Err(Error::TransactionEnded(migration.revision));
+            }
+            outcome.map_err(|source| {
+                Error::Migration(Box::new(FailedMigration {
+                    direction,
+                    revision: migration.revision,
+                    from,
+                    to,
+                    message: migration.message,
+                    source,
+                    rolled_back: done.clone(),
+                }))
+            })?;
+            for &change in &step.rows {
+                version_table::apply(&tx, graph, change)?;
+            }
+            done.push(migration.revision);
+        }
+        commit(tx)?;
+        Ok(done)
+    }
+}
+
+/// Takes the write lock and reads the version rows under it (mapped to revisions when a
+/// graph is given).
+fn begin<'c>(
+    conn: &'c mut Connection,
+    graph: Option<&RevisionGraph<'static>>,
+) -> Result<(Transaction<'c>, Vec<Rev>, bool)> {
+    const BEGIN: &str = "BEGIN IMMEDIATE";
+    let path = conn.path().map(str::to_owned);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| Error::sqlite(path.as_deref(), BEGIN, e))?;
+    let rows = version_table::read(&tx)?;
+    let table_exists = rows.is_some();
+    let current = match graph {
+        Some(graph) => current_revs(graph, rows)?,
+        None => Vec::new(),
+    };
+    Ok((tx, current, table_exists))
+}
+
+fn commit(tx: Transaction<'_>) -> Result<()> {
+    let path = tx.path().map(str::to_owned);
+    tx.commit()
+        .map_err(|e| Error::sqlite(path.as_deref(), "COMMIT", e))
+}
+
+fn delete_all_rows(tx: &Transaction<'_>) -> Result<()> {
+    const PURGE: &str = "DELETE FROM alembic_version";
+    tx.execute(PURGE, [])
+        .map(drop)
+        .map_err(|e| Error::sqlite(tx.path(), PURGE, e))
+}
+
+/// Maps version rows to revisions; a row no migration declares is an error.
+fn current_revs(graph: &RevisionGraph<'static>, rows: Option<Vec<String>>) -> Result<Vec<Rev>> {
+    rows.unwrap_or_default()
+        .into_iter()
+        .map(|row| {
+            graph
+                .get(&row)
+                .ok_or(Error::Revision(RevisionError::UnknownCurrent(row)))
+        })
+        .collect()
+}
+
+/// Revision ids joined as Alembic's log lines show them.
+fn joined(graph: &RevisionGraph<'_>, revs: &[Rev]) -> String {
+    revs.iter()
+        .map(|&r| graph.id(r))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn log_context() {
+    log::info!(target: LOG, "Context impl SQLiteImpl.");
+    log::info!(target: LOG, "Will assume transactional DDL.");
+}

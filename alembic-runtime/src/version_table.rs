@@ -1,0 +1,78 @@
+//! The `alembic_version` table, exactly as Python Alembic defines and writes it, so either
+//! tool can take over a database the other manages: one row per current head.
+
+use alembic_core::graph::RevisionGraph;
+use alembic_core::plan::RowChange;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// Alembic's DDL for SQLite, byte for byte.
+pub const CREATE: &str = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, \
+     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))";
+
+const SELECT: &str = "SELECT version_num FROM alembic_version";
+
+/// The version rows, or `None` when the table does not exist yet.
+pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
+    let fail = |sql: &str, e| Error::sqlite(conn.path(), sql, e);
+    let mut stmt = match conn.prepare(SELECT) {
+        Ok(stmt) => stmt,
+        Err(e) => {
+            const EXISTS: &str =
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'";
+            let exists = conn
+                .query_row(EXISTS, [], |_| Ok(()))
+                .optional()
+                .map_err(|e| fail(EXISTS, e))?;
+            return match exists {
+                None => Ok(None),
+                Some(()) => Err(fail(SELECT, e)),
+            };
+        }
+    };
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| fail(SELECT, e))?;
+    Ok(Some(rows))
+}
+
+/// Creates the table.
+pub(crate) fn create(conn: &Connection) -> Result<()> {
+    conn.execute(CREATE, [])
+        .map(drop)
+        .map_err(|e| Error::sqlite(conn.path(), CREATE, e))
+}
+
+/// Writes one change, checking that an UPDATE or DELETE hits exactly one row.
+pub(crate) fn apply(conn: &Connection, graph: &RevisionGraph<'_>, change: RowChange) -> Result<()> {
+    let (sql, params, action): (&str, Vec<&str>, Option<String>) = match change {
+        RowChange::Insert(r) => (
+            "INSERT INTO alembic_version (version_num) VALUES (?1)",
+            vec![graph.id(r)],
+            None,
+        ),
+        RowChange::Update { from, to } => (
+            "UPDATE alembic_version SET version_num = ?2 WHERE alembic_version.version_num = ?1",
+            vec![graph.id(from), graph.id(to)],
+            Some(format!(
+                "updating '{}' to '{}'",
+                graph.id(from),
+                graph.id(to)
+            )),
+        ),
+        RowChange::Delete(r) => (
+            "DELETE FROM alembic_version WHERE alembic_version.version_num = ?1",
+            vec![graph.id(r)],
+            Some(format!("deleting '{}'", graph.id(r))),
+        ),
+    };
+    let found = conn
+        .execute(sql, rusqlite::params_from_iter(params))
+        .map_err(|e| Error::sqlite(conn.path(), sql, e))?;
+    match action {
+        Some(action) if found != 1 => Err(Error::VersionRow { action, found }),
+        _ => Ok(()),
+    }
+}

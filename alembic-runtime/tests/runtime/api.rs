@@ -1,0 +1,186 @@
+//! The read-side API, stamp, the version table's exact shape, and the at-head fast path.
+
+use std::time::Duration;
+
+use alembic_runtime::rusqlite::{Connection, TransactionBehavior};
+use alembic_runtime::{version_table, Migrations};
+
+use crate::common::{migrations, tables, version_rows};
+
+/// 1 -> 2 -> {3a (label "alpha"), 3b}
+fn branched() -> &'static Migrations {
+    migrations(&[
+        ("1111aaaa0001", &[], &[], &[]),
+        ("2222aaaa0002", &["1111aaaa0001"], &[], &[]),
+        ("3333aaaa0003", &["2222aaaa0002"], &["alpha"], &[]),
+        ("3333bbbb0004", &["2222aaaa0002"], &[], &[]),
+    ])
+}
+
+fn revisions(list: Vec<&alembic_runtime::Migration>) -> Vec<&str> {
+    list.into_iter().map(|m| m.revision).collect()
+}
+
+#[test]
+fn the_version_table_is_alembics_to_the_byte() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    branched().upgrade(&mut conn, "1111").unwrap();
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'alembic_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // As recorded from Python Alembic 1.20.1 on SQLite (shared/reference/alembic-behaviour.md §3).
+    assert_eq!(
+        sql,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    );
+    assert_eq!(sql, version_table::CREATE);
+}
+
+#[test]
+fn current_heads_history_and_pending() {
+    let m = branched();
+    let mut conn = Connection::open_in_memory().unwrap();
+    assert!(m.current(&conn).unwrap().is_empty());
+    assert_eq!(m.heads().unwrap(), ["3333aaaa0003", "3333bbbb0004"]);
+    assert_eq!(revisions(m.pending(&conn).unwrap()).len(), 4);
+
+    assert_eq!(
+        m.upgrade(&mut conn, "alpha@head").unwrap(),
+        ["1111aaaa0001", "2222aaaa0002", "3333aaaa0003"]
+    );
+    assert_eq!(m.current(&conn).unwrap(), ["3333aaaa0003"]);
+    assert_eq!(revisions(m.pending(&conn).unwrap()), ["3333bbbb0004"]);
+    assert_eq!(
+        revisions(m.history().unwrap()),
+        [
+            "3333bbbb0004",
+            "3333aaaa0003",
+            "2222aaaa0002",
+            "1111aaaa0001"
+        ]
+    );
+    assert_eq!(
+        revisions(m.history_range(&conn, "1111:current").unwrap()),
+        ["3333aaaa0003", "2222aaaa0002", "1111aaaa0001"]
+    );
+    assert_eq!(
+        revisions(m.history_range(&conn, "current:").unwrap()),
+        ["3333aaaa0003"]
+    );
+}
+
+#[test]
+fn stamp_moves_rows_without_running_migrations() {
+    let m = branched();
+    let mut conn = Connection::open_in_memory().unwrap();
+    assert_eq!(
+        m.stamp(&mut conn, &["heads"], false).unwrap(),
+        ["3333aaaa0003", "3333bbbb0004"]
+    );
+    assert_eq!(tables(&conn), ["alembic_version"], "no migration ran");
+    assert_eq!(
+        m.stamp(&mut conn, &["2222"], false).unwrap(),
+        ["2222aaaa0002"]
+    );
+    assert_eq!(
+        m.stamp(&mut conn, &["3333bbbb"], false).unwrap(),
+        ["3333bbbb0004"]
+    );
+    assert_eq!(
+        m.stamp(&mut conn, &["alpha"], false).unwrap(),
+        ["3333aaaa0003", "3333bbbb0004"]
+    );
+    assert_eq!(
+        m.stamp(&mut conn, &["base"], false).unwrap(),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        version_rows(&conn).unwrap(),
+        Vec::<String>::new(),
+        "the table stays, empty"
+    );
+    assert_eq!(
+        m.stamp(&mut conn, &["head"], false)
+            .unwrap_err()
+            .to_string(),
+        "Multiple heads are present; please specify a single target revision"
+    );
+    assert_eq!(
+        m.stamp(&mut conn, &["3333aaaa", "2222"], false)
+            .unwrap_err()
+            .to_string(),
+        "Revision 2222aaaa0002 is an ancestor of 3333aaaa0003; stamp only 3333aaaa0003"
+    );
+}
+
+#[test]
+fn stamp_purge_replaces_rows_even_unknown_ones() {
+    let m = branched();
+    let mut conn = Connection::open_in_memory().unwrap();
+    m.upgrade(&mut conn, "1111").unwrap();
+    conn.execute("INSERT INTO alembic_version VALUES ('0123456789ab')", [])
+        .unwrap();
+    assert!(
+        m.stamp(&mut conn, &["2222"], false)
+            .unwrap_err()
+            .to_string()
+            .contains("'0123456789ab'"),
+        "an unknown row blocks a plain stamp"
+    );
+    assert_eq!(
+        m.stamp(&mut conn, &["2222"], true).unwrap(),
+        ["2222aaaa0002"]
+    );
+    assert_eq!(version_rows(&conn).unwrap(), ["2222aaaa0002"]);
+}
+
+#[test]
+fn at_head_upgrade_takes_no_write_lock_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let m = migrations(&[
+        ("aaaa00000001", &[], &[], &[]),
+        ("bbbb00000002", &["aaaa00000001"], &[], &[]),
+    ]);
+    let mut conn = Connection::open(&path).unwrap();
+    m.upgrade(&mut conn, "head").unwrap();
+
+    let mut writer = Connection::open(&path).unwrap();
+    let lock = writer
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .unwrap();
+    conn.busy_timeout(Duration::ZERO).unwrap();
+    let changes_before = conn.changes();
+    assert!(m.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(m.upgrade(&mut conn, "heads").unwrap().is_empty());
+    assert!(m.upgrade(&mut conn, "bbbb").unwrap().is_empty());
+    assert_eq!(conn.changes(), changes_before);
+    drop(lock);
+}
+
+#[test]
+fn declared_heads_skip_validation_at_head_and_are_checked_otherwise() {
+    let m = migrations(&[("aaaa00000001", &[], &[], &[])]);
+    let declared: &'static Migrations = Box::leak(Box::new(
+        Migrations::new(m.list()).with_known_heads(&["aaaa00000001"]),
+    ));
+    let stale: &'static Migrations = Box::leak(Box::new(
+        Migrations::new(m.list()).with_known_heads(&["ffff00000000"]),
+    ));
+
+    let mut conn = Connection::open_in_memory().unwrap();
+    assert_eq!(
+        declared.upgrade(&mut conn, "head").unwrap(),
+        ["aaaa00000001"]
+    );
+    assert!(declared.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert_eq!(
+        stale.upgrade(&mut conn, "head").unwrap_err().to_string(),
+        "invalid migrations: The heads declared for these migrations (ffff00000000) are not their heads \
+         (aaaa00000001); the generated migration list is stale, rebuild the application"
+    );
+}

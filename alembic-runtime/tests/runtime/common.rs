@@ -1,0 +1,119 @@
+//! Builds `&'static` migration lists from data for tests. Migration `i` of a list creates
+//! table `t<i>` and records itself in `runs`; its downgrade drops `t<i>`.
+
+use alembic_runtime::prelude::*;
+use alembic_runtime::rusqlite::Connection;
+use alembic_runtime::{Migration, MigrationFn, Migrations};
+
+fn up<const I: usize>(op: &mut Op) -> Result<()> {
+    op.execute(&format!(
+        "CREATE TABLE t{I} (id INTEGER PRIMARY KEY); \
+         CREATE TABLE IF NOT EXISTS runs (migration INTEGER, direction TEXT); \
+         INSERT INTO runs VALUES ({I}, 'up')"
+    ))
+}
+
+fn down<const I: usize>(op: &mut Op) -> Result<()> {
+    op.execute(&format!(
+        "DROP TABLE t{I}; INSERT INTO runs VALUES ({I}, 'down')"
+    ))
+}
+
+macro_rules! fns {
+    ($f:ident: $($i:literal)*) => { [$($f::<$i>),*] };
+}
+
+const UPS: [MigrationFn; 32] =
+    fns!(up: 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+const DOWNS: [MigrationFn; 32] = fns!(down: 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+
+fn leak(items: &[&str]) -> &'static [&'static str] {
+    Box::leak(
+        items
+            .iter()
+            .map(|s| &*Box::leak(s.to_string().into_boxed_str()))
+            .collect(),
+    )
+}
+
+/// One revision: (id, down revisions, branch labels, depends_on).
+pub type Spec<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+
+/// A leaked migration list whose `i`-th migration manages table `t<i>`.
+pub fn migrations(specs: &[Spec<'_>]) -> &'static Migrations {
+    let list: Vec<Migration> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, down, labels, deps))| Migration {
+            revision: leak(&[id])[0],
+            down_revisions: leak(down),
+            branch_labels: leak(labels),
+            depends_on: leak(deps),
+            message: Box::leak(format!("create t{i}").into_boxed_str()),
+            upgrade: UPS[i],
+            downgrade: DOWNS[i],
+            checksum: 0,
+        })
+        .collect();
+    Box::leak(Box::new(Migrations::new(Box::leak(
+        list.into_boxed_slice(),
+    ))))
+}
+
+/// Tables other than SQLite's own and `runs`, sorted.
+pub fn tables(conn: &Connection) -> Vec<String> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'runs' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// The version rows, sorted; `None` without the table.
+pub fn version_rows(conn: &Connection) -> Option<Vec<String>> {
+    let mut stmt = conn
+        .prepare("SELECT version_num FROM alembic_version ORDER BY 1")
+        .ok()?;
+    Some(
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect(),
+    )
+}
+
+/// Everything in the database as text: schema and every row of every table, for
+/// before/after comparisons.
+pub fn dump(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    let objects: Vec<(String, String, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for (kind, name, sql) in objects {
+        out.push(format!("{kind} {name}: {}", sql.unwrap_or_default()));
+        if kind == "table" {
+            let mut rows = conn
+                .prepare(&format!(
+                    "SELECT * FROM \"{}\" ORDER BY 1",
+                    name.replace('"', "\"\"")
+                ))
+                .unwrap();
+            let n = rows.column_count();
+            let mut q = rows.query([]).unwrap();
+            while let Some(row) = q.next().unwrap() {
+                let values: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
+                out.push(format!("  {name}: {}", values.join(", ")));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,141 @@
+//! A failing migration leaves schema, data and version rows exactly as they were.
+
+use alembic_runtime::prelude::*;
+use alembic_runtime::rusqlite::Connection;
+use alembic_runtime::{Error, Migration, Migrations};
+
+use crate::common::dump;
+
+fn create_monitor(op: &mut Op) -> Result<()> {
+    op.execute(
+        "CREATE TABLE monitor (id INTEGER PRIMARY KEY, url TEXT NOT NULL);
+         INSERT INTO monitor (url) VALUES ('https://a.example'), ('https://b.example');",
+    )
+}
+fn drop_monitor(op: &mut Op) -> Result<()> {
+    op.execute("DROP TABLE monitor")
+}
+fn add_incident(op: &mut Op) -> Result<()> {
+    op.execute("CREATE TABLE incident (id INTEGER PRIMARY KEY); INSERT INTO monitor (url) VALUES ('https://c.example')")
+}
+fn drop_incident(op: &mut Op) -> Result<()> {
+    op.execute("DROP TABLE incident")
+}
+/// Fails on its second statement, after the first changed data.
+fn broken(op: &mut Op) -> Result<()> {
+    op.execute("UPDATE monitor SET url = 'changed';\nALTER TABLE nonexistent ADD COLUMN x TEXT;")
+}
+fn commits_by_itself(op: &mut Op) -> Result<()> {
+    op.execute("INSERT INTO monitor (url) VALUES ('x'); COMMIT")
+}
+fn nothing(_: &mut Op) -> Result<()> {
+    Ok(())
+}
+
+static LIST: [Migration; 3] = [
+    Migration {
+        revision: "aaaa00000001",
+        down_revisions: &[],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "create monitor",
+        upgrade: create_monitor,
+        downgrade: drop_monitor,
+        checksum: 0,
+    },
+    Migration {
+        revision: "bbbb00000002",
+        down_revisions: &["aaaa00000001"],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "add incident",
+        upgrade: add_incident,
+        downgrade: drop_incident,
+        checksum: 0,
+    },
+    Migration {
+        revision: "cccc00000003",
+        down_revisions: &["bbbb00000002"],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "break things",
+        upgrade: broken,
+        downgrade: broken,
+        checksum: 0,
+    },
+];
+static MIGRATIONS: Migrations = Migrations::new(&LIST);
+
+#[test]
+fn a_migration_failing_on_its_second_statement_changes_nothing() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    MIGRATIONS.upgrade(&mut conn, "bbbb").unwrap();
+    let before = dump(&conn);
+
+    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+
+    assert_eq!(dump(&conn), before);
+    assert_eq!(
+        err.to_string(),
+        "Running upgrade bbbb00000002 -> cccc00000003, break things failed in revision cccc00000003; \
+         the database was left unchanged.\nno such table: nonexistent\n  SQL: ALTER TABLE nonexistent ADD COLUMN x TEXT"
+    );
+}
+
+#[test]
+fn a_failure_rolls_back_the_earlier_migrations_of_the_same_call() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    let before = dump(&conn);
+
+    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+
+    assert_eq!(dump(&conn), before, "not even alembic_version was created");
+    match err {
+        Error::Migration(failed) => {
+            assert_eq!(failed.revision, "cccc00000003");
+            assert_eq!(failed.rolled_back, ["aaaa00000001", "bbbb00000002"]);
+        }
+        other => panic!("unexpected {other}"),
+    }
+}
+
+#[test]
+fn a_failing_downgrade_changes_nothing() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    MIGRATIONS.upgrade(&mut conn, "bbbb").unwrap();
+    MIGRATIONS.stamp(&mut conn, &["cccc"], false).unwrap();
+    let before = dump(&conn);
+
+    let err = MIGRATIONS.downgrade(&mut conn, "base").unwrap_err();
+
+    assert_eq!(dump(&conn), before);
+    assert!(
+        err.to_string()
+            .starts_with("Running downgrade cccc00000003 -> bbbb00000002, break things failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_migration_that_commits_by_itself_is_reported() {
+    static LIST: [Migration; 1] = [Migration {
+        revision: "dddd00000004",
+        down_revisions: &[],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "commits",
+        upgrade: commits_by_itself,
+        downgrade: nothing,
+        checksum: 0,
+    }];
+    static M: Migrations = Migrations::new(&LIST);
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE monitor (id INTEGER PRIMARY KEY, url TEXT)")
+        .unwrap();
+    let err = M.upgrade(&mut conn, "head").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Revision dddd00000004 ended the migration transaction itself (a COMMIT, END or ROLLBACK in its SQL); \
+         remove it, the runtime commits each call as a whole"
+    );
+}

@@ -1,0 +1,8 @@
+//! alembic-runtime against real SQLite databases. One test binary, one module per concern.
+
+mod alembic_parity;
+mod api;
+mod bad_input;
+mod common;
+mod concurrency;
+mod failures;

@@ -1,11 +1,15 @@
 //! Error types. Texts follow Python Alembic's wherever Alembic has one, because users
 //! search for them; where Alembic crashes or stays silent, the text says what to do.
+//!
+//! `Display` is written by hand rather than derived with thiserror: this crate is in
+//! alembic-runtime's dependency tree, whose default build must pull in no proc-macro.
+
+use std::fmt;
 
 /// A versions directory that does not form a valid revision graph.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GraphError {
     /// A revision id contains a character of the identifier grammar.
-    #[error("Character(s) '{chars}' not allowed in revision identifier '{revision}'")]
     InvalidIdentifier {
         /// The offending id.
         revision: String,
@@ -13,16 +17,13 @@ pub enum GraphError {
         chars: String,
     },
     /// A revision id is empty.
-    #[error("A revision identifier may not be empty")]
     EmptyIdentifier,
     /// Two migrations declare the same revision id.
-    #[error("Revision {revision} is present more than once")]
     Duplicate {
         /// The id declared twice.
         revision: String,
     },
     /// A down revision names no known revision.
-    #[error("Revision {parent} referenced from {revision} is not present")]
     MissingParent {
         /// The revision whose `DOWN_REVISION` is wrong.
         revision: String,
@@ -30,7 +31,6 @@ pub enum GraphError {
         parent: String,
     },
     /// A `DEPENDS_ON` entry names no known revision or branch label.
-    #[error("Revision {dependency} listed in DEPENDS_ON of {revision} is not present")]
     MissingDependency {
         /// The revision whose `DEPENDS_ON` is wrong.
         revision: String,
@@ -38,25 +38,21 @@ pub enum GraphError {
         dependency: String,
     },
     /// A revision lists itself as its own down revision.
-    #[error("Self-loop is detected in revisions ({revision})")]
     SelfLoop {
         /// The revision pointing at itself.
         revision: String,
     },
     /// The down revisions form a cycle.
-    #[error("Cycle is detected in revisions ({})", .revisions.join(", "))]
     Cycle {
         /// The revisions on or behind the cycle, sorted.
         revisions: Vec<String>,
     },
     /// Down revisions and dependencies together form a cycle.
-    #[error("Dependency cycle is detected in revisions ({})", .revisions.join(", "))]
     DependencyCycle {
         /// The revisions on or behind the cycle, sorted.
         revisions: Vec<String>,
     },
     /// Two revisions declare the same branch label.
-    #[error("Branch name '{label}' in revision {revision} already used by revision {other}")]
     DuplicateBranchLabel {
         /// The label.
         label: String,
@@ -66,7 +62,6 @@ pub enum GraphError {
         other: String,
     },
     /// A branch label that is also a revision id or a reserved word.
-    #[error("Branch label '{label}' of revision {revision} is a revision identifier or a reserved word; choose another label")]
     ReservedBranchLabel {
         /// The label.
         label: String,
@@ -74,7 +69,6 @@ pub enum GraphError {
         revision: String,
     },
     /// Heads declared alongside the list (by generated code) that are not its heads.
-    #[error("The heads declared for these migrations ({}) are not their heads ({}); the generated migration list is stale, rebuild the application", .declared.join(", "), .actual.join(", "))]
     StaleHeads {
         /// Declared heads.
         declared: Vec<String>,
@@ -83,14 +77,32 @@ pub enum GraphError {
     },
 }
 
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GraphError::InvalidIdentifier { revision, chars } => write!(f, "Character(s) '{chars}' not allowed in revision identifier '{revision}'"),
+            GraphError::EmptyIdentifier => write!(f, "A revision identifier may not be empty"),
+            GraphError::Duplicate { revision } => write!(f, "Revision {revision} is present more than once"),
+            GraphError::MissingParent { revision, parent } => write!(f, "Revision {parent} referenced from {revision} is not present"),
+            GraphError::MissingDependency { revision, dependency } => write!(f, "Revision {dependency} listed in DEPENDS_ON of {revision} is not present"),
+            GraphError::SelfLoop { revision } => write!(f, "Self-loop is detected in revisions ({revision})"),
+            GraphError::Cycle { revisions } => write!(f, "Cycle is detected in revisions ({})", revisions.join(", ")),
+            GraphError::DependencyCycle { revisions } => write!(f, "Dependency cycle is detected in revisions ({})", revisions.join(", ")),
+            GraphError::DuplicateBranchLabel { label, revision, other } => write!(f, "Branch name '{label}' in revision {revision} already used by revision {other}"),
+            GraphError::ReservedBranchLabel { label, revision } => write!(f, "Branch label '{label}' of revision {revision} is a revision identifier or a reserved word; choose another label"),
+            GraphError::StaleHeads { declared, actual } => write!(f, "The heads declared for these migrations ({}) are not their heads ({}); the generated migration list is stale, rebuild the application", declared.join(", "), actual.join(", ")),
+        }
+    }
+}
+
+impl std::error::Error for GraphError {}
+
 /// A revision argument that cannot be resolved, or a move the graph does not allow.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevisionError {
     /// No revision, prefix or branch label matches.
-    #[error("Can't locate revision identified by '{0}'")]
     NotFound(String),
     /// A prefix matches several revisions.
-    #[error("Multiple revisions start with '{prefix}': {}", quoted(.candidates))]
     Ambiguous {
         /// The prefix given.
         prefix: String,
@@ -98,13 +110,10 @@ pub enum RevisionError {
         candidates: Vec<String>,
     },
     /// `head` (or `label@head`) names more than one revision.
-    #[error("Multiple head revisions are present for given argument '{0}'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads")]
     MultipleHeads(String),
     /// `stamp head` with several heads.
-    #[error("Multiple heads are present; please specify a single target revision")]
     MultipleHeadsStamp,
     /// A relative move walks past the end of the graph.
-    #[error("Relative revision {relative} didn't produce {count} migrations")]
     RelativeTooFar {
         /// The relative argument as given (`+5`, `-2`).
         relative: String,
@@ -112,33 +121,22 @@ pub enum RevisionError {
         count: u64,
     },
     /// A relative move from a revision walks past base.
-    #[error("Walked too far")]
     WalkedTooFar,
     /// A relative move reaches a branch point or merge point and cannot choose.
-    #[error("Ambiguous walk from {0}; name the target revision or use '<branchname>@{{+|-}}N'")]
     AmbiguousWalk(String),
     /// A relative upgrade from several current heads.
-    #[error("Ambiguous upgrade from multiple current revisions")]
     AmbiguousUpgrade,
     /// A relative downgrade from several current heads.
-    #[error("downgrade {0} from multiple heads is ambiguous; name the target revision or use '<branchname>@{0}'")]
     AmbiguousDowngrade(String),
     /// The target is not reachable by downgrading from the current heads.
-    #[error("Destination {0} is not a valid downgrade target from current head(s)")]
     NotDowngradeTarget(String),
     /// A branch-qualified downgrade target filters out every branch.
-    #[error("Not a valid downgrade target from current heads")]
     NotDowngradeTargetOnBranch,
     /// `a:b` where `a` is not an ancestor of `b`.
-    #[error(
-        "Requested range {0} does not refer to ancestor/descendant revisions along the same branch"
-    )]
     RangeNotAncestor(String),
     /// A malformed `history -r` range.
-    #[error("History range requires [start]:[end], [start]:, or :[end]")]
     BadRange,
     /// A revision is named relative to a branch it is not on.
-    #[error("Revision {revision} is not a member of branch '{label}'")]
     NotOnBranch {
         /// The revision.
         revision: String,
@@ -146,7 +144,6 @@ pub enum RevisionError {
         label: String,
     },
     /// A stamp whose targets include a revision and its own ancestor.
-    #[error("Revision {ancestor} is an ancestor of {descendant}; stamp only {descendant}")]
     StampAncestor {
         /// The ancestor.
         ancestor: String,
@@ -154,9 +151,33 @@ pub enum RevisionError {
         descendant: String,
     },
     /// The version table names a revision no migration declares.
-    #[error("The database is at revision '{0}', which no migration declares; the database may be newer than this code (deploy the newer code) or was stamped by hand (fix it with stamp)")]
     UnknownCurrent(String),
 }
+
+impl fmt::Display for RevisionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RevisionError::NotFound(v0) => write!(f, "Can't locate revision identified by '{v0}'"),
+            RevisionError::Ambiguous { prefix, candidates } => write!(f, "Multiple revisions start with '{prefix}': {}", quoted(candidates)),
+            RevisionError::MultipleHeads(v0) => write!(f, "Multiple head revisions are present for given argument '{v0}'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads"),
+            RevisionError::MultipleHeadsStamp => write!(f, "Multiple heads are present; please specify a single target revision"),
+            RevisionError::RelativeTooFar { relative, count } => write!(f, "Relative revision {relative} didn't produce {count} migrations"),
+            RevisionError::WalkedTooFar => write!(f, "Walked too far"),
+            RevisionError::AmbiguousWalk(v0) => write!(f, "Ambiguous walk from {v0}; name the target revision or use '<branchname>@{{+|-}}N'"),
+            RevisionError::AmbiguousUpgrade => write!(f, "Ambiguous upgrade from multiple current revisions"),
+            RevisionError::AmbiguousDowngrade(v0) => write!(f, "downgrade {v0} from multiple heads is ambiguous; name the target revision or use '<branchname>@{v0}'"),
+            RevisionError::NotDowngradeTarget(v0) => write!(f, "Destination {v0} is not a valid downgrade target from current head(s)"),
+            RevisionError::NotDowngradeTargetOnBranch => write!(f, "Not a valid downgrade target from current heads"),
+            RevisionError::RangeNotAncestor(v0) => write!(f, "Requested range {v0} does not refer to ancestor/descendant revisions along the same branch"),
+            RevisionError::BadRange => write!(f, "History range requires [start]:[end], [start]:, or :[end]"),
+            RevisionError::NotOnBranch { revision, label } => write!(f, "Revision {revision} is not a member of branch '{label}'"),
+            RevisionError::StampAncestor { ancestor, descendant } => write!(f, "Revision {ancestor} is an ancestor of {descendant}; stamp only {descendant}"),
+            RevisionError::UnknownCurrent(v0) => write!(f, "The database is at revision '{v0}', which no migration declares; the database may be newer than this code (deploy the newer code) or was stamped by hand (fix it with stamp)"),
+        }
+    }
+}
+
+impl std::error::Error for RevisionError {}
 
 fn quoted(items: &[String]) -> String {
     items

@@ -1,27 +1,26 @@
 //! Error types: [`OpError`] is what a migration function returns, [`Error`] what the
 //! runtime's entry points return. Each names what failed and where; the CLI prints them.
+//!
+//! `Display` is written by hand rather than derived with thiserror so that the runtime's
+//! default build pulls in no proc-macro (it ships inside every application).
 
 use std::fmt;
 
 pub use alembic_core::{GraphError, RevisionError};
 
 /// The error a migration's `upgrade` or `downgrade` function returns.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum OpError {
     /// A statement failed; carries the statement.
-    #[error("{source}\n  SQL: {sql}")]
     Sql {
         /// The failing statement, as sent to SQLite.
         sql: String,
         /// SQLite's error.
-        #[source]
         source: rusqlite::Error,
     },
     /// An error from direct use of the connection (`op.connection()`).
-    #[error(transparent)]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// Any other failure of a data migration, see [`OpError::custom`].
-    #[error("{0}")]
     Custom(Box<dyn std::error::Error + Send + Sync>),
 }
 
@@ -30,6 +29,32 @@ impl OpError {
     /// `serde_json::from_str(&text).map_err(OpError::custom)?`.
     pub fn custom(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         OpError::Custom(error.into())
+    }
+}
+
+impl From<rusqlite::Error> for OpError {
+    fn from(e: rusqlite::Error) -> Self {
+        OpError::Sqlite(e)
+    }
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpError::Sql { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
+            OpError::Sqlite(e) => e.fmt(f),
+            OpError::Custom(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for OpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OpError::Sql { source, .. } => Some(source),
+            OpError::Sqlite(e) => e.source(),
+            OpError::Custom(e) => e.source(),
+        }
     }
 }
 
@@ -53,22 +78,17 @@ impl fmt::Display for Direction {
 
 /// Why an upgrade, downgrade, stamp or query failed. Nothing was changed in the database
 /// when one of these is returned from a call that writes.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
     /// The embedded migrations do not form a valid graph.
-    #[error("invalid migrations: {0}")]
-    Graph(#[from] GraphError),
+    Graph(GraphError),
     /// A revision argument could not be resolved or the move is not possible.
-    #[error(transparent)]
-    Revision(#[from] RevisionError),
+    Revision(RevisionError),
     /// A migration function failed; its transaction was rolled back.
-    #[error(transparent)]
     Migration(Box<FailedMigration>),
     /// A migration committed or rolled back the runtime's transaction itself.
-    #[error("Revision {0} ended the migration transaction itself (a COMMIT, END or ROLLBACK in its SQL); remove it, the runtime commits each call as a whole")]
     TransactionEnded(&'static str),
     /// An UPDATE or DELETE of the version table did not hit exactly one row.
-    #[error("Online migration expected to match one row when {action} in 'alembic_version'; {found} found")]
     VersionRow {
         /// `updating 'a' to 'b'` or `deleting 'a'`.
         action: String,
@@ -76,37 +96,84 @@ pub enum Error {
         found: usize,
     },
     /// The file is not a SQLite database.
-    #[error("{path} is not a SQLite database (SQLite: {source})")]
     NotADatabase {
         /// The database file.
         path: String,
         /// SQLite's error.
-        #[source]
         source: rusqlite::Error,
     },
     /// Another connection held the write lock for longer than the busy timeout.
-    #[error("{path} is locked by another connection and stayed locked for the whole busy timeout; retry when it is free, or raise the timeout with Connection::busy_timeout (SQLite: {source})")]
     Locked {
         /// The database file.
         path: String,
         /// SQLite's error.
-        #[source]
         source: rusqlite::Error,
     },
     /// Any other SQLite failure, with the statement that failed.
-    #[error("{source}\n  SQL: {sql}")]
     Sqlite {
         /// The statement.
         sql: String,
         /// SQLite's error.
-        #[source]
         source: rusqlite::Error,
     },
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Graph(e) => write!(f, "invalid migrations: {e}"),
+            Error::Revision(e) => e.fmt(f),
+            Error::Migration(e) => e.fmt(f),
+            Error::TransactionEnded(revision) => write!(
+                f,
+                "Revision {revision} ended the migration transaction itself (a COMMIT, END or ROLLBACK \
+                 in its SQL); remove it, the runtime commits each call as a whole"
+            ),
+            Error::VersionRow { action, found } => write!(
+                f,
+                "Online migration expected to match one row when {action} in 'alembic_version'; {found} found"
+            ),
+            Error::NotADatabase { path, source } => {
+                write!(f, "{path} is not a SQLite database (SQLite: {source})")
+            }
+            Error::Locked { path, source } => write!(
+                f,
+                "{path} is locked by another connection and stayed locked for the whole busy timeout; \
+                 retry when it is free, or raise the timeout with Connection::busy_timeout (SQLite: {source})"
+            ),
+            Error::Sqlite { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Graph(e) => Some(e),
+            Error::Revision(e) => Some(e),
+            Error::Migration(e) => Some(&e.source),
+            Error::TransactionEnded(_) | Error::VersionRow { .. } => None,
+            Error::NotADatabase { source, .. }
+            | Error::Locked { source, .. }
+            | Error::Sqlite { source, .. } => Some(source),
+        }
+    }
+}
+
+impl From<GraphError> for Error {
+    fn from(e: GraphError) -> Self {
+        Error::Graph(e)
+    }
+}
+
+impl From<RevisionError> for Error {
+    fn from(e: RevisionError) -> Self {
+        Error::Revision(e)
+    }
+}
+
 /// A migration function that failed, and where.
-#[derive(Debug, thiserror::Error)]
-#[error("Running {direction} {from} -> {to}, {message} failed in revision {revision}; the database was left unchanged.\n{source}")]
+#[derive(Debug)]
 pub struct FailedMigration {
     /// Upgrade or downgrade.
     pub direction: Direction,
@@ -119,10 +186,28 @@ pub struct FailedMigration {
     /// The migration's message.
     pub message: &'static str,
     /// What failed, with the SQL statement when there is one.
-    #[source]
     pub source: OpError,
     /// Revisions of this call that ran before the failure (all rolled back with it).
     pub rolled_back: Vec<&'static str>,
+}
+
+impl fmt::Display for FailedMigration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let FailedMigration {
+            direction,
+            revision,
+            from,
+            to,
+            message,
+            source,
+            ..
+        } = self;
+        write!(
+            f,
+            "Running {direction} {from} -> {to}, {message} failed in revision {revision}; \
+             the database was left unchanged.\n{source}"
+        )
+    }
 }
 
 impl Error {

@@ -211,29 +211,40 @@ impl fmt::Display for FailedMigration {
 }
 
 impl Error {
-    /// Classifies a SQLite failure of the runtime's own statement `sql` on the database at
-    /// `path` (as `Connection::path` gives it).
-    pub(crate) fn sqlite(path: Option<&str>, sql: &str, source: rusqlite::Error) -> Self {
-        let path = || match path {
-            Some(p) if !p.is_empty() => p.to_owned(),
-            _ => "the in-memory database".to_owned(),
+    /// Classifies a SQLite failure of the runtime's own statement `sql` on `conn`.
+    pub(crate) fn sqlite(conn: &rusqlite::Connection, sql: &str, source: rusqlite::Error) -> Self {
+        Self::sqlite_at(database_path(conn), sql, source)
+    }
+
+    /// As [`Error::sqlite`], for a connection whose path was read beforehand.
+    pub(crate) fn sqlite_at(path: String, sql: &str, source: rusqlite::Error) -> Self {
+        let code = match &source {
+            rusqlite::Error::SqliteFailure(e, _) => Some(e.code),
+            _ => None,
         };
-        match source.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase {
-                path: path(),
-                source,
-            },
+        match code {
+            Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase { path, source },
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Error::Locked {
-                    path: path(),
-                    source,
-                }
+                Error::Locked { path, source }
             }
             _ => Error::Sqlite {
                 sql: sql.to_owned(),
                 source,
             },
         }
+    }
+}
+
+/// The file of the connection's main database, for messages. `PRAGMA database_list` answers
+/// even when the file is not a database, and works with every rusqlite the runtime accepts
+/// (`Connection::path` changed type across them).
+pub(crate) fn database_path(conn: &rusqlite::Connection) -> String {
+    let file: Option<String> = conn
+        .query_row("PRAGMA database_list", [], |row| row.get(2))
+        .ok();
+    match file {
+        Some(f) if !f.is_empty() => f,
+        _ => "the in-memory database".to_owned(),
     }
 }
 

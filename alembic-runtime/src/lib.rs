@@ -59,3 +59,8 @@ pub mod prelude {
     /// The result of a migration function.
     pub type Result<T, E = OpError> = std::result::Result<T, E>;
 }
+
+/// The user guide's runtime chapter, compiled and run as doc tests so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/runtime.md")]
+pub struct RuntimeGuide;

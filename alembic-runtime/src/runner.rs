@@ -10,7 +10,7 @@ use alembic_core::plan::{self, Plan, StampPlan};
 use alembic_core::RevisionError;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::error::{Direction, Error, FailedMigration, Result};
+use crate::error::{database_path, Direction, Error, FailedMigration, Result};
 use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::Op;
 use crate::version_table;
@@ -67,23 +67,22 @@ impl Migrations {
         log_context();
         let graph = self.graph()?;
         // --purge exists to repair a table whose rows name unknown revisions: don't read them.
-        let (tx, current, table_exists) = begin(conn, if purge { None } else { Some(graph) })?;
-        let StampPlan { rows, heads } = plan::stamp(graph, &current, targets, purge)?;
+        let locked = begin(conn, if purge { None } else { Some(graph) })?;
+        let StampPlan { rows, heads } = plan::stamp(graph, &locked.current, targets, purge)?;
         if !rows.is_empty() || purge {
-            if !table_exists {
-                version_table::create(&tx)?;
+            let tx = &locked.tx;
+            if !locked.table_exists {
+                version_table::create(tx)?;
             }
             if purge {
-                delete_all_rows(&tx)?;
+                delete_all_rows(tx)?;
             }
-            log::info!(target: LOG, "Running stamp_revision {} -> {}", joined(graph, &current), joined(graph, &heads));
-            for change in rows
-                .into_iter()
-                .filter(|r| !purge || matches!(r, plan::RowChange::Insert(_)))
-            {
-                version_table::apply(&tx, graph, change)?;
+            let (from, to) = (joined(graph, &locked.current), joined(graph, &heads));
+            log::info!(target: LOG, "Running stamp_revision {from} -> {to}");
+            for change in rows {
+                version_table::apply(tx, graph, change)?;
             }
-            commit(tx)?;
+            locked.commit()?;
         }
         Ok(sorted_ids(graph, &heads))
     }
@@ -157,13 +156,14 @@ impl Migrations {
         if planner(graph, &current)?.is_empty() {
             return Ok(Vec::new());
         }
-        let (tx, current, table_exists) = begin(conn, Some(graph))?;
-        let plan = planner(graph, &current)?;
+        let locked = begin(conn, Some(graph))?;
+        let plan = planner(graph, &locked.current)?;
         if plan.is_empty() {
             return Ok(Vec::new());
         }
-        if !table_exists {
-            version_table::create(&tx)?;
+        let tx = &locked.tx;
+        if !locked.table_exists {
+            version_table::create(tx)?;
         }
         let mut done = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
@@ -174,7 +174,7 @@ impl Migrations {
                 Direction::Upgrade => migration.upgrade,
                 Direction::Downgrade => migration.downgrade,
             };
-            let outcome = function(&mut Op::new(&tx));
+            let outcome = function(&mut Op::new(tx));
             if tx.is_autocommit() {
                 return Err(Error::TransactionEnded(migration.revision));
             }
@@ -190,13 +190,22 @@ impl Migrations {
                 }))
             })?;
             for &change in &step.rows {
-                version_table::apply(&tx, graph, change)?;
+                version_table::apply(tx, graph, change)?;
             }
             done.push(migration.revision);
         }
-        commit(tx)?;
+        locked.commit()?;
         Ok(done)
     }
+}
+
+/// A write transaction with the version rows read under its lock.
+struct Locked<'c> {
+    tx: Transaction<'c>,
+    /// Read before the lock: a failed BEGIN or COMMIT leaves no connection to ask.
+    path: String,
+    current: Vec<Rev>,
+    table_exists: bool,
 }
 
 /// Takes the write lock and reads the version rows under it (mapped to revisions when a
@@ -204,32 +213,39 @@ impl Migrations {
 fn begin<'c>(
     conn: &'c mut Connection,
     graph: Option<&RevisionGraph<'static>>,
-) -> Result<(Transaction<'c>, Vec<Rev>, bool)> {
-    const BEGIN: &str = "BEGIN IMMEDIATE";
-    let path = conn.path().map(str::to_owned);
+) -> Result<Locked<'c>> {
+    let path = database_path(conn);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| Error::sqlite(path.as_deref(), BEGIN, e))?;
+        .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
     let rows = version_table::read(&tx)?;
     let table_exists = rows.is_some();
     let current = match graph {
         Some(graph) => current_revs(graph, rows)?,
         None => Vec::new(),
     };
-    Ok((tx, current, table_exists))
+    Ok(Locked {
+        tx,
+        path,
+        current,
+        table_exists,
+    })
 }
 
-fn commit(tx: Transaction<'_>) -> Result<()> {
-    let path = tx.path().map(str::to_owned);
-    tx.commit()
-        .map_err(|e| Error::sqlite(path.as_deref(), "COMMIT", e))
+impl Locked<'_> {
+    fn commit(self) -> Result<()> {
+        let path = self.path;
+        self.tx
+            .commit()
+            .map_err(|e| Error::sqlite_at(path, "COMMIT", e))
+    }
 }
 
 fn delete_all_rows(tx: &Transaction<'_>) -> Result<()> {
     const PURGE: &str = "DELETE FROM alembic_version";
     tx.execute(PURGE, [])
         .map(drop)
-        .map_err(|e| Error::sqlite(tx.path(), PURGE, e))
+        .map_err(|e| Error::sqlite(tx, PURGE, e))
 }
 
 /// Maps version rows to revisions; a row no migration declares is an error.

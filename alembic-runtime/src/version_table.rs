@@ -15,7 +15,7 @@ const SELECT: &str = "SELECT version_num FROM alembic_version";
 
 /// The version rows, or `None` when the table does not exist yet.
 pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
-    let fail = |sql: &str, e| Error::sqlite(conn.path(), sql, e);
+    let fail = |sql: &str, e| Error::sqlite(conn, sql, e);
     let mut stmt = match conn.prepare(SELECT) {
         Ok(stmt) => stmt,
         Err(e) => {
@@ -42,7 +42,7 @@ pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
 pub(crate) fn create(conn: &Connection) -> Result<()> {
     conn.execute(CREATE, [])
         .map(drop)
-        .map_err(|e| Error::sqlite(conn.path(), CREATE, e))
+        .map_err(|e| Error::sqlite(conn, CREATE, e))
 }
 
 /// Writes one change, checking that an UPDATE or DELETE hits exactly one row.
@@ -70,7 +70,7 @@ pub(crate) fn apply(conn: &Connection, graph: &RevisionGraph<'_>, change: RowCha
     };
     let found = conn
         .execute(sql, rusqlite::params_from_iter(params))
-        .map_err(|e| Error::sqlite(conn.path(), sql, e))?;
+        .map_err(|e| Error::sqlite(conn, sql, e))?;
     match action {
         Some(action) if found != 1 => Err(Error::VersionRow { action, found }),
         _ => Ok(()),

@@ -235,16 +235,16 @@ impl Error {
     }
 }
 
-/// The file of the connection's main database, for messages. `PRAGMA database_list` answers
-/// even when the file is not a database, and works with every rusqlite the runtime accepts
-/// (`Connection::path` changed type across them).
+/// The file of the connection's main database, for messages. `PRAGMA database_list` works
+/// with every rusqlite the runtime accepts (`Connection::path` changed type across them) and,
+/// from SQLite 3.39 on, even when the file is not a database.
 pub(crate) fn database_path(conn: &rusqlite::Connection) -> String {
-    let file: Option<String> = conn
-        .query_row("PRAGMA database_list", [], |row| row.get(2))
-        .ok();
+    let file: rusqlite::Result<String> =
+        conn.query_row("PRAGMA database_list", [], |row| row.get(2));
     match file {
-        Some(f) if !f.is_empty() => f,
-        _ => "the in-memory database".to_owned(),
+        Ok(f) if f.is_empty() => "the in-memory database".to_owned(),
+        Ok(f) => f,
+        Err(_) => "the connection's database file".to_owned(),
     }
 }
 

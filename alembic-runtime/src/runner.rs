@@ -77,7 +77,8 @@ impl Migrations {
             if purge {
                 delete_all_rows(tx)?;
             }
-            let (from, to) = (joined(graph, &locked.current), joined(graph, &heads));
+            let from = sorted_ids(graph, &locked.current).join(", ");
+            let to = sorted_ids(graph, &heads).join(", ");
             log::info!(target: LOG, "Running stamp_revision {from} -> {to}");
             for change in rows {
                 version_table::apply(tx, graph, change)?;

@@ -5,6 +5,9 @@
 //! - `boot_at_head/{alembic,rusqlite_migration}/{10,1000}`: open the file, bring it to head
 //!   (already there), run one ordinary query. SQLite parses the schema on a connection's
 //!   first statement, so that query belongs to the honest unit of "boot".
+//!   `raw_version_read` opens the same file and reads `alembic_version` by hand: the floor
+//!   for Alembic's version table, which costs a table read where rusqlite_migration reads
+//!   `PRAGMA user_version` from the header.
 //! - `fresh_apply_1000/{alembic,rusqlite_migration,raw_sql}`: a new file, 1,000 small
 //!   migrations (CREATE TABLE / ADD COLUMN / CREATE INDEX); raw_sql is the same statements
 //!   in one `execute_batch` transaction.
@@ -108,6 +111,22 @@ fn boot_at_head(c: &mut Criterion) {
             b.iter(|| {
                 let mut conn = Connection::open(&ours_path).unwrap();
                 assert!(ours.upgrade(&mut conn, "head").unwrap().is_empty());
+                black_box(query(&conn))
+            })
+        });
+
+        // The floor for Alembic's format: the same file, its version rows read by hand.
+        group.bench_function(format!("raw_version_read/{n}"), |b| {
+            b.iter(|| {
+                let conn = Connection::open(&ours_path).unwrap();
+                let rows: Vec<String> = conn
+                    .prepare("SELECT version_num FROM alembic_version")
+                    .unwrap()
+                    .query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<std::result::Result<_, _>>()
+                    .unwrap();
+                assert_eq!(rows.len(), 1);
                 black_box(query(&conn))
             })
         });

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use alembic_runtime::rusqlite::{Connection, TransactionBehavior};
+use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{version_table, Migrations};
 
-use crate::common::{migrations, tables, version_rows};
+use crate::common::{locked_database, migrations, tables, version_rows, LockedDatabase};
 
 /// 1 -> 2 -> {3a (label "alpha"), 3b}
 fn branched() -> &'static Migrations {
@@ -140,26 +140,22 @@ fn stamp_purge_replaces_rows_even_unknown_ones() {
 
 #[test]
 fn at_head_upgrade_takes_no_write_lock_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.db");
-    let m = migrations(&[
-        ("aaaa00000001", &[], &[], &[]),
-        ("bbbb00000002", &["aaaa00000001"], &[], &[]),
-    ]);
-    let mut conn = Connection::open(&path).unwrap();
-    m.upgrade(&mut conn, "head").unwrap();
-
-    let mut writer = Connection::open(&path).unwrap();
-    let lock = writer
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .unwrap();
-    conn.busy_timeout(Duration::ZERO).unwrap();
-    let changes_before = conn.changes();
+    let LockedDatabase {
+        migrations: m,
+        mut conn,
+        holder,
+        ..
+    } = locked_database("head", Duration::ZERO);
+    let total_changes = |c: &Connection| -> i64 {
+        c.query_row("SELECT total_changes()", [], |r| r.get(0))
+            .unwrap()
+    };
+    let changes_before = total_changes(&conn);
     assert!(m.upgrade(&mut conn, "head").unwrap().is_empty());
     assert!(m.upgrade(&mut conn, "heads").unwrap().is_empty());
     assert!(m.upgrade(&mut conn, "bbbb").unwrap().is_empty());
-    assert_eq!(conn.changes(), changes_before);
-    drop(lock);
+    assert_eq!(total_changes(&conn), changes_before);
+    drop(holder);
 }
 
 #[test]

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use alembic_runtime::rusqlite::{Connection, TransactionBehavior};
+use alembic_runtime::rusqlite::Connection;
 
-use crate::common::{dump, migrations};
+use crate::common::{dump, locked_database, migrations, LockedDatabase};
 use alembic_runtime::Migrations;
 
 fn branched() -> &'static Migrations {
@@ -77,13 +77,19 @@ fn a_file_that_is_not_sqlite_is_named() {
     let path = dir.path().join("notes.db");
     std::fs::write(&path, "these are my notes, not a database\n".repeat(200)).unwrap();
     let mut conn = Connection::open(&path).unwrap();
+    // SQLite names the file of a non-database from 3.39 on; rusqlite's older bundles don't.
+    let named = conn
+        .query_row("PRAGMA database_list", [], |r| r.get::<_, String>(2))
+        .is_ok();
+    let file = if named {
+        path.display().to_string()
+    } else {
+        "the connection's database file".to_owned()
+    };
     let msg = err_text(branched().upgrade(&mut conn, "heads"));
     assert_eq!(
         msg,
-        format!(
-            "{} is not a SQLite database (SQLite: file is not a database)",
-            path.display()
-        )
+        format!("{file} is not a SQLite database (SQLite: file is not a database)")
     );
     assert_eq!(
         std::fs::read_to_string(&path).unwrap().len(),
@@ -94,20 +100,13 @@ fn a_file_that_is_not_sqlite_is_named() {
 
 #[test]
 fn a_database_locked_longer_than_the_busy_timeout_is_reported_and_left_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("app.db");
-    let m = migrations(&[
-        ("aaaa00000001", &[], &[], &[]),
-        ("bbbb00000002", &["aaaa00000001"], &[], &[]),
-    ]);
-    let mut conn = Connection::open(&path).unwrap();
-    m.upgrade(&mut conn, "aaaa").unwrap();
-
-    let mut holder = Connection::open(&path).unwrap();
-    let lock = holder
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .unwrap();
-    conn.busy_timeout(Duration::from_millis(50)).unwrap();
+    let LockedDatabase {
+        path,
+        migrations: m,
+        mut conn,
+        holder,
+        ..
+    } = locked_database("aaaa", Duration::from_millis(50));
     let msg = err_text(m.upgrade(&mut conn, "head"));
     assert_eq!(
         msg,
@@ -117,6 +116,6 @@ fn a_database_locked_longer_than_the_busy_timeout_is_reported_and_left_alone() {
             path.display()
         )
     );
-    drop(lock);
+    drop(holder);
     assert_eq!(m.current(&conn).unwrap(), ["aaaa00000001"]);
 }

@@ -117,3 +117,39 @@ pub fn dump(conn: &Connection) -> Vec<String> {
     }
     out
 }
+
+/// A file database whose write lock another connection holds.
+pub struct LockedDatabase {
+    /// Keeps the directory alive.
+    pub _dir: tempfile::TempDir,
+    /// The database file.
+    pub path: std::path::PathBuf,
+    /// A chain of two migrations, `aaaa00000001` then `bbbb00000002`.
+    pub migrations: &'static Migrations,
+    /// A connection of our own, with the given busy timeout.
+    pub conn: Connection,
+    /// The connection holding `BEGIN IMMEDIATE`; drop it to release the lock.
+    pub holder: Connection,
+}
+
+/// The chain of two upgraded to `at`, then locked by a second connection.
+pub fn locked_database(at: &str, busy_timeout: std::time::Duration) -> LockedDatabase {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let migrations = migrations(&[
+        ("aaaa00000001", &[], &[], &[]),
+        ("bbbb00000002", &["aaaa00000001"], &[], &[]),
+    ]);
+    let mut conn = Connection::open(&path).unwrap();
+    migrations.upgrade(&mut conn, at).unwrap();
+    conn.busy_timeout(busy_timeout).unwrap();
+    let holder = Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    LockedDatabase {
+        _dir: dir,
+        path,
+        migrations,
+        conn,
+        holder,
+    }
+}

@@ -15,6 +15,9 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "benchmarks build"
+cargo bench --manifest-path benches/Cargo.toml --locked --no-run
+
 step "tests (rusqlite $(cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -m1 '^rusqlite ' | cut -d' ' -f2), the newest the runtime accepts)"
 cargo test --workspace --locked
 
@@ -34,6 +37,3 @@ trap 'cp "$lock_backup" Cargo.lock; rm -f "$lock_backup"' EXIT
 cargo update --quiet -p rusqlite --precise "$oldest"
 cargo test -p alembic-runtime
 cp "$lock_backup" Cargo.lock
-
-step "benchmarks build"
-cargo bench --manifest-path benches/Cargo.toml --locked --no-run

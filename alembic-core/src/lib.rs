@@ -23,6 +23,9 @@ pub mod graph;
 pub mod plan;
 pub mod resolve;
 
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
 mod error;
 
 pub use error::{GraphError, RevisionError};

@@ -6,6 +6,9 @@
 //! - [`resolve`]: Alembic's revision identifier grammar (`head`, `abcd`, `-1`, `label@+2`, `a:b`).
 //! - [`plan`]: which migrations an upgrade, downgrade or stamp runs, in which order, and how
 //!   the rows of `alembic_version` change at each step.
+//! - [`schema`]: the schema model (tables, columns, constraints, indexes, views, triggers).
+//! - [`sql`]: SQLite SQL text: statement splitting, quoting, and parsing and rendering of
+//!   `CREATE TABLE` / `CREATE INDEX`.
 //!
 //! ```
 //! use alembic_core::{graph::{RevisionGraph, RevisionSpec}, plan};
@@ -22,6 +25,8 @@
 pub mod graph;
 pub mod plan;
 pub mod resolve;
+pub mod schema;
+pub mod sql;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;

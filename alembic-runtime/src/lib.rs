@@ -40,7 +40,6 @@ mod error;
 mod migration;
 mod op;
 mod runner;
-pub mod sql;
 pub mod version_table;
 
 pub use alembic_core::graph::RevisionGraph;

@@ -6,7 +6,7 @@
 use rusqlite::Transaction;
 
 use crate::error::OpError;
-use crate::sql::statements;
+use alembic_core::sql::statements;
 
 /// The handle a migration's `upgrade` / `downgrade` function receives.
 ///

@@ -1,0 +1,10 @@
+//! SQLite SQL text: the lexer, statement splitting and quoting, and the parser and
+//! renderer between `CREATE TABLE` / `CREATE INDEX` and the [`crate::schema`] model.
+
+mod lexer;
+mod parse;
+mod render;
+
+pub use lexer::{ident_value, quote_ident, quote_literal, statements, tokens, Kind, Token};
+pub use parse::{parse_create_index, parse_create_table, ParseError};
+pub use render::{column_sql, foreign_key_sql, names};

@@ -91,6 +91,8 @@ pub struct Column {
     pub sql_type: String,
     /// `NOT NULL`.
     pub not_null: bool,
+    /// `NOT NULL ON CONFLICT` resolution.
+    pub not_null_on_conflict: Option<String>,
     /// The DEFAULT expression as written (`'x'`, `0`, `(datetime('now'))`).
     pub default: Option<String>,
     /// `COLLATE` name.

@@ -109,6 +109,15 @@ pub enum Error {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// A stored definition the schema reader does not understand.
+    Introspect {
+        /// The table, index, view or trigger.
+        object: String,
+        /// Its stored SQL.
+        sql: String,
+        /// What the parser expected.
+        message: String,
+    },
     /// Any other SQLite failure, with the statement that failed.
     Sqlite {
         /// The statement.
@@ -141,6 +150,14 @@ impl fmt::Display for Error {
                 "{path} is locked by another connection and stayed locked for the whole busy timeout; \
                  retry when it is free, or raise the timeout with Connection::busy_timeout (SQLite: {source})"
             ),
+            Error::Introspect {
+                object,
+                sql,
+                message,
+            } => write!(
+                f,
+                "cannot read the definition of {object}: {message}; please report this with the SQL\n  SQL: {sql}"
+            ),
             Error::Sqlite { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
         }
     }
@@ -152,7 +169,9 @@ impl std::error::Error for Error {
             Error::Graph(e) => Some(e),
             Error::Revision(e) => Some(e),
             Error::Migration(e) => Some(&e.source),
-            Error::TransactionEnded(_) | Error::VersionRow { .. } => None,
+            Error::TransactionEnded(_) | Error::VersionRow { .. } | Error::Introspect { .. } => {
+                None
+            }
             Error::NotADatabase { source, .. }
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),

@@ -37,12 +37,14 @@
 //! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
 
 mod error;
+pub mod introspect;
 mod migration;
 mod op;
 mod runner;
 pub mod version_table;
 
 pub use alembic_core::graph::RevisionGraph;
+pub use alembic_core::schema;
 pub use error::{Direction, Error, FailedMigration, GraphError, OpError, Result, RevisionError};
 pub use migration::{Migration, MigrationFn, Migrations};
 pub use op::Op;

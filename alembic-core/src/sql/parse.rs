@@ -392,7 +392,7 @@ fn column_def(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseError> {
             });
         } else if p.eat_kw("NOT") {
             p.expect_kw("NULL")?;
-            p.conflict_clause()?;
+            column.not_null_on_conflict = p.conflict_clause()?;
             column.not_null = true;
         } else if p.eat_kw("NULL") {
             p.conflict_clause()?;

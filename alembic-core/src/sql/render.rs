@@ -98,6 +98,9 @@ fn column_def(c: &Column, pk: Option<&PrimaryKey>) -> String {
     }
     if c.not_null {
         sql.push_str(" NOT NULL");
+        if let Some(resolution) = &c.not_null_on_conflict {
+            write!(sql, " ON CONFLICT {resolution}").expect("write to String");
+        }
     }
     if let Some(pk) = pk {
         if let Some(n) = &pk.name {

@@ -6,4 +6,5 @@ mod bad_input;
 mod common;
 mod concurrency;
 mod failures;
+mod introspect;
 mod log_lines;

@@ -1,0 +1,71 @@
+//! Reads a database's schema into the [`alembic_core::schema`] model.
+//!
+//! The source is the DDL SQLite stores in `sqlite_master`, parsed: it is the only place
+//! that keeps constraint names, CHECK expressions, collations, AUTOINCREMENT,
+//! deferrability and generated columns, which the PRAGMAs (`table_xinfo`,
+//! `foreign_key_list`, `index_xinfo`) drop. Tests cross-check the result against the
+//! PRAGMAs. Virtual tables and SQLite's own objects are left out.
+
+use alembic_core::schema::{Schema, Table, Trigger, View};
+use alembic_core::sql::{parse_create_index, parse_create_table};
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+const OBJECTS: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
+     WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
+
+/// The whole schema: tables (with indexes) in creation order, views, triggers.
+///
+/// # Errors
+/// A database failure, or a stored definition that cannot be parsed (names the object).
+pub fn schema(conn: &Connection) -> Result<Schema> {
+    let mut stmt = conn
+        .prepare(OBJECTS)
+        .map_err(|e| Error::sqlite(conn, OBJECTS, e))?;
+    let objects: Vec<(String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| Error::sqlite(conn, OBJECTS, e))?;
+    let mut schema = Schema::default();
+    let mut indexes = Vec::new();
+    for (kind, name, table, sql) in objects {
+        let unreadable = |e: alembic_core::sql::ParseError| Error::Introspect {
+            object: name.clone(),
+            sql: sql.clone(),
+            message: e.to_string(),
+        };
+        match kind.as_str() {
+            "table" if is_virtual(&sql) => {}
+            "table" => schema
+                .tables
+                .push(parse_create_table(&sql).map_err(unreadable)?),
+            "index" => indexes.push(parse_create_index(&sql).map_err(unreadable)?),
+            "view" => schema.views.push(View { name, sql }),
+            "trigger" => schema.triggers.push(Trigger { name, table, sql }),
+            _ => {}
+        }
+    }
+    for (table, index) in indexes {
+        if let Some(t) = schema.table_mut(&table) {
+            t.indexes.push(index);
+        }
+    }
+    Ok(schema)
+}
+
+/// One table with its indexes, or `None` when there is no such table.
+///
+/// # Errors
+/// As [`schema`].
+pub fn table(conn: &Connection, name: &str) -> Result<Option<Table>> {
+    Ok(schema(conn)?
+        .tables
+        .into_iter()
+        .find(|t| t.name.eq_ignore_ascii_case(name)))
+}
+
+fn is_virtual(sql: &str) -> bool {
+    let words: Vec<&str> = sql.split_whitespace().take(2).collect();
+    words.len() == 2 && words[1].eq_ignore_ascii_case("VIRTUAL")
+}

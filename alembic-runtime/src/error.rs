@@ -20,6 +20,11 @@ pub enum OpError {
     },
     /// An error from direct use of the connection (`op.connection()`).
     Sqlite(rusqlite::Error),
+    /// The operation does not fit the schema: no such table, column, index or constraint,
+    /// or a name already taken.
+    Schema(String),
+    /// `op.connection()` while recording SQL: there is no database in `--sql` mode.
+    Offline,
     /// Any other failure of a data migration, see [`OpError::custom`].
     Custom(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -43,6 +48,11 @@ impl fmt::Display for OpError {
         match self {
             OpError::Sql { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
             OpError::Sqlite(e) => e.fmt(f),
+            OpError::Schema(message) => f.write_str(message),
+            OpError::Offline => f.write_str(
+                "this migration uses op.connection(), which has no database to work on when \
+                 recording SQL (--sql); run it against a database instead",
+            ),
             OpError::Custom(e) => e.fmt(f),
         }
     }
@@ -53,6 +63,7 @@ impl std::error::Error for OpError {
         match self {
             OpError::Sql { source, .. } => Some(source),
             OpError::Sqlite(e) => e.source(),
+            OpError::Schema(_) | OpError::Offline => None,
             OpError::Custom(e) => e.source(),
         }
     }
@@ -109,6 +120,8 @@ pub enum Error {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// The migrations left rows whose foreign keys point nowhere; rolled back.
+    ForeignKeys(Vec<ForeignKeyViolation>),
     /// A stored definition the schema reader does not understand.
     Introspect {
         /// The table, index, view or trigger.
@@ -150,6 +163,22 @@ impl fmt::Display for Error {
                 "{path} is locked by another connection and stayed locked for the whole busy timeout; \
                  retry when it is free, or raise the timeout with Connection::busy_timeout (SQLite: {source})"
             ),
+            Error::ForeignKeys(rows) => {
+                write!(
+                    f,
+                    "the migrations would leave {} row(s) whose foreign key points to no row, so nothing was \
+                     changed; fix the data in the migration or the constraint:",
+                    rows.len()
+                )?;
+                for row in rows.iter().take(10) {
+                    let rowid = row.rowid.map_or_else(|| "a row".to_owned(), |r| format!("rowid {r}"));
+                    write!(f, "\n  {} {rowid} references a missing row of {}", row.table, row.parent)?;
+                }
+                if rows.len() > 10 {
+                    write!(f, "\n  … and {} more", rows.len() - 10)?;
+                }
+                Ok(())
+            }
             Error::Introspect {
                 object,
                 sql,
@@ -169,9 +198,10 @@ impl std::error::Error for Error {
             Error::Graph(e) => Some(e),
             Error::Revision(e) => Some(e),
             Error::Migration(e) => Some(&e.source),
-            Error::TransactionEnded(_) | Error::VersionRow { .. } | Error::Introspect { .. } => {
-                None
-            }
+            Error::TransactionEnded(_)
+            | Error::VersionRow { .. }
+            | Error::Introspect { .. }
+            | Error::ForeignKeys(_) => None,
             Error::NotADatabase { source, .. }
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),
@@ -189,6 +219,17 @@ impl From<RevisionError> for Error {
     fn from(e: RevisionError) -> Self {
         Error::Revision(e)
     }
+}
+
+/// A row whose foreign key points to no row, as `PRAGMA foreign_key_check` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyViolation {
+    /// The referencing table.
+    pub table: String,
+    /// The referencing row (`None` in a WITHOUT ROWID table).
+    pub rowid: Option<i64>,
+    /// The referenced table.
+    pub parent: String,
 }
 
 /// A migration function that failed, and where.

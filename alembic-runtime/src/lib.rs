@@ -36,26 +36,34 @@
 //! Concurrent callers serialise on SQLite's write lock and wait for it up to the
 //! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
 
+mod alter;
 mod error;
 pub mod introspect;
 mod migration;
 mod op;
+mod rebuild;
 mod runner;
 pub mod version_table;
 
 pub use alembic_core::graph::RevisionGraph;
 pub use alembic_core::schema;
-pub use error::{Direction, Error, FailedMigration, GraphError, OpError, Result, RevisionError};
+pub use alter::AlterColumn;
+pub use error::{
+    Direction, Error, FailedMigration, ForeignKeyViolation, GraphError, OpError, Result,
+    RevisionError,
+};
 pub use migration::{Migration, MigrationFn, Migrations};
-pub use op::Op;
+pub use op::{Batch, Op};
 /// The rusqlite this crate was built with; use it to open connections so that only one
 /// SQLite is linked.
 pub use rusqlite;
 
 /// What a migration module needs: `use alembic_runtime::prelude::*;`.
 pub mod prelude {
+    pub use crate::alter::AlterColumn;
     pub use crate::error::OpError;
     pub use crate::op::Op;
+    pub use alembic_core::schema::{Column, ForeignKey, Index, Table, Type};
 
     /// The result of a migration function.
     pub type Result<T, E = OpError> = std::result::Result<T, E>;

@@ -1,12 +1,21 @@
-//! The operations a migration function performs, through [`Op`].
+//! The operations a migration performs, through [`Op`]: Alembic's operations with Rust
+//! names and builders. Where SQLite cannot alter a table in place, the operation rebuilds
+//! it (see [`crate::rebuild`]) — automatically, keeping rows, indexes, triggers and views.
 //!
-//! This holds the statement runner; schema operations (add_column, table rebuilds, record
-//! mode) build on it.
+//! An `Op` either executes (inside the runner's transaction, reading the schema afresh for
+//! each operation, so raw SQL in between is always seen) or records: it tracks the schema
+//! in memory and collects the SQL it would run, for `--sql` output.
 
+use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
+use alembic_core::sql::{
+    names, parse_create_index, parse_create_table, quote_ident, quote_literal, statements,
+};
+use rusqlite::types::Value;
 use rusqlite::Transaction;
 
+use crate::alter::{self, AlterColumn, TableChange};
 use crate::error::OpError;
-use alembic_core::sql::statements;
+use crate::introspect;
 
 /// The handle a migration's `upgrade` / `downgrade` function receives.
 ///
@@ -17,37 +26,419 @@ use alembic_core::sql::statements;
 /// use alembic_runtime::prelude::*;
 ///
 /// pub fn upgrade(op: &mut Op) -> Result<()> {
-///     op.execute("CREATE TABLE monitor (id INTEGER PRIMARY KEY, url TEXT NOT NULL)")?;
-///     op.connection().execute("INSERT INTO monitor (url) VALUES (?1)", ["https://example.com"])?;
+///     op.create_table(
+///         Table::new("monitor")
+///             .column(Column::new("id", Type::Integer))
+///             .column(Column::new("url", Type::Text))
+///             .primary_key(&["id"]),
+///     )?;
+///     op.add_column("monitor", Column::new("description", Type::Text).nullable())?;
+///     op.connection()?.execute("INSERT INTO monitor (url) VALUES (?1)", ["https://example.com"])?;
 ///     Ok(())
 /// }
 /// ```
 pub struct Op<'c> {
-    tx: &'c Transaction<'c>,
+    mode: Mode<'c>,
+}
+
+enum Mode<'c> {
+    Execute(&'c Transaction<'c>),
+    Record { schema: Schema, sql: Vec<String> },
 }
 
 impl<'c> Op<'c> {
     pub(crate) fn new(tx: &'c Transaction<'c>) -> Self {
-        Op { tx }
+        Op {
+            mode: Mode::Execute(tx),
+        }
+    }
+
+    /// An `Op` that runs nothing and records the SQL it would run, starting from `schema`.
+    ///
+    /// ```
+    /// use alembic_runtime::{Op, schema::{Column, Schema, Table, Type}};
+    /// let mut op = Op::record(Schema::default());
+    /// op.create_table(Table::new("t").column(Column::new("a", Type::Text)))?;
+    /// op.drop_table("t")?;
+    /// assert_eq!(op.recorded(), ["CREATE TABLE \"t\" (\n    \"a\" TEXT NOT NULL\n)", "DROP TABLE \"t\""]);
+    /// # Ok::<(), alembic_runtime::OpError>(())
+    /// ```
+    pub fn record(schema: Schema) -> Op<'static> {
+        Op {
+            mode: Mode::Record {
+                schema,
+                sql: Vec::new(),
+            },
+        }
+    }
+
+    /// The statements recorded so far (none when executing).
+    pub fn recorded(&self) -> &[String] {
+        match &self.mode {
+            Mode::Record { sql, .. } => sql,
+            Mode::Execute(_) => &[],
+        }
+    }
+
+    /// The schema a recording `Op` has reached; `None` when executing.
+    pub fn recorded_schema(&self) -> Option<&Schema> {
+        match &self.mode {
+            Mode::Record { schema, .. } => Some(schema),
+            Mode::Execute(_) => None,
+        }
     }
 
     /// Runs one or more SQL statements separated by `;`. A failure names the statement.
     ///
+    /// When recording, the statements are recorded, and tables and indexes they create are
+    /// tracked; other schema changes made by raw SQL are not known to later operations.
+    ///
     /// # Errors
     /// [`OpError::Sql`] with the first statement SQLite rejected.
     pub fn execute(&mut self, sql: &str) -> Result<(), OpError> {
-        for stmt in statements(sql) {
-            run_statement(self.tx, stmt).map_err(|source| OpError::Sql {
-                sql: stmt.to_owned(),
-                source,
-            })?;
+        let stmts: Vec<String> = statements(sql).into_iter().map(str::to_owned).collect();
+        if let Mode::Record { schema, .. } = &mut self.mode {
+            for stmt in &stmts {
+                track_raw(schema, stmt);
+            }
         }
-        Ok(())
+        self.run(stmts)
     }
 
     /// The transaction the migration runs in, for data work with rusqlite's full API.
-    pub fn connection(&self) -> &Transaction<'c> {
-        self.tx
+    ///
+    /// # Errors
+    /// [`OpError::Offline`] when recording SQL: there is no database then.
+    pub fn connection(&self) -> Result<&Transaction<'c>, OpError> {
+        match &self.mode {
+            Mode::Execute(tx) => Ok(tx),
+            Mode::Record { .. } => Err(OpError::Offline),
+        }
+    }
+
+    /// `CREATE TABLE`, with the table's indexes.
+    ///
+    /// # Errors
+    /// A table of that name exists, or SQLite rejects the definition.
+    pub fn create_table(&mut self, table: Table) -> Result<(), OpError> {
+        self.schema_op(|s| alter::create_table(s, table))
+    }
+
+    /// `DROP TABLE`. Destroys the table's rows.
+    ///
+    /// # Errors
+    /// No such table.
+    pub fn drop_table(&mut self, name: &str) -> Result<(), OpError> {
+        self.schema_op(|s| alter::drop_table(s, name))
+    }
+
+    /// `ALTER TABLE … RENAME TO …`; SQLite updates references in other tables, views and
+    /// triggers.
+    ///
+    /// # Errors
+    /// No such table, or the new name is taken.
+    pub fn rename_table(&mut self, old: &str, new: &str) -> Result<(), OpError> {
+        self.schema_op(|s| alter::rename_table(s, old, new))
+    }
+
+    /// Adds a column: `ALTER TABLE … ADD COLUMN` when SQLite allows it, else a rebuild
+    /// (NOT NULL without default, an expression default, a stored generated column).
+    ///
+    /// # Errors
+    /// No such table, the column exists, or SQLite rejects it.
+    pub fn add_column(&mut self, table: &str, column: Column) -> Result<(), OpError> {
+        self.alter(table, vec![TableChange::AddColumn(column)])
+    }
+
+    /// Drops a column: `ALTER TABLE … DROP COLUMN` when SQLite allows it, else a rebuild.
+    /// Indexes and constraints over the column go with it. Destroys the column's data.
+    ///
+    /// # Errors
+    /// No such table or column, or a view or trigger still uses the column.
+    pub fn drop_column(&mut self, table: &str, column: &str) -> Result<(), OpError> {
+        self.alter(table, vec![TableChange::DropColumn(column.to_owned())])
+    }
+
+    /// Renames a column (natively) and/or changes its type, nullability or default (by a
+    /// rebuild). Values are copied as they are: a new type's affinity applies, and rows that
+    /// break a new NOT NULL fail the migration rather than being changed.
+    ///
+    /// # Errors
+    /// No such table or column, or rows that break the new definition.
+    pub fn alter_column(
+        &mut self,
+        table: &str,
+        column: &str,
+        change: AlterColumn,
+    ) -> Result<(), OpError> {
+        self.alter(
+            table,
+            vec![TableChange::AlterColumn(column.to_owned(), change)],
+        )
+    }
+
+    /// `CREATE [UNIQUE] INDEX`.
+    ///
+    /// # Errors
+    /// No such table, the name is taken, or duplicate values for a unique index.
+    pub fn create_index(&mut self, table: &str, index: Index) -> Result<(), OpError> {
+        self.alter(table, vec![TableChange::CreateIndex(index)])
+    }
+
+    /// `DROP INDEX`.
+    ///
+    /// # Errors
+    /// No such index.
+    pub fn drop_index(&mut self, name: &str) -> Result<(), OpError> {
+        self.schema_op(|s| {
+            let table = alter::index_table(s, name)?;
+            alter::alter_table(s, &table, vec![TableChange::DropIndex(name.to_owned())])
+        })
+    }
+
+    /// Adds a named UNIQUE constraint (rebuild).
+    ///
+    /// # Errors
+    /// No such table, or duplicate values.
+    pub fn create_unique_constraint(
+        &mut self,
+        name: &str,
+        table: &str,
+        columns: &[&str],
+    ) -> Result<(), OpError> {
+        let unique = Unique {
+            name: Some(name.to_owned()),
+            columns: columns.iter().map(|c| KeyColumn::new(*c)).collect(),
+            on_conflict: None,
+        };
+        self.alter(table, vec![TableChange::AddUnique(unique)])
+    }
+
+    /// Adds a foreign key (rebuild). Existing rows must satisfy it when foreign keys are
+    /// enforced: the runner checks before committing.
+    ///
+    /// # Errors
+    /// No such table.
+    pub fn create_foreign_key(&mut self, table: &str, fk: ForeignKey) -> Result<(), OpError> {
+        self.alter(table, vec![TableChange::AddForeignKey(fk)])
+    }
+
+    /// Adds a named CHECK constraint (rebuild).
+    ///
+    /// # Errors
+    /// No such table, or rows that fail the check.
+    pub fn create_check_constraint(
+        &mut self,
+        name: &str,
+        table: &str,
+        expr: &str,
+    ) -> Result<(), OpError> {
+        let check = Check {
+            name: Some(name.to_owned()),
+            expr: expr.to_owned(),
+        };
+        self.alter(table, vec![TableChange::AddCheck(check)])
+    }
+
+    /// Drops a named UNIQUE, FOREIGN KEY, CHECK or PRIMARY KEY constraint (rebuild).
+    ///
+    /// # Errors
+    /// No such table or constraint.
+    pub fn drop_constraint(&mut self, name: &str, table: &str) -> Result<(), OpError> {
+        self.alter(table, vec![TableChange::DropConstraint(name.to_owned())])
+    }
+
+    /// Inserts rows. Executing, values are bound as parameters; recording, they are written
+    /// as literals.
+    ///
+    /// ```
+    /// # use alembic_runtime::{Op, schema::{Column, Schema, Table, Type}};
+    /// use alembic_runtime::rusqlite::types::Value;
+    /// # let mut op = Op::record(Schema::default());
+    /// # op.create_table(Table::new("t").column(Column::new("a", Type::Integer)).column(Column::new("b", Type::Text)))?;
+    /// op.bulk_insert("t", &["a", "b"], &[vec![Value::Integer(10), Value::Text("o'neil".into())]])?;
+    /// assert_eq!(op.recorded()[1], "INSERT INTO \"t\" (\"a\", \"b\") VALUES (10, 'o''neil')");
+    /// # Ok::<(), alembic_runtime::OpError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A row SQLite rejects, named with its statement.
+    pub fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> Result<(), OpError> {
+        let cols: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+        let head = format!("INSERT INTO {} ({})", quote_ident(table), names(&cols));
+        match &mut self.mode {
+            Mode::Record { sql, .. } => {
+                for row in rows {
+                    let values: Vec<String> = row.iter().map(literal).collect();
+                    sql.push(format!("{head} VALUES ({})", values.join(", ")));
+                }
+                Ok(())
+            }
+            Mode::Execute(tx) => {
+                let placeholders: Vec<String> =
+                    (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let stmt_sql = format!("{head} VALUES ({})", placeholders.join(", "));
+                let fail = |source| OpError::Sql {
+                    sql: stmt_sql.clone(),
+                    source,
+                };
+                let mut stmt = tx.prepare(&stmt_sql).map_err(fail)?;
+                for row in rows {
+                    stmt.execute(rusqlite::params_from_iter(row))
+                        .map_err(fail)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Several changes to one table, done as one rebuild when any of them needs one (or
+    /// natively when none does). Alembic's `batch_alter_table`.
+    ///
+    /// ```
+    /// # use alembic_runtime::{Op, schema::{Column, Schema, Table, Type}};
+    /// # let mut op = Op::record(Schema::default());
+    /// # op.create_table(Table::new("t").column(Column::new("a", Type::Text)).column(Column::new("b", Type::Text)))?;
+    /// op.batch_alter_table("t", |batch| {
+    ///     batch.drop_column("b");
+    ///     batch.create_check_constraint("ck_a", "length(a) > 0");
+    /// })?;
+    /// assert_eq!(op.recorded().iter().filter(|s| s.starts_with("CREATE TABLE")).count(), 2);
+    /// # Ok::<(), alembic_runtime::OpError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As the individual operations.
+    pub fn batch_alter_table(
+        &mut self,
+        table: &str,
+        changes: impl FnOnce(&mut Batch),
+    ) -> Result<(), OpError> {
+        let mut batch = Batch {
+            changes: Vec::new(),
+        };
+        changes(&mut batch);
+        self.alter(table, batch.changes)
+    }
+
+    fn alter(&mut self, table: &str, changes: Vec<TableChange>) -> Result<(), OpError> {
+        self.schema_op(|s| alter::alter_table(s, table, changes))
+    }
+
+    /// Plans against the current schema, then runs or records the statements.
+    fn schema_op(
+        &mut self,
+        plan: impl FnOnce(&mut Schema) -> Result<Vec<String>, OpError>,
+    ) -> Result<(), OpError> {
+        let stmts = match &mut self.mode {
+            Mode::Execute(tx) => {
+                let mut schema =
+                    introspect::schema(tx).map_err(|e| OpError::Schema(e.to_string()))?;
+                plan(&mut schema)?
+            }
+            Mode::Record { schema, .. } => plan(schema)?,
+        };
+        self.run(stmts)
+    }
+
+    fn run(&mut self, stmts: Vec<String>) -> Result<(), OpError> {
+        match &mut self.mode {
+            Mode::Execute(tx) => {
+                for stmt in stmts {
+                    run_statement(tx, &stmt)
+                        .map_err(|source| OpError::Sql { sql: stmt, source })?;
+                }
+            }
+            Mode::Record { sql, .. } => sql.extend(stmts),
+        }
+        Ok(())
+    }
+}
+
+/// Changes collected by [`Op::batch_alter_table`].
+#[derive(Debug)]
+pub struct Batch {
+    changes: Vec<TableChange>,
+}
+
+impl Batch {
+    /// Adds a column.
+    pub fn add_column(&mut self, column: Column) {
+        self.changes.push(TableChange::AddColumn(column));
+    }
+    /// Drops a column.
+    pub fn drop_column(&mut self, column: &str) {
+        self.changes
+            .push(TableChange::DropColumn(column.to_owned()));
+    }
+    /// Alters a column.
+    pub fn alter_column(&mut self, column: &str, change: AlterColumn) {
+        self.changes
+            .push(TableChange::AlterColumn(column.to_owned(), change));
+    }
+    /// Creates an index.
+    pub fn create_index(&mut self, index: Index) {
+        self.changes.push(TableChange::CreateIndex(index));
+    }
+    /// Drops an index of this table.
+    pub fn drop_index(&mut self, name: &str) {
+        self.changes.push(TableChange::DropIndex(name.to_owned()));
+    }
+    /// Adds a named UNIQUE constraint.
+    pub fn create_unique_constraint(&mut self, name: &str, columns: &[&str]) {
+        self.changes.push(TableChange::AddUnique(Unique {
+            name: Some(name.to_owned()),
+            columns: columns.iter().map(|c| KeyColumn::new(*c)).collect(),
+            on_conflict: None,
+        }));
+    }
+    /// Adds a foreign key.
+    pub fn create_foreign_key(&mut self, fk: ForeignKey) {
+        self.changes.push(TableChange::AddForeignKey(fk));
+    }
+    /// Adds a named CHECK constraint.
+    pub fn create_check_constraint(&mut self, name: &str, expr: &str) {
+        self.changes.push(TableChange::AddCheck(Check {
+            name: Some(name.to_owned()),
+            expr: expr.to_owned(),
+        }));
+    }
+    /// Drops a named constraint.
+    pub fn drop_constraint(&mut self, name: &str) {
+        self.changes
+            .push(TableChange::DropConstraint(name.to_owned()));
+    }
+}
+
+/// Keeps a recording's schema up to date with tables and indexes that raw SQL creates.
+fn track_raw(schema: &mut Schema, stmt: &str) {
+    if let Ok(table) = parse_create_table(stmt) {
+        schema.tables.push(table);
+    } else if let Ok((table, index)) = parse_create_index(stmt) {
+        if let Some(t) = schema.table_mut(&table) {
+            t.indexes.push(index);
+        }
+    }
+}
+
+/// A value as an SQL literal.
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_owned(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) if f.is_finite() => format!("{f:?}"),
+        Value::Real(f) if f.is_nan() => "NULL".to_owned(),
+        Value::Real(f) => (if *f > 0.0 { "9e999" } else { "-9e999" }).to_owned(),
+        Value::Text(s) => quote_literal(s),
+        Value::Blob(b) => format!(
+            "X'{}'",
+            b.iter().map(|x| format!("{x:02X}")).collect::<String>()
+        ),
     }
 }
 

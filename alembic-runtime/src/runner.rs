@@ -10,7 +10,7 @@ use alembic_core::plan::{self, Plan, StampPlan};
 use alembic_core::RevisionError;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::error::{database_path, Direction, Error, FailedMigration, Result};
+use crate::error::{database_path, Direction, Error, FailedMigration, ForeignKeyViolation, Result};
 use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::Op;
 use crate::version_table;
@@ -146,6 +146,11 @@ impl Migrations {
 
     /// Plans without the lock first, so that a call with nothing to do takes no write lock;
     /// then plans again under the lock, where the answer counts.
+    ///
+    /// With foreign keys enforced, they are turned off around the transaction (SQLite
+    /// ignores the pragma inside one): a table rebuild drops and re-creates the table, which
+    /// would otherwise fire ON DELETE actions on every child row. They are checked as a whole
+    /// before commit instead, and the connection's setting is restored afterwards.
     fn migrate(
         &self,
         conn: &mut Connection,
@@ -157,6 +162,28 @@ impl Migrations {
         if planner(graph, &current)?.is_empty() {
             return Ok(Vec::new());
         }
+        let enforced = foreign_keys(conn, None)?;
+        if enforced {
+            foreign_keys(conn, Some(false))?;
+        }
+        let result = self.migrate_locked(conn, graph, direction, planner, enforced);
+        if enforced {
+            let restored = foreign_keys(conn, Some(true));
+            if result.is_ok() {
+                restored?;
+            }
+        }
+        result
+    }
+
+    fn migrate_locked(
+        &self,
+        conn: &mut Connection,
+        graph: &RevisionGraph<'static>,
+        direction: Direction,
+        planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
+        check_foreign_keys: bool,
+    ) -> Result<Vec<&'static str>> {
         let locked = begin(conn, Some(graph))?;
         let plan = planner(graph, &locked.current)?;
         if plan.is_empty() {
@@ -195,8 +222,48 @@ impl Migrations {
             }
             done.push(migration.revision);
         }
+        if check_foreign_keys {
+            foreign_key_check(tx)?;
+        }
         locked.commit()?;
         Ok(done)
+    }
+}
+
+/// Reads `PRAGMA foreign_keys`, or sets it when `set` is given (outside a transaction only).
+fn foreign_keys(conn: &Connection, set: Option<bool>) -> Result<bool> {
+    let sql = match set {
+        None => "PRAGMA foreign_keys",
+        Some(true) => "PRAGMA foreign_keys = ON",
+        Some(false) => "PRAGMA foreign_keys = OFF",
+    };
+    match set {
+        None => conn.query_row(sql, [], |r| r.get(0)),
+        Some(on) => conn.execute_batch(sql).map(|()| on),
+    }
+    .map_err(|e| Error::sqlite(conn, sql, e))
+}
+
+/// Fails with the offending rows when any foreign key points nowhere.
+fn foreign_key_check(conn: &Connection) -> Result<()> {
+    const CHECK: &str = "PRAGMA foreign_key_check";
+    let mut stmt = conn
+        .prepare(CHECK)
+        .map_err(|e| Error::sqlite(conn, CHECK, e))?;
+    let rows: Vec<ForeignKeyViolation> = stmt
+        .query_map([], |r| {
+            Ok(ForeignKeyViolation {
+                table: r.get(0)?,
+                rowid: r.get(1)?,
+                parent: r.get(2)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| Error::sqlite(conn, CHECK, e))?;
+    if rows.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::ForeignKeys(rows))
     }
 }
 

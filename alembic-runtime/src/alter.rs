@@ -1,0 +1,474 @@
+//! What each schema operation does to the model, and the SQL that does it on SQLite:
+//! native `ALTER TABLE` where SQLite can, a [`crate::rebuild`] where it cannot.
+//!
+//! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
+
+use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+use alembic_core::sql::{column_sql, quote_ident, tokens, Kind};
+
+use crate::error::OpError;
+use crate::rebuild::{mentions, rebuild, ColumnSource};
+
+/// Changes to one column; `None` leaves that aspect as it is.
+///
+/// ```
+/// use alembic_runtime::{AlterColumn, schema::Type};
+/// let change = AlterColumn::new().rename("interval_secs").sql_type(Type::Integer).nullable(false);
+/// # let _ = change;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlterColumn {
+    pub(crate) name: Option<String>,
+    pub(crate) sql_type: Option<String>,
+    pub(crate) nullable: Option<bool>,
+    pub(crate) default: Option<Option<String>>,
+}
+
+impl AlterColumn {
+    /// No change yet.
+    pub fn new() -> Self {
+        AlterColumn::default()
+    }
+
+    /// Renames the column.
+    pub fn rename(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Changes the declared type.
+    pub fn sql_type(mut self, ty: alembic_core::schema::Type) -> Self {
+        self.sql_type = Some(ty.to_string());
+        self
+    }
+
+    /// Allows or forbids NULL.
+    pub fn nullable(mut self, nullable: bool) -> Self {
+        self.nullable = Some(nullable);
+        self
+    }
+
+    /// Sets (`Some("'x'")`) or removes (`None`) the DEFAULT.
+    pub fn default_sql(mut self, default: Option<&str>) -> Self {
+        self.default = Some(default.map(str::to_owned));
+        self
+    }
+
+    fn is_rename_only(&self) -> bool {
+        self.name.is_some()
+            && self.sql_type.is_none()
+            && self.nullable.is_none()
+            && self.default.is_none()
+    }
+}
+
+/// One change to a table.
+#[derive(Debug, Clone)]
+pub(crate) enum TableChange {
+    AddColumn(Column),
+    DropColumn(String),
+    AlterColumn(String, AlterColumn),
+    CreateIndex(Index),
+    DropIndex(String),
+    AddUnique(Unique),
+    AddForeignKey(ForeignKey),
+    AddCheck(Check),
+    DropConstraint(String),
+}
+
+/// A table being changed: its model, where its columns come from, and the native
+/// statements of the changes so far (`None` once one of them needs a rebuild).
+struct Draft<'s> {
+    schema: &'s Schema,
+    table: Table,
+    sources: Vec<ColumnSource>,
+    native: Option<Vec<String>>,
+}
+
+impl Draft<'_> {
+    fn column_index(&self, name: &str) -> Result<usize, OpError> {
+        self.table
+            .columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                OpError::Schema(format!(
+                    "No such column '{name}' in table '{}'",
+                    self.table.name
+                ))
+            })
+    }
+
+    fn native(&mut self, sql: Option<String>) {
+        match (sql, &mut self.native) {
+            (Some(sql), Some(stmts)) => stmts.push(sql),
+            _ => self.native = None,
+        }
+    }
+
+    fn apply(&mut self, change: TableChange) -> Result<(), OpError> {
+        let t = quote_ident(&self.table.name);
+        match change {
+            TableChange::AddColumn(column) => {
+                if self.table.column_named(&column.name).is_some() {
+                    return Err(OpError::Schema(format!(
+                        "Column '{}' already exists in table '{}'",
+                        column.name, self.table.name
+                    )));
+                }
+                let sql = add_column_is_native(&column)
+                    .then(|| format!("ALTER TABLE {t} ADD COLUMN {}", column_sql(&column)));
+                self.native(sql);
+                self.sources.push(ColumnSource {
+                    column: column.name.clone(),
+                    from: None,
+                });
+                self.table.columns.push(column);
+            }
+            TableChange::DropColumn(name) => {
+                let i = self.column_index(&name)?;
+                let name = self.table.columns[i].name.clone();
+                let sql = drop_column_is_native(self.schema, &self.table, &name)
+                    .then(|| format!("ALTER TABLE {t} DROP COLUMN {}", quote_ident(&name)));
+                self.native(sql);
+                self.table.columns.remove(i);
+                self.sources
+                    .retain(|s| !s.column.eq_ignore_ascii_case(&name));
+                remove_dependents(&mut self.table, &name);
+            }
+            TableChange::AlterColumn(name, alter) => {
+                let i = self.column_index(&name)?;
+                let old = self.table.columns[i].name.clone();
+                let sql = match &alter.name {
+                    Some(new) if alter.is_rename_only() => Some(format!(
+                        "ALTER TABLE {t} RENAME COLUMN {} TO {}",
+                        quote_ident(&old),
+                        quote_ident(new)
+                    )),
+                    _ => None,
+                };
+                self.native(sql);
+                let column = &mut self.table.columns[i];
+                if let Some(ty) = alter.sql_type {
+                    column.sql_type = ty;
+                }
+                if let Some(nullable) = alter.nullable {
+                    column.not_null = !nullable;
+                    column.not_null_on_conflict = None;
+                }
+                if let Some(default) = alter.default {
+                    column.default = default;
+                }
+                if let Some(new) = alter.name {
+                    column.name.clone_from(&new);
+                    rename_references(&mut self.table, &old, &new);
+                    for s in self
+                        .sources
+                        .iter_mut()
+                        .filter(|s| s.column.eq_ignore_ascii_case(&old))
+                    {
+                        s.column.clone_from(&new);
+                    }
+                }
+            }
+            TableChange::CreateIndex(index) => {
+                if self
+                    .table
+                    .indexes
+                    .iter()
+                    .any(|i| i.name.eq_ignore_ascii_case(&index.name))
+                {
+                    return Err(OpError::Schema(format!(
+                        "Index '{}' already exists",
+                        index.name
+                    )));
+                }
+                self.native(Some(self.table.index_sql(&index)));
+                self.table.indexes.push(index);
+            }
+            TableChange::DropIndex(name) => {
+                let i = self
+                    .table
+                    .indexes
+                    .iter()
+                    .position(|i| i.name.eq_ignore_ascii_case(&name))
+                    .ok_or_else(|| OpError::Schema(format!("No such index: '{name}'")))?;
+                self.native(Some(format!(
+                    "DROP INDEX {}",
+                    quote_ident(&self.table.indexes[i].name)
+                )));
+                self.table.indexes.remove(i);
+            }
+            TableChange::AddUnique(unique) => {
+                self.native(None);
+                self.table.unique.push(unique);
+            }
+            TableChange::AddForeignKey(fk) => {
+                self.native(None);
+                self.table.foreign_keys.push(fk);
+            }
+            TableChange::AddCheck(check) => {
+                self.native(None);
+                self.table.checks.push(check);
+            }
+            TableChange::DropConstraint(name) => {
+                self.native(None);
+                drop_constraint(&mut self.table, &name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies `changes` to `table` in `schema` and returns the statements: the native ones when
+/// every change has one, otherwise one rebuild.
+pub(crate) fn alter_table(
+    schema: &mut Schema,
+    table: &str,
+    changes: Vec<TableChange>,
+) -> Result<Vec<String>, OpError> {
+    let old = schema
+        .table(table)
+        .ok_or_else(|| OpError::Schema(format!("No such table: '{table}'")))?
+        .clone();
+    let mut draft = Draft {
+        schema,
+        table: old.clone(),
+        sources: old
+            .columns
+            .iter()
+            .map(|c| ColumnSource {
+                column: c.name.clone(),
+                from: Some(c.name.clone()),
+            })
+            .collect(),
+        native: Some(Vec::new()),
+    };
+    for change in changes {
+        draft.apply(change)?;
+    }
+    let Draft {
+        table: new,
+        sources,
+        native,
+        ..
+    } = draft;
+    let sql = match native {
+        Some(stmts) => stmts,
+        None => rebuild(schema, &old, &new, &sources),
+    };
+    let slot = schema.table_mut(table).expect("the table was found above");
+    *slot = new;
+    Ok(sql)
+}
+
+/// SQLite's ADD COLUMN cannot add a NOT NULL column without a non-NULL default, a default
+/// that is an expression or the current time, or a stored generated column.
+fn add_column_is_native(c: &Column) -> bool {
+    let default = c.default.as_deref().map(str::trim);
+    let non_constant_default = default.is_some_and(|d| {
+        d.starts_with('(')
+            || ["CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"]
+                .iter()
+                .any(|k| d.eq_ignore_ascii_case(k))
+    });
+    let not_null_without_default =
+        c.not_null && default.is_none_or(|d| d.eq_ignore_ascii_case("NULL"));
+    let stored = c.generated.as_ref().is_some_and(|g| g.stored);
+    !non_constant_default && !not_null_without_default && !stored
+}
+
+/// SQLite's DROP COLUMN refuses a column that is part of a key, a UNIQUE constraint, an
+/// index, a foreign key, a CHECK, a generated column, or that a trigger or view names.
+fn drop_column_is_native(schema: &Schema, table: &Table, column: &str) -> bool {
+    let is = |name: &str| name.eq_ignore_ascii_case(column);
+    let in_key = table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.iter().any(|k| is(&k.name)));
+    let in_unique = table
+        .unique
+        .iter()
+        .any(|u| u.columns.iter().any(|k| is(&k.name)));
+    let in_fk = table
+        .foreign_keys
+        .iter()
+        .any(|fk| fk.columns.iter().any(|c| is(c)));
+    let in_index = table.indexes.iter().any(|i| {
+        i.terms
+            .iter()
+            .chain(&i.where_clause)
+            .any(|t| mentions(t, column))
+    });
+    let in_check = table.checks.iter().any(|c| mentions(&c.expr, column));
+    let in_generated = table.columns.iter().any(|c| {
+        is(&c.name) && c.generated.is_some()
+            || c.generated
+                .as_ref()
+                .is_some_and(|g| mentions(&g.expr, column))
+    });
+    let named_elsewhere = schema
+        .views
+        .iter()
+        .map(|v| &v.sql)
+        .chain(schema.triggers.iter().map(|t| &t.sql))
+        .any(|sql| mentions(sql, &table.name) && mentions(sql, column));
+    !(in_key || in_unique || in_fk || in_index || in_check || in_generated || named_elsewhere)
+}
+
+/// Constraints and indexes over a dropped column cannot outlive it.
+fn remove_dependents(table: &mut Table, column: &str) {
+    let is = |name: &str| name.eq_ignore_ascii_case(column);
+    table
+        .unique
+        .retain(|u| !u.columns.iter().any(|k| is(&k.name)));
+    table
+        .foreign_keys
+        .retain(|fk| !fk.columns.iter().any(|c| is(c)));
+    table.checks.retain(|c| !mentions(&c.expr, column));
+    table.indexes.retain(|i| {
+        !i.terms
+            .iter()
+            .chain(&i.where_clause)
+            .any(|t| mentions(t, column))
+    });
+    if let Some(pk) = &table.primary_key {
+        if pk.columns.iter().any(|k| is(&k.name)) {
+            table.primary_key = None;
+        }
+    }
+}
+
+/// Follows a column rename in the table's own keys, constraints and indexes.
+fn rename_references(table: &mut Table, old: &str, new: &str) {
+    let rename = |name: &mut String| {
+        if name.eq_ignore_ascii_case(old) {
+            *name = new.to_owned();
+        }
+    };
+    if let Some(pk) = &mut table.primary_key {
+        pk.columns.iter_mut().for_each(|k| rename(&mut k.name));
+    }
+    for u in &mut table.unique {
+        u.columns.iter_mut().for_each(|k| rename(&mut k.name));
+    }
+    for fk in &mut table.foreign_keys {
+        fk.columns.iter_mut().for_each(rename);
+        if fk.ref_table.eq_ignore_ascii_case(&table.name) {
+            fk.ref_columns.iter_mut().for_each(rename);
+        }
+    }
+    for c in &mut table.checks {
+        c.expr = rename_ident(&c.expr, old, new);
+    }
+    for i in &mut table.indexes {
+        i.terms = i.terms.iter().map(|t| rename_ident(t, old, new)).collect();
+        i.where_clause = i.where_clause.as_deref().map(|w| rename_ident(w, old, new));
+    }
+}
+
+/// Replaces identifier tokens naming `old` by the quoted `new`, leaving strings alone.
+fn rename_ident(sql: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for t in tokens(sql) {
+        if matches!(t.kind, Kind::Word | Kind::QuotedIdent)
+            && alembic_core::sql::ident_value(&t, sql).eq_ignore_ascii_case(old)
+        {
+            out.push_str(&sql[last..t.start]);
+            out.push_str(&quote_ident(new));
+            last = t.end;
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
+/// Removes the named UNIQUE, FOREIGN KEY, CHECK or PRIMARY KEY constraint.
+fn drop_constraint(table: &mut Table, name: &str) -> Result<(), OpError> {
+    let named = |n: &Option<String>| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name));
+    let before = table.unique.len() + table.foreign_keys.len() + table.checks.len();
+    table.unique.retain(|u| !named(&u.name));
+    table.foreign_keys.retain(|f| !named(&f.name));
+    table.checks.retain(|c| !named(&c.name));
+    let removed = before != table.unique.len() + table.foreign_keys.len() + table.checks.len();
+    if table.primary_key.as_ref().is_some_and(|pk| named(&pk.name)) {
+        table.primary_key = None;
+    } else if !removed {
+        return Err(OpError::Schema(format!(
+            "No such constraint: '{name}' on table '{}'",
+            table.name
+        )));
+    }
+    Ok(())
+}
+
+/// CREATE TABLE and its indexes.
+pub(crate) fn create_table(schema: &mut Schema, table: Table) -> Result<Vec<String>, OpError> {
+    if schema.table(&table.name).is_some() {
+        return Err(OpError::Schema(format!(
+            "Table '{}' already exists",
+            table.name
+        )));
+    }
+    let mut sql = vec![table.create_sql()];
+    sql.extend(table.indexes.iter().map(|i| table.index_sql(i)));
+    schema.tables.push(table);
+    Ok(sql)
+}
+
+/// DROP TABLE (its indexes and triggers go with it).
+pub(crate) fn drop_table(schema: &mut Schema, name: &str) -> Result<Vec<String>, OpError> {
+    let i = schema
+        .tables
+        .iter()
+        .position(|t| t.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| OpError::Schema(format!("No such table: '{name}'")))?;
+    let table = schema.tables.remove(i);
+    schema
+        .triggers
+        .retain(|t| !t.table.eq_ignore_ascii_case(&table.name));
+    Ok(vec![format!("DROP TABLE {}", quote_ident(&table.name))])
+}
+
+/// ALTER TABLE … RENAME TO, which SQLite does natively, updating references elsewhere.
+pub(crate) fn rename_table(
+    schema: &mut Schema,
+    old: &str,
+    new: &str,
+) -> Result<Vec<String>, OpError> {
+    if schema.table(new).is_some() {
+        return Err(OpError::Schema(format!("Table '{new}' already exists")));
+    }
+    let table = schema
+        .table_mut(old)
+        .ok_or_else(|| OpError::Schema(format!("No such table: '{old}'")))?;
+    let old_name = std::mem::replace(&mut table.name, new.to_owned());
+    for t in &mut schema.tables {
+        for fk in &mut t.foreign_keys {
+            if fk.ref_table.eq_ignore_ascii_case(&old_name) {
+                fk.ref_table = new.to_owned();
+            }
+        }
+    }
+    for trigger in &mut schema.triggers {
+        if trigger.table.eq_ignore_ascii_case(&old_name) {
+            trigger.table = new.to_owned();
+        }
+    }
+    Ok(vec![format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quote_ident(&old_name),
+        quote_ident(new)
+    )])
+}
+
+/// The table an index belongs to.
+pub(crate) fn index_table(schema: &Schema, index: &str) -> Result<String, OpError> {
+    schema
+        .tables
+        .iter()
+        .find(|t| t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(index)))
+        .map(|t| t.name.clone())
+        .ok_or_else(|| OpError::Schema(format!("No such index: '{index}'")))
+}

@@ -83,6 +83,8 @@ struct Draft<'s> {
     table: Table,
     sources: Vec<ColumnSource>,
     native: Option<Vec<String>>,
+    /// Columns renamed (old, new), to follow in view and trigger text.
+    renamed: Vec<(String, String)>,
 }
 
 impl Draft<'_> {
@@ -162,6 +164,7 @@ impl Draft<'_> {
                 if let Some(new) = alter.name {
                     column.name.clone_from(&new);
                     rename_references(&mut self.table, &old, &new);
+                    self.renamed.push((old.clone(), new.clone()));
                     for s in self
                         .sources
                         .iter_mut()
@@ -220,8 +223,37 @@ impl Draft<'_> {
     }
 }
 
+/// Splits column renames out of `changes`: SQLite renames natively and rewrites every view,
+/// trigger and index that uses the column, which a rebuild (recreating them from their old
+/// text) would not. The renames run first; the rest then refers to the new names.
+pub(crate) fn split_renames(changes: Vec<TableChange>) -> (Vec<TableChange>, Vec<TableChange>) {
+    let mut renames = Vec::new();
+    let mut rest = Vec::new();
+    for change in changes {
+        match change {
+            TableChange::AlterColumn(column, alter) if alter.name.is_some() => {
+                let new = alter.name.clone().expect("checked by the guard");
+                renames.push(TableChange::AlterColumn(
+                    column,
+                    AlterColumn::new().rename(new.clone()),
+                ));
+                let rest_of_it = AlterColumn {
+                    name: None,
+                    ..alter
+                };
+                if rest_of_it != AlterColumn::default() {
+                    rest.push(TableChange::AlterColumn(new, rest_of_it));
+                }
+            }
+            other => rest.push(other),
+        }
+    }
+    (renames, rest)
+}
+
 /// Applies `changes` to `table` in `schema` and returns the statements: the native ones when
-/// every change has one, otherwise one rebuild.
+/// every change has one, otherwise one rebuild. Call with the renames of [`split_renames`]
+/// first.
 pub(crate) fn alter_table(
     schema: &mut Schema,
     table: &str,
@@ -243,6 +275,7 @@ pub(crate) fn alter_table(
             })
             .collect(),
         native: Some(Vec::new()),
+        renamed: Vec::new(),
     };
     for change in changes {
         draft.apply(change)?;
@@ -251,15 +284,54 @@ pub(crate) fn alter_table(
         table: new,
         sources,
         native,
+        renamed,
         ..
     } = draft;
     let sql = match native {
         Some(stmts) => stmts,
-        None => rebuild(schema, &old, &new, &sources),
+        None => {
+            check_triggers(schema, &old, &new)?;
+            rebuild(schema, &old, &new, &sources)
+        }
     };
+    // SQLite rewrites views and triggers when it renames a column; so does the model.
+    for (from, to) in &renamed {
+        let views = schema.views.iter_mut().map(|v| &mut v.sql);
+        for sql in views.chain(schema.triggers.iter_mut().map(|t| &mut t.sql)) {
+            if mentions(sql, &new.name) {
+                *sql = rename_ident(sql, from, to);
+            }
+        }
+    }
     let slot = schema.table_mut(table).expect("the table was found above");
     *slot = new;
     Ok(sql)
+}
+
+/// A rebuild re-creates the table's triggers from their text; one that uses a column the
+/// new table lacks would be re-created broken (SQLite resolves trigger bodies only when they
+/// fire), so it is refused here.
+fn check_triggers(schema: &Schema, old: &Table, new: &Table) -> Result<(), OpError> {
+    let gone: Vec<&str> = old
+        .columns
+        .iter()
+        .filter(|c| new.column_named(&c.name).is_none())
+        .map(|c| c.name.as_str())
+        .collect();
+    for trigger in schema
+        .triggers
+        .iter()
+        .filter(|t| t.table.eq_ignore_ascii_case(&old.name))
+    {
+        if let Some(column) = gone.iter().find(|c| mentions(&trigger.sql, c)) {
+            return Err(OpError::Schema(format!(
+                "trigger '{}' on '{}' uses column '{column}', which this change removes; drop or \
+                 re-create the trigger in the migration first",
+                trigger.name, old.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// SQLite's ADD COLUMN cannot add a NOT NULL column without a non-NULL default, a default

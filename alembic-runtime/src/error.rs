@@ -97,6 +97,8 @@ pub enum Error {
     Revision(RevisionError),
     /// A migration function failed; its transaction was rolled back.
     Migration(Box<FailedMigration>),
+    /// An operation run by [`crate::apply`] failed; rolled back.
+    Operation(OpError),
     /// A migration committed or rolled back the runtime's transaction itself.
     TransactionEnded(&'static str),
     /// An UPDATE or DELETE of the version table did not hit exactly one row.
@@ -146,6 +148,7 @@ impl fmt::Display for Error {
             Error::Graph(e) => write!(f, "invalid migrations: {e}"),
             Error::Revision(e) => e.fmt(f),
             Error::Migration(e) => e.fmt(f),
+            Error::Operation(e) => write!(f, "{e}\nThe database was left unchanged."),
             Error::TransactionEnded(revision) => write!(
                 f,
                 "Revision {revision} ended the migration transaction itself (a COMMIT, END or ROLLBACK \
@@ -198,6 +201,7 @@ impl std::error::Error for Error {
             Error::Graph(e) => Some(e),
             Error::Revision(e) => Some(e),
             Error::Migration(e) => Some(&e.source),
+            Error::Operation(e) => Some(e),
             Error::TransactionEnded(_)
             | Error::VersionRow { .. }
             | Error::Introspect { .. }

@@ -54,6 +54,7 @@ pub use error::{
 };
 pub use migration::{Migration, MigrationFn, Migrations};
 pub use op::{Batch, Op};
+pub use runner::apply;
 /// The rusqlite this crate was built with; use it to open connections so that only one
 /// SQLite is linked.
 pub use rusqlite;

@@ -16,6 +16,7 @@ use rusqlite::Transaction;
 use crate::alter::{self, AlterColumn, TableChange};
 use crate::error::OpError;
 use crate::introspect;
+use crate::rebuild::mentions;
 
 /// The handle a migration's `upgrade` / `downgrade` function receives.
 ///
@@ -327,7 +328,33 @@ impl<'c> Op<'c> {
     }
 
     fn alter(&mut self, table: &str, changes: Vec<TableChange>) -> Result<(), OpError> {
-        self.schema_op(|s| alter::alter_table(s, table, changes))
+        let (renames, rest) = alter::split_renames(changes);
+        if !renames.is_empty() {
+            self.schema_op(|s| alter::alter_table(s, table, renames))?;
+        }
+        if !rest.is_empty() {
+            self.schema_op(|s| alter::alter_table(s, table, rest))?;
+            self.check_views(table)?;
+        }
+        Ok(())
+    }
+
+    /// SQLite resolves a view's names only when the view is used, so a rebuild can re-create
+    /// a view that no longer works (it selects a dropped column). Preparing a query on each
+    /// view that mentions the table finds that while the migration can still fail.
+    fn check_views(&self, table: &str) -> Result<(), OpError> {
+        let Mode::Execute(tx) = &self.mode else {
+            return Ok(());
+        };
+        let schema = introspect::schema(tx).map_err(|e| OpError::Schema(e.to_string()))?;
+        for view in schema.views.iter().filter(|v| mentions(&v.sql, table)) {
+            let probe = format!("SELECT * FROM {} LIMIT 0", quote_ident(&view.name));
+            tx.prepare(&probe).map_err(|source| OpError::Sql {
+                sql: view.sql.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Plans against the current schema, then runs or records the statements.

@@ -145,12 +145,8 @@ impl Migrations {
     }
 
     /// Plans without the lock first, so that a call with nothing to do takes no write lock;
-    /// then plans again under the lock, where the answer counts.
-    ///
-    /// With foreign keys enforced, they are turned off around the transaction (SQLite
-    /// ignores the pragma inside one): a table rebuild drops and re-creates the table, which
-    /// would otherwise fire ON DELETE actions on every child row. They are checked as a whole
-    /// before commit instead, and the connection's setting is restored afterwards.
+    /// then plans again under the lock, where the answer counts. Foreign keys: see
+    /// [`with_foreign_keys_deferred`].
     fn migrate(
         &self,
         conn: &mut Connection,
@@ -162,18 +158,9 @@ impl Migrations {
         if planner(graph, &current)?.is_empty() {
             return Ok(Vec::new());
         }
-        let enforced = foreign_keys(conn, None)?;
-        if enforced {
-            foreign_keys(conn, Some(false))?;
-        }
-        let result = self.migrate_locked(conn, graph, direction, planner, enforced);
-        if enforced {
-            let restored = foreign_keys(conn, Some(true));
-            if result.is_ok() {
-                restored?;
-            }
-        }
-        result
+        with_foreign_keys_deferred(conn, |conn, enforced| {
+            self.migrate_locked(conn, graph, direction, planner, enforced)
+        })
     }
 
     fn migrate_locked(
@@ -228,6 +215,64 @@ impl Migrations {
         locked.commit()?;
         Ok(done)
     }
+}
+
+/// Runs operations outside any migration: one `BEGIN IMMEDIATE` transaction, foreign keys
+/// handled as for a migration (off during, checked before commit, restored after). For
+/// one-off fixes and for tests; `alembic_version` is not touched.
+///
+/// ```
+/// use alembic_runtime::{apply, prelude::*};
+/// let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory()?;
+/// apply(&mut conn, |op| {
+///     op.create_table(Table::new("t").column(Column::new("a", Type::Text)))?;
+///     op.alter_column("t", "a", AlterColumn::new().nullable(true))
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Operation`] when an operation fails, [`Error::ForeignKeys`] when the result
+/// breaks a foreign key; nothing is changed then.
+pub fn apply(
+    conn: &mut Connection,
+    ops: impl FnOnce(&mut Op<'_>) -> std::result::Result<(), crate::OpError>,
+) -> Result<()> {
+    with_foreign_keys_deferred(conn, |conn, enforced| {
+        let path = database_path(conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
+        ops(&mut Op::new(&tx)).map_err(Error::Operation)?;
+        if enforced {
+            foreign_key_check(&tx)?;
+        }
+        tx.commit().map_err(|e| Error::sqlite_at(path, "COMMIT", e))
+    })
+}
+
+/// Runs `body` with foreign-key enforcement off, telling it whether it was on; restores it.
+///
+/// SQLite ignores `PRAGMA foreign_keys` inside a transaction, so this wraps the whole
+/// transaction: a table rebuild drops and re-creates its table, which with enforcement on
+/// would fire ON DELETE actions on every child row. Bodies check the keys as a whole
+/// before committing instead.
+fn with_foreign_keys_deferred<T>(
+    conn: &mut Connection,
+    body: impl FnOnce(&mut Connection, bool) -> Result<T>,
+) -> Result<T> {
+    let enforced = foreign_keys(conn, None)?;
+    if enforced {
+        foreign_keys(conn, Some(false))?;
+    }
+    let result = body(conn, enforced);
+    if enforced {
+        let restored = foreign_keys(conn, Some(true));
+        if result.is_ok() {
+            restored?;
+        }
+    }
+    result
 }
 
 /// Reads `PRAGMA foreign_keys`, or sets it when `set` is given (outside a transaction only).

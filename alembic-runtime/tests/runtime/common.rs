@@ -2,6 +2,7 @@
 //! table `t<i>` and records itself in `runs`; its downgrade drops `t<i>`.
 
 use alembic_runtime::prelude::*;
+use alembic_runtime::rusqlite::types::Value;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Migration, MigrationFn, Migrations};
 
@@ -109,7 +110,7 @@ pub fn dump(conn: &Connection) -> Vec<String> {
             let mut q = rows.query([]).unwrap();
             while let Some(row) = q.next().unwrap() {
                 let values: Vec<String> = (0..n)
-                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .map(|i| format!("{:?}", row.get::<_, Value>(i).unwrap()))
                     .collect();
                 out.push(format!("  {name}: {}", values.join(", ")));
             }

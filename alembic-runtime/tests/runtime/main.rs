@@ -8,3 +8,4 @@ mod concurrency;
 mod failures;
 mod introspect;
 mod log_lines;
+mod ops;

@@ -329,7 +329,7 @@ fn create_foreign_key_checks_the_rows_already_there() {
         .unwrap();
     let fk = ForeignKey::new(&["owner_id"], "parent", &["id"]).named("fk_pet_owner");
     apply(&mut conn, |op| op.create_foreign_key("pet", fk.clone())).unwrap();
-    assert_eq!(table(&conn, "pet").foreign_keys, [fk.clone()]);
+    assert_eq!(table(&conn, "pet").foreign_keys, std::slice::from_ref(&fk));
 
     let mut conn = fixture();
     conn.execute_batch("CREATE TABLE pet (owner_id INTEGER); INSERT INTO pet VALUES (1), (7)")

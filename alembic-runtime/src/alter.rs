@@ -528,6 +528,13 @@ pub(crate) fn rename_table(
             trigger.table = new.to_owned();
         }
     }
+    // SQLite rewrites references in views and triggers; so does the model.
+    let views = schema.views.iter_mut().map(|v| &mut v.sql);
+    for sql in views.chain(schema.triggers.iter_mut().map(|t| &mut t.sql)) {
+        if mentions(sql, &old_name) {
+            *sql = rename_ident(sql, &old_name, new);
+        }
+    }
     Ok(vec![format!(
         "ALTER TABLE {} RENAME TO {}",
         quote_ident(&old_name),

@@ -9,3 +9,4 @@ mod failures;
 mod introspect;
 mod log_lines;
 mod ops;
+mod record;

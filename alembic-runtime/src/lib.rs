@@ -74,3 +74,8 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/runtime.md")]
 pub struct RuntimeGuide;
+
+/// The user guide's operations chapter, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/operations.md")]
+pub struct OperationsGuide;

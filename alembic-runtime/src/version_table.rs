@@ -15,27 +15,31 @@ const SELECT: &str = "SELECT version_num FROM alembic_version";
 
 /// The version rows, or `None` when the table does not exist yet.
 pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
-    let fail = |sql: &str, e| Error::sqlite(conn, sql, e);
-    let mut stmt = match conn.prepare(SELECT) {
-        Ok(stmt) => stmt,
-        Err(e) => {
-            const EXISTS: &str =
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'";
-            let exists = conn
-                .query_row(EXISTS, [], |_| Ok(()))
-                .optional()
-                .map_err(|e| fail(EXISTS, e))?;
-            return match exists {
-                None => Ok(None),
-                Some(()) => Err(fail(SELECT, e)),
-            };
+    match select(conn) {
+        Ok(rows) => Ok(Some(rows)),
+        Err(first) if table_exists(conn)? => {
+            // Another connection may have created the table between our two statements.
+            select(conn)
+                .map(Some)
+                .map_err(|_| Error::sqlite(conn, SELECT, first))
         }
-    };
-    let rows = stmt
-        .query_map([], |row| row.get::<_, String>(0))
-        .and_then(Iterator::collect)
-        .map_err(|e| fail(SELECT, e))?;
-    Ok(Some(rows))
+        Err(_) => Ok(None),
+    }
+}
+
+fn select(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(SELECT)?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    rows.collect()
+}
+
+fn table_exists(conn: &Connection) -> Result<bool> {
+    const EXISTS: &str =
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'";
+    conn.query_row(EXISTS, [], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+        .map_err(|e| Error::sqlite(conn, EXISTS, e))
 }
 
 /// Creates the table.

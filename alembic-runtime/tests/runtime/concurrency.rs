@@ -17,7 +17,7 @@ fn eight_connections_upgrading_at_once_run_each_migration_exactly_once() {
         ("dddd00000004", &["aaaa00000001"], &[], &[]),
         ("eeee00000005", &["cccc00000003", "dddd00000004"], &[], &[]),
     ]);
-    for round in 0..3 {
+    for round in 0..20 {
         let path = path.with_extension(format!("{round}.db"));
         let barrier = Barrier::new(8);
         let applied: Vec<Vec<&str>> = std::thread::scope(|s| {

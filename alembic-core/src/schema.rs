@@ -466,3 +466,35 @@ impl Index {
         self
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_survives_json() {
+        let schema = Schema {
+            tables: vec![Table::new("monitor")
+                .column(Column::new("id", Type::Integer))
+                .column(Column::new("url", Type::sql("VARCHAR(200)")).collate("NOCASE"))
+                .column(Column::new("n", Type::Integer).generated("id * 2", true))
+                .primary_key(&["id"])
+                .autoincrement()
+                .unique(Some("uq_url"), &["url"])
+                .check(None, "length(url) > 0")
+                .foreign_key(ForeignKey::new(&["n"], "other", &[]).on_delete("CASCADE"))
+                .index(Index::new("ix", &["url"]).unique().filter("n > 0"))],
+            views: vec![View {
+                name: "v".into(),
+                sql: "CREATE VIEW v AS SELECT 1".into(),
+            }],
+            triggers: vec![Trigger {
+                name: "t".into(),
+                table: "monitor".into(),
+                sql: "CREATE TRIGGER t AFTER INSERT ON monitor BEGIN SELECT 1; END".into(),
+            }],
+        };
+        let json = serde_json::to_string(&schema).unwrap();
+        assert_eq!(serde_json::from_str::<Schema>(&json).unwrap(), schema);
+    }
+}

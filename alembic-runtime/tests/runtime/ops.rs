@@ -547,3 +547,49 @@ fn dropping_a_column_a_trigger_uses_is_refused_before_anything_runs() {
          re-create the trigger in the migration first\nThe database was left unchanged."
     );
 }
+
+fn make_kind_required(op: &mut Op) -> Result<()> {
+    op.alter_column("parent", "kind", AlterColumn::new().nullable(false))
+}
+
+fn make_kind_optional(op: &mut Op) -> Result<()> {
+    op.alter_column("parent", "kind", AlterColumn::new().nullable(true))
+}
+
+static REBUILD_PARENT: [alembic_runtime::Migration; 1] = [alembic_runtime::Migration {
+    revision: "aaaa00000001",
+    down_revisions: &[],
+    branch_labels: &[],
+    depends_on: &[],
+    message: "make kind required",
+    upgrade: make_kind_required,
+    downgrade: make_kind_optional,
+    checksum: 0,
+}];
+
+#[test]
+fn a_migration_rebuilding_a_cascading_parent_under_enforced_foreign_keys_keeps_every_child() {
+    static MIGRATIONS: alembic_runtime::Migrations =
+        alembic_runtime::Migrations::new(&REBUILD_PARENT);
+    let mut conn = fixture();
+    let data = |conn: &Connection| {
+        dump(conn)
+            .into_iter()
+            .filter(|l| l.starts_with("  "))
+            .collect::<Vec<_>>()
+    };
+    let before = data(&conn);
+    assert_eq!(
+        MIGRATIONS.upgrade(&mut conn, "head").unwrap(),
+        ["aaaa00000001"]
+    );
+    assert!(table(&conn, "parent").columns[2].not_null);
+    let after: Vec<String> = data(&conn)
+        .into_iter()
+        .filter(|l| !l.starts_with("  alembic_version"))
+        .collect();
+    assert_eq!(after, before, "no child row lost, no row changed");
+    assert!(foreign_keys_on(&conn));
+    MIGRATIONS.downgrade(&mut conn, "base").unwrap();
+    assert_eq!(rows(&conn, "SELECT count(*) FROM child"), ["Integer(3)"]);
+}

@@ -182,6 +182,14 @@ impl<'s> Parser<'s> {
         Ok(self.sql[start..end].to_owned())
     }
 
+    fn if_not_exists(&mut self) -> Result<(), ParseError> {
+        if self.eat_kw("IF") {
+            self.expect_kw("NOT")?;
+            self.expect_kw("EXISTS")?;
+        }
+        Ok(())
+    }
+
     fn conflict_clause(&mut self) -> Result<Option<String>, ParseError> {
         if self.eat_kw("ON") {
             self.expect_kw("CONFLICT")?;
@@ -311,10 +319,7 @@ pub fn parse_create_table(sql: &str) -> Result<Table, ParseError> {
         p.eat_kw("TEMPORARY");
     }
     p.expect_kw("TABLE")?;
-    if p.eat_kw("IF") {
-        p.expect_kw("NOT")?;
-        p.expect_kw("EXISTS")?;
-    }
+    p.if_not_exists()?;
     let mut table = Table::new(p.qualified_name()?);
     p.expect_punct('(')?;
     loop {
@@ -536,10 +541,7 @@ pub fn parse_create_index(sql: &str) -> Result<(String, Index), ParseError> {
     p.expect_kw("CREATE")?;
     let unique = p.eat_kw("UNIQUE");
     p.expect_kw("INDEX")?;
-    if p.eat_kw("IF") {
-        p.expect_kw("NOT")?;
-        p.expect_kw("EXISTS")?;
-    }
+    p.if_not_exists()?;
     let name = p.qualified_name()?;
     p.expect_kw("ON")?;
     let table = p.name()?;

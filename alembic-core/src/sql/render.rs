@@ -30,20 +30,20 @@ impl Table {
             })
             .collect();
         if let Some(pk) = self.primary_key.as_ref().filter(|_| inline_pk.is_none()) {
-            let mut item = constraint_name(&pk.name);
-            write!(item, "PRIMARY KEY ({})", key_columns(&pk.columns)).expect("write to String");
-            if let Some(c) = &pk.on_conflict {
-                write!(item, " ON CONFLICT {c}").expect("write to String");
-            }
-            items.push(item);
+            items.push(key_constraint(
+                &pk.name,
+                "PRIMARY KEY",
+                &pk.columns,
+                &pk.on_conflict,
+            ));
         }
         for u in &self.unique {
-            let mut item = constraint_name(&u.name);
-            write!(item, "UNIQUE ({})", key_columns(&u.columns)).expect("write to String");
-            if let Some(c) = &u.on_conflict {
-                write!(item, " ON CONFLICT {c}").expect("write to String");
-            }
-            items.push(item);
+            items.push(key_constraint(
+                &u.name,
+                "UNIQUE",
+                &u.columns,
+                &u.on_conflict,
+            ));
         }
         for c in &self.checks {
             items.push(format!("{}CHECK ({})", constraint_name(&c.name), c.expr));
@@ -156,6 +156,21 @@ pub fn foreign_key_sql(fk: &ForeignKey) -> String {
         write!(sql, " {d}").expect("write to String");
     }
     sql
+}
+
+/// `[CONSTRAINT name] PRIMARY KEY|UNIQUE (columns) [ON CONFLICT resolution]`.
+fn key_constraint(
+    name: &Option<String>,
+    kind: &str,
+    columns: &[KeyColumn],
+    on_conflict: &Option<String>,
+) -> String {
+    let mut item = constraint_name(name);
+    write!(item, "{kind} ({})", key_columns(columns)).expect("write to String");
+    if let Some(c) = on_conflict {
+        write!(item, " ON CONFLICT {c}").expect("write to String");
+    }
+    item
 }
 
 fn constraint_name(name: &Option<String>) -> String {

@@ -161,8 +161,13 @@ fn introspection_agrees_with_sqlites_pragmas() {
                 })
                 .collect();
             // SQLite reports the declared type as written and the default as written, so
-            // normalise only the spacing that our type parser folds.
-            let squash = |s: &str| s.replace(' ', "").to_ascii_uppercase();
+            // normalise only the spacing that our type parser folds. SQLite before 3.37 also
+            // appends "GENERATED ALWAYS" to a generated column's type.
+            let squash = |s: &str| {
+                let s = s.replace(' ', "").to_ascii_uppercase();
+                s.strip_suffix("GENERATEDALWAYS")
+                    .map_or(s.clone(), str::to_owned)
+            };
             let norm = |v: Vec<(String, String, bool, Option<String>, i64, i64)>| {
                 v.into_iter()
                     .map(|(n, t, nn, d, pk, h)| (n, squash(&t), nn, d, pk, h))

@@ -79,3 +79,30 @@ pub struct RuntimeGuide;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/operations.md")]
 pub struct OperationsGuide;
+
+/// Embeds the migrations `alembic_build::compile()` found, as `static MIGRATIONS: Migrations`
+/// (`embed_migrations!(pub)` makes it public).
+///
+/// ```ignore
+/// alembic_runtime::embed_migrations!();
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let mut conn = alembic_runtime::rusqlite::Connection::open("app.db")?;
+///     MIGRATIONS.upgrade(&mut conn, "head")?;
+///     Ok(())
+/// }
+/// ```
+///
+/// The migration modules are compiled as submodules of the module that invokes the macro;
+/// they refer to this crate as `alembic_runtime`.
+#[macro_export]
+macro_rules! embed_migrations {
+    () => {
+        $crate::embed_migrations!(pub(self));
+    };
+    ($vis:vis) => {
+        include!(concat!(env!("OUT_DIR"), "/alembic_migrations.rs"));
+        $vis static MIGRATIONS: $crate::Migrations =
+            $crate::Migrations::new(&__ALEMBIC_MIGRATIONS).with_known_heads(__ALEMBIC_HEADS);
+    };
+}

@@ -1,0 +1,39 @@
+//! `[package.metadata.alembic]` in the package's Cargo.toml (DESIGN §2).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::BuildError;
+
+/// The versions directory when Cargo.toml names none.
+pub const DEFAULT_VERSIONS: &str = "migrations/versions";
+
+/// The versions directory configured for the package at `manifest_dir`, relative to it.
+///
+/// # Errors
+/// An unreadable or invalid Cargo.toml, or a `versions` that is not a string.
+pub fn versions_dir(manifest_dir: &Path) -> Result<PathBuf, BuildError> {
+    let path = manifest_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).map_err(|source| BuildError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let manifest: toml::Table = toml::from_str(&text).map_err(|e| BuildError::Config {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let value = manifest
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("alembic"))
+        .and_then(|a| a.get("versions"));
+    match value {
+        None => Ok(PathBuf::from(DEFAULT_VERSIONS)),
+        Some(toml::Value::String(s)) => Ok(PathBuf::from(s)),
+        Some(other) => Err(BuildError::Config {
+            path,
+            message: format!(
+                "[package.metadata.alembic] versions must be a string path, like \"{DEFAULT_VERSIONS}\"; found {}", other.type_str()
+            ),
+        }),
+    }
+}

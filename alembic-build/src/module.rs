@@ -1,0 +1,360 @@
+//! Reads one migration module (`migrations/versions/<rev>_<slug>.rs`) with syn, without
+//! compiling it: its revision constants, its message, and whether `upgrade` and `downgrade`
+//! are there with the right shape. The CLI's graph commands use the same reader.
+
+use std::path::{Path, PathBuf};
+
+use alembic_core::graph::RevisionSource;
+use syn::spanned::Spanned;
+use syn::{Expr, FnArg, Item, Lit, Type, Visibility};
+
+use crate::error::{BuildError, Location};
+
+/// What a migration module declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationModule {
+    /// The file, as reported in messages.
+    pub path: PathBuf,
+    /// The file on disk (what the generated code includes).
+    pub file: PathBuf,
+    /// `REVISION`.
+    pub revision: String,
+    /// `DOWN_REVISION`.
+    pub down_revisions: Vec<String>,
+    /// `BRANCH_LABELS` (empty when absent).
+    pub branch_labels: Vec<String>,
+    /// `DEPENDS_ON` (empty when absent).
+    pub depends_on: Vec<String>,
+    /// The first line of the module's doc header.
+    pub message: String,
+    /// FNV-1a of the file's text: identifies the exact source a build embedded.
+    pub checksum: u64,
+    /// Lines of the constants, for messages about the graph.
+    pub(crate) lines: ConstLines,
+}
+
+/// Where each constant is, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ConstLines {
+    pub(crate) revision: usize,
+    pub(crate) down_revision: usize,
+    pub(crate) branch_labels: Option<usize>,
+    pub(crate) depends_on: Option<usize>,
+}
+
+impl MigrationModule {
+    /// The location of a line of this file.
+    pub(crate) fn at(&self, line: usize) -> Location {
+        Location {
+            path: self.path.clone(),
+            line: Some(line),
+        }
+    }
+}
+
+impl RevisionSource for MigrationModule {
+    fn revision(&self) -> &str {
+        &self.revision
+    }
+    fn down_revisions(&self) -> impl Iterator<Item = &str> {
+        self.down_revisions.iter().map(String::as_str)
+    }
+    fn branch_labels(&self) -> impl Iterator<Item = &str> {
+        self.branch_labels.iter().map(String::as_str)
+    }
+    fn depends_on(&self) -> impl Iterator<Item = &str> {
+        self.depends_on.iter().map(String::as_str)
+    }
+}
+
+const REVISION_SHAPE: &str = "a string literal: `pub const REVISION: &str = \"3f2a9c1b7d4e\";`";
+const LIST_SHAPE: &str = "a list of string literals: `&[\"156027c76783\"]`, or `&[]`";
+const FN_SHAPE: &str =
+    "`pub fn upgrade(op: &mut Op) -> Result<()>` and `pub fn downgrade(op: &mut Op) -> Result<()>`";
+
+/// Reads a migration module from its text. `path` is how messages name the file.
+///
+/// ```
+/// use alembic_build::module::read_module;
+/// let text = r#"//! add description to monitor
+/// use alembic_runtime::prelude::*;
+/// pub const REVISION: &str = "3f2a9c1b7d4e";
+/// pub const DOWN_REVISION: &[&str] = &["156027c76783"];
+/// pub fn upgrade(op: &mut Op) -> Result<()> { Ok(()) }
+/// pub fn downgrade(op: &mut Op) -> Result<()> { Ok(()) }
+/// "#;
+/// let m = read_module("3f2a9c1b7d4e_add.rs".as_ref(), text).unwrap();
+/// assert_eq!((m.revision.as_str(), m.message.as_str()), ("3f2a9c1b7d4e", "add description to monitor"));
+/// ```
+///
+/// # Errors
+/// Every problem found in the file, each with its line.
+pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<BuildError>> {
+    let at = |line: usize| Location {
+        path: path.to_owned(),
+        line: Some(line),
+    };
+    let file = syn::parse_file(text).map_err(|e| {
+        vec![BuildError::Syntax {
+            at: at(e.span().start().line),
+            message: e.to_string(),
+        }]
+    })?;
+    let mut errors = Vec::new();
+    let mut revision = None;
+    let mut down_revision = None;
+    let mut branch_labels = None;
+    let mut depends_on = None;
+    let mut functions = (false, false);
+    for item in &file.items {
+        match item {
+            Item::Const(c) => {
+                let line = c.span().start().line;
+                let name = c.ident.to_string();
+                let target = match name.as_str() {
+                    "REVISION" => {
+                        match string_literal(&c.expr) {
+                            Some(value) => revision = Some((value, line)),
+                            None => errors.push(shape(at(line), "REVISION", REVISION_SHAPE)),
+                        }
+                        continue;
+                    }
+                    "DOWN_REVISION" => (&mut down_revision, "DOWN_REVISION"),
+                    "BRANCH_LABELS" => (&mut branch_labels, "BRANCH_LABELS"),
+                    "DEPENDS_ON" => (&mut depends_on, "DEPENDS_ON"),
+                    _ => continue,
+                };
+                match string_list(&c.expr) {
+                    Some(values) => *target.0 = Some((values, line)),
+                    None => errors.push(shape(at(line), target.1, LIST_SHAPE)),
+                }
+            }
+            Item::Fn(f) => {
+                let name = f.sig.ident.to_string();
+                let slot = match name.as_str() {
+                    "upgrade" => &mut functions.0,
+                    "downgrade" => &mut functions.1,
+                    _ => continue,
+                };
+                *slot = true;
+                let takes_op = f.sig.inputs.len() == 1 && f.sig.inputs.iter().all(is_op_argument);
+                let visible = !matches!(f.vis, Visibility::Inherited);
+                let returns = !matches!(f.sig.output, syn::ReturnType::Default);
+                if !(takes_op && visible && returns)
+                    || f.sig.asyncness.is_some()
+                    || !f.sig.generics.params.is_empty()
+                {
+                    let item = if name == "upgrade" {
+                        "upgrade"
+                    } else {
+                        "downgrade"
+                    };
+                    errors.push(shape(at(f.sig.span().start().line), item, FN_SHAPE));
+                }
+            }
+            _ => {}
+        }
+    }
+    let missing = |item, expected| BuildError::Missing {
+        at: Location {
+            path: path.to_owned(),
+            line: None,
+        },
+        item,
+        expected,
+    };
+    if revision.is_none()
+        && !errors.iter().any(|e| {
+            matches!(
+                e,
+                BuildError::Shape {
+                    item: "REVISION",
+                    ..
+                }
+            )
+        })
+    {
+        errors.push(missing("REVISION", REVISION_SHAPE));
+    }
+    if down_revision.is_none()
+        && !errors.iter().any(|e| {
+            matches!(
+                e,
+                BuildError::Shape {
+                    item: "DOWN_REVISION",
+                    ..
+                }
+            )
+        })
+    {
+        errors.push(missing(
+            "DOWN_REVISION",
+            "`pub const DOWN_REVISION: &[&str] = &[…];` (`&[]` for the first)",
+        ));
+    }
+    if !functions.0 {
+        errors.push(missing("upgrade", FN_SHAPE));
+    }
+    if !functions.1 {
+        errors.push(missing("downgrade", FN_SHAPE));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let ((revision, revision_line), (down_revisions, down_line)) = (
+        revision.expect("checked above"),
+        down_revision.expect("checked above"),
+    );
+    let (branch_labels, labels_line) = split(branch_labels);
+    let (depends_on, depends_line) = split(depends_on);
+    Ok(MigrationModule {
+        path: path.to_owned(),
+        file: path.to_owned(),
+        revision,
+        down_revisions,
+        branch_labels,
+        depends_on,
+        message: doc_message(&file.attrs),
+        checksum: fnv1a(text.as_bytes()),
+        lines: ConstLines {
+            revision: revision_line,
+            down_revision: down_line,
+            branch_labels: labels_line,
+            depends_on: depends_line,
+        },
+    })
+}
+
+fn shape(at: Location, item: &'static str, expected: &'static str) -> BuildError {
+    BuildError::Shape { at, item, expected }
+}
+
+fn split(found: Option<(Vec<String>, usize)>) -> (Vec<String>, Option<usize>) {
+    match found {
+        Some((values, line)) => (values, Some(line)),
+        None => (Vec::new(), None),
+    }
+}
+
+fn string_literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(s) => Some(s.value()),
+            _ => None,
+        },
+        Expr::Group(g) => string_literal(&g.expr),
+        Expr::Paren(p) => string_literal(&p.expr),
+        _ => None,
+    }
+}
+
+fn string_list(expr: &Expr) -> Option<Vec<String>> {
+    match expr {
+        Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
+            Expr::Array(a) => a.elems.iter().map(string_literal).collect(),
+            _ => None,
+        },
+        Expr::Group(g) => string_list(&g.expr),
+        _ => None,
+    }
+}
+
+/// `op: &mut Op` (any path ending in `Op`, any lifetime).
+fn is_op_argument(arg: &FnArg) -> bool {
+    let FnArg::Typed(typed) = arg else {
+        return false;
+    };
+    match &*typed.ty {
+        Type::Reference(r) if r.mutability.is_some() => match &*r.elem {
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Op"),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The first non-empty line of the module's `//!` header.
+fn doc_message(attrs: &[syn::Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => string_literal(&nv.value),
+            _ => None,
+        })
+        .flat_map(|doc| doc.lines().map(|l| l.trim().to_owned()).collect::<Vec<_>>())
+        .find(|line| !line.is_empty())
+        .unwrap_or_default()
+}
+
+/// 64-bit FNV-1a: a stable checksum with no dependency and no randomness.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        read_module("v/x.rs".as_ref(), text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    const FNS: &str = "pub fn upgrade(op: &mut Op) -> Result<()> { Ok(()) }\npub fn downgrade(op: &mut Op) -> Result<()> { Ok(()) }\n";
+
+    #[test]
+    fn reads_every_constant_and_the_message() {
+        let text = format!(
+            "//! merge heads\n//!\n//! Revision ID: m3\n\npub const REVISION: &str = \"m3\";\npub const DOWN_REVISION: &[&str] = &[\"a2\", \"b2\"];\npub const BRANCH_LABELS: &[&str] = &[\"net\"];\npub const DEPENDS_ON: &[&str] = &[];\n{FNS}"
+        );
+        let m = read_module("v/m3.rs".as_ref(), &text).unwrap();
+        assert_eq!(m.revision, "m3");
+        assert_eq!(m.down_revisions, ["a2", "b2"]);
+        assert_eq!(m.branch_labels, ["net"]);
+        assert!(m.depends_on.is_empty());
+        assert_eq!(m.message, "merge heads");
+        assert_eq!(
+            m.lines,
+            ConstLines {
+                revision: 5,
+                down_revision: 6,
+                branch_labels: Some(7),
+                depends_on: Some(8)
+            }
+        );
+    }
+
+    #[test]
+    fn reports_each_problem_with_its_line() {
+        let text = "pub const REVISION: &str = concat!(\"a\", \"b\");\npub const DOWN_REVISION: &[&str] = &[PARENT];\nfn upgrade(op: &mut Op) -> Result<()> { Ok(()) }\n";
+        assert_eq!(
+            errors(text),
+            [
+                "v/x.rs:1: `REVISION` must be a string literal: `pub const REVISION: &str = \"3f2a9c1b7d4e\";`",
+                "v/x.rs:2: `DOWN_REVISION` must be a list of string literals: `&[\"156027c76783\"]`, or `&[]`",
+                "v/x.rs:3: `upgrade` must be `pub fn upgrade(op: &mut Op) -> Result<()>` and `pub fn downgrade(op: &mut Op) -> Result<()>`",
+                "v/x.rs: missing `downgrade`; every migration module defines `pub fn upgrade(op: &mut Op) -> Result<()>` and `pub fn downgrade(op: &mut Op) -> Result<()>`",
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_a_syntax_error_with_its_line() {
+        assert_eq!(
+            errors("pub const REVISION: &str = \"a\";\n\npub fn upgrade(op: &mut Op) -> Result<()> {\n    op.execute(\"x\")?\n    Ok(())\n}\n"),
+            ["v/x.rs:5: cannot parse the migration module: unexpected token, expected `;`"]
+        );
+    }
+
+    #[test]
+    fn checksums_differ_with_the_text() {
+        assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+    }
+}

@@ -1,0 +1,229 @@
+//! alembic-build and `embed_migrations!()` in real cargo builds: temporary crates whose
+//! build.rs calls `alembic_build::compile()` over a fixture versions tree, built against the
+//! in-tree crates with one shared target directory (set `KEEP_TEMP_DIR=1` to keep the
+//! projects for debugging).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// A temporary application crate.
+struct TestProject {
+    dir: tempfile::TempDir,
+    name: String,
+}
+
+const MAIN: &str = r#"alembic_runtime::embed_migrations!();
+
+fn main() {
+    let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory().unwrap();
+    let target = std::env::args().nth(1).unwrap_or_else(|| "head".to_owned());
+    match MIGRATIONS.upgrade(&mut conn, &target) {
+        Ok(applied) => println!("applied: {}", applied.join(" ")),
+        Err(e) => {
+            println!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+"#;
+
+impl TestProject {
+    fn new(fixture: &str) -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("e2e_{fixture}_{}", COUNT.fetch_add(1, Ordering::Relaxed));
+        let dir = tempfile::Builder::new()
+            .prefix("alembic-build-e2e-")
+            .tempdir()
+            .unwrap();
+        let root = dir.path();
+        let manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
+             [dependencies]\nalembic-runtime = {{ path = {:?} }}\n\n[build-dependencies]\nalembic-build = {{ path = {:?} }}\n",
+            repo().join("alembic-runtime").display().to_string(),
+            repo().join("alembic-build").display().to_string(),
+        );
+        std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
+        // The workspace's lock file: the same dependency versions, and no resolution work.
+        std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+        std::fs::write(
+            root.join("build.rs"),
+            "fn main() {\n    alembic_build::compile();\n}\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/main.rs"), MAIN).unwrap();
+        std::fs::write(root.join("src/other.rs"), "// not a migration\n").unwrap();
+        let versions = root.join("migrations/versions");
+        std::fs::create_dir_all(&versions).unwrap();
+        let source = repo()
+            .join("alembic-build/tests/fixtures")
+            .join(fixture)
+            .join("migrations/versions");
+        for entry in std::fs::read_dir(source).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), versions.join(entry.file_name())).unwrap();
+        }
+        let project = TestProject { dir, name };
+        if std::env::var_os("KEEP_TEMP_DIR").is_some() {
+            eprintln!("keeping {}", project.root().display());
+        }
+        project
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn cargo(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(self.root())
+            .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
+            .env_remove("RUSTFLAGS")
+            .output()
+            .unwrap()
+    }
+
+    fn run(&self, target: &str) -> (bool, String) {
+        let out = self.cargo(&["run", "--quiet", "--", target]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("error: could not compile"), "{stderr}");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        )
+    }
+
+    /// The generated file in OUT_DIR.
+    fn generated(&self) -> String {
+        let build = repo().join("target/e2e/debug/build");
+        let dir = std::fs::read_dir(build)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.starts_with(&format!("{}-", self.name))
+                    && p.join("out/alembic_migrations.rs").exists()
+            })
+            .expect("the build script ran");
+        std::fs::read_to_string(dir.join("out/alembic_migrations.rs")).unwrap()
+    }
+}
+
+impl Drop for TestProject {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEMP_DIR").is_some() {
+            let kept = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+            let _ = kept.keep();
+        }
+    }
+}
+
+#[test]
+fn an_application_embeds_and_applies_its_migrations() {
+    let app = TestProject::new("linear");
+    assert_eq!(
+        app.run("head"),
+        (
+            true,
+            "applied: 156027c76783 3f2a9c1b7d4e 9c0e5d2a8b11".to_owned()
+        )
+    );
+    assert_eq!(
+        app.run("3f2a"),
+        (true, "applied: 156027c76783 3f2a9c1b7d4e".to_owned())
+    );
+}
+
+#[test]
+fn an_application_without_migrations_builds_and_head_is_a_no_op() {
+    let app = TestProject::new("empty");
+    assert_eq!(app.run("head"), (true, "applied:".to_owned()));
+}
+
+#[test]
+fn several_heads_build_and_head_fails_with_alembics_message() {
+    let app = TestProject::new("two_heads");
+    assert_eq!(
+        app.run("head"),
+        (
+            false,
+            "error: Multiple head revisions are present for given argument 'head'; please specify a specific \
+             target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        app.run("heads"),
+        (
+            true,
+            "applied: 1a0000000001 2a0000000002 2b0000000002".to_owned()
+        )
+    );
+}
+
+#[test]
+fn a_broken_tree_fails_the_build_with_one_clear_message() {
+    let app = TestProject::new("cycle");
+    let out = app.cargo(&["build"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "error: {}@0.1.0: migrations/versions/aaaa00000001_first.rs:10: \
+         Cycle is detected in revisions (aaaa00000001, bbbb00000002, cccc00000003)",
+        app.name
+    );
+    assert!(stderr.lines().any(|l| l == expected), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn only_the_versions_directory_reruns_the_build_script_and_output_is_reproducible() {
+    let app = TestProject::new("linear");
+    assert!(app.cargo(&["build"]).status.success());
+    let first = app.generated();
+    let reran = |out: &Output| {
+        String::from_utf8_lossy(&out.stderr).lines().any(|l| {
+            l.contains("Running") && l.contains(&app.name) && l.contains("build-script-build")
+        })
+    };
+
+    std::fs::write(app.root().join("src/other.rs"), "// edited\n").unwrap();
+    std::fs::write(app.root().join("src/main.rs"), format!("{MAIN}// edited\n")).unwrap();
+    let out = app.cargo(&["build", "-v"]);
+    assert!(out.status.success());
+    assert!(!reran(&out), "editing src/ re-ran the build script");
+
+    let file = app
+        .root()
+        .join("migrations/versions/9c0e5d2a8b11_add_incident_table.rs");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("add incident table", "add the incident table"),
+    )
+    .unwrap();
+    let out = app.cargo(&["build", "-v"]);
+    assert!(out.status.success());
+    assert!(
+        reran(&out),
+        "editing a migration did not re-run the build script"
+    );
+    let second = app.generated();
+    assert_ne!(first, second);
+
+    std::fs::write(&file, text).unwrap();
+    assert!(app.cargo(&["build"]).status.success());
+    assert_eq!(app.generated(), first, "the same tree gives the same bytes");
+}

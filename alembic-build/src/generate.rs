@@ -50,19 +50,23 @@ pub fn render(tree: &VersionsTree) -> String {
     for (i, m) in tree.migrations.iter().enumerate() {
         let module = module_name(i);
         line(w, format_args!("    ::alembic_runtime::Migration {{"));
-        line(w, format_args!("        revision: {:?},", m.revision));
+        // The module's own constants: the compiler checks their types, and they count as used.
+        let optional = |declared: Option<usize>, name: &str| match declared {
+            Some(_) => format!("__alembic_versions::{module}::{name}"),
+            None => "&[]".to_owned(),
+        };
+        let labels = optional(m.lines.branch_labels, "BRANCH_LABELS");
+        let depends = optional(m.lines.depends_on, "DEPENDS_ON");
         line(
             w,
-            format_args!("        down_revisions: {},", list(&m.down_revisions)),
+            format_args!("        revision: __alembic_versions::{module}::REVISION,"),
         );
         line(
             w,
-            format_args!("        branch_labels: {},", list(&m.branch_labels)),
+            format_args!("        down_revisions: __alembic_versions::{module}::DOWN_REVISION,"),
         );
-        line(
-            w,
-            format_args!("        depends_on: {},", list(&m.depends_on)),
-        );
+        line(w, format_args!("        branch_labels: {labels},"));
+        line(w, format_args!("        depends_on: {depends},"));
         line(w, format_args!("        message: {:?},", m.message));
         line(
             w,

@@ -130,6 +130,12 @@ impl Drop for TestProject {
 #[test]
 fn an_application_embeds_and_applies_its_migrations() {
     let app = TestProject::new("linear");
+    let build = app.cargo(&["build"]);
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(
+        build.status.success() && !stderr.contains("warning"),
+        "the build warns:\n{stderr}"
+    );
     assert_eq!(
         app.run("head"),
         (

@@ -13,13 +13,13 @@ step "format"
 cargo fmt --all -- --check
 
 step "lints"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "benchmarks build"
 cargo bench --manifest-path benches/Cargo.toml --locked --no-run
 
 step "tests (rusqlite $(cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -m1 '^rusqlite ' | cut -d' ' -f2), the newest the runtime accepts)"
-cargo test --workspace --locked
+cargo test --workspace --all-features --locked
 
 step "alembic-runtime's default build pulls no proc-macro (DESIGN §11)"
 if cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -F '(proc-macro)'; then

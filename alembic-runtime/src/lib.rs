@@ -37,9 +37,12 @@
 //! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
 
 mod alter;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 pub mod introspect;
 mod migration;
+mod offline;
 mod op;
 mod rebuild;
 mod runner;

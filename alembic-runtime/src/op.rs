@@ -81,6 +81,14 @@ impl<'c> Op<'c> {
         }
     }
 
+    /// A recording's schema and statements, taken out.
+    pub(crate) fn into_recording(self) -> (Schema, Vec<String>) {
+        match self.mode {
+            Mode::Record { schema, sql } => (schema, sql),
+            Mode::Execute(_) => (Schema::default(), Vec::new()),
+        }
+    }
+
     /// The schema a recording `Op` has reached; `None` when executing.
     pub fn recorded_schema(&self) -> Option<&Schema> {
         match &self.mode {

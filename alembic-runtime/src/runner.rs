@@ -374,7 +374,7 @@ fn current_revs(graph: &RevisionGraph<'static>, rows: Option<Vec<String>>) -> Re
 }
 
 /// Revision ids joined as Alembic's log lines show them.
-fn joined(graph: &RevisionGraph<'_>, revs: &[Rev]) -> String {
+pub(crate) fn joined(graph: &RevisionGraph<'_>, revs: &[Rev]) -> String {
     revs.iter()
         .map(|&r| graph.id(r))
         .collect::<Vec<_>>()

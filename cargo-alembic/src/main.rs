@@ -1,12 +1,5 @@
-//! The `cargo alembic` subcommand. Its commands arrive with the CLI issue; until then it
-//! says so rather than pretending.
+//! `cargo alembic`: parse, run, report (see the library for everything else).
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    eprintln!(
-        "cargo-alembic {}: no commands are implemented yet",
-        env!("CARGO_PKG_VERSION")
-    );
-    ExitCode::from(2)
+fn main() -> std::process::ExitCode {
+    cargo_alembic::main()
 }

@@ -1,0 +1,252 @@
+//! Alembic's database commands for a binary (feature `cli`): an application can expose
+//! `myapp db upgrade head` (Flask-Migrate style), and `cargo alembic` runs the very same code
+//! in the runner it builds from the project's migrations.
+//!
+//! ```no_run
+//! # use alembic_runtime::{Migration, Migrations};
+//! # static MIGRATIONS: Migrations = Migrations::new(&[]);
+//! // With `alembic_runtime::embed_migrations!();` defining MIGRATIONS:
+//! fn main() -> std::process::ExitCode {
+//!     // `myapp db upgrade head`, `myapp db --database app.db current`…
+//!     alembic_runtime::cli::run(&MIGRATIONS, std::env::args_os().skip(1))
+//! }
+//! ```
+//!
+//! Output follows Alembic: progress as `INFO  [alembic.runtime.migration] Running upgrade …`
+//! on stderr (`-q` silences it), `current` on stdout, `--sql` scripts on stdout. Errors are
+//! one `error: …` line on stderr with exit code 1; usage errors exit with 2.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rusqlite::Connection;
+
+use crate::{Error, Migrations};
+
+/// The database commands.
+#[derive(Debug, Parser)]
+#[command(name = "db", about = "Database migrations, with Alembic's commands")]
+pub struct DbArgs {
+    /// The database: a file path, sqlite://path, sqlite:path or sqlite::memory:
+    /// [default: $DATABASE_URL]
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+    /// Print no progress messages.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// One database command.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Upgrade to a later revision (`head`, `heads`, a revision, `+1`, `label@head`).
+    Upgrade {
+        /// The target revision.
+        revision: String,
+        /// Print the SQL instead of running it (`from:to` to start from a revision).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert to an earlier revision (`-1`, `base`, a revision, `label@-1`).
+    Downgrade {
+        /// The target revision.
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+        /// Print the SQL instead of running it (needs `from:to`).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Show the revisions the database is at.
+    Current {
+        /// Show each revision's details.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Set the database's revisions without running migrations.
+    Stamp {
+        /// The revisions (`head`, `base`, ids).
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        /// Delete every version row first (repairs a table naming unknown revisions).
+        #[arg(long)]
+        purge: bool,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+}
+
+/// Parses `args` (the first is the program name) and runs the command.
+pub fn run<I, T>(migrations: &Migrations, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match DbArgs::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    if !args.quiet {
+        // An application that installed its own logger keeps it.
+        if log::set_logger(&ALEMBIC_LOGGER).is_ok() {
+            log::set_max_level(log::LevelFilter::Info);
+        }
+    }
+    match execute(migrations, &args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
+    let text = |e: Error| e.to_string();
+    match &args.command {
+        DbCommand::Upgrade {
+            revision,
+            sql: true,
+        } => {
+            offline_log();
+            let (from, to) = match revision.split_once(':') {
+                Some((from, to)) => (Some(from), to),
+                None => (None, revision.as_str()),
+            };
+            print!("{}", migrations.upgrade_sql(from, to).map_err(text)?);
+        }
+        DbCommand::Downgrade {
+            revision,
+            sql: true,
+        } => {
+            let (from, to) = revision
+                .split_once(':')
+                .ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
+            offline_log();
+            print!("{}", migrations.downgrade_sql(from, to).map_err(text)?);
+        }
+        DbCommand::Stamp {
+            sql: true,
+            purge: true,
+            ..
+        } => return Err("Can't use --purge with --sql mode".into()),
+        DbCommand::Stamp {
+            revisions,
+            sql: true,
+            ..
+        } => {
+            offline_log();
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            print!("{}", migrations.stamp_sql(&targets).map_err(text)?);
+        }
+        DbCommand::Upgrade { revision, .. } => {
+            migrations
+                .upgrade(&mut open(args)?, revision)
+                .map_err(text)?;
+        }
+        DbCommand::Downgrade { revision, .. } => {
+            migrations
+                .downgrade(&mut open(args)?, revision)
+                .map_err(text)?;
+        }
+        DbCommand::Stamp {
+            revisions, purge, ..
+        } => {
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            migrations
+                .stamp(&mut open(args)?, &targets, *purge)
+                .map_err(text)?;
+        }
+        DbCommand::Current { verbose } => {
+            let conn = open(args)?;
+            let current = migrations.current(&conn).map_err(text)?;
+            let heads = migrations.heads().map_err(text)?;
+            if *verbose {
+                println!("Current revision(s) for {}:", database_url(args)?);
+            }
+            for rev in current {
+                let head = if heads.contains(&rev) { " (head)" } else { "" };
+                let m = migrations
+                    .list()
+                    .iter()
+                    .find(|m| m.revision == rev)
+                    .ok_or("unknown revision")?;
+                if *verbose {
+                    println!("Rev: {rev}{head}");
+                    match m.down_revisions {
+                        [] => println!("Parent: <base>"),
+                        [one] => println!("Parent: {one}"),
+                        many => println!("Merges: {}", many.join(", ")),
+                    }
+                    println!("\n    {}\n", m.message);
+                } else {
+                    println!("{rev}{head}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn database_url(args: &DbArgs) -> Result<String, String> {
+    args.database
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .ok_or_else(|| "no database: pass --database <path or URL> or set DATABASE_URL".to_owned())
+}
+
+fn open(args: &DbArgs) -> Result<Connection, String> {
+    let url = database_url(args)?;
+    open_database(&url).map_err(|e| format!("cannot open database {url}: {e}"))
+}
+
+/// Opens a database given as a file path, `sqlite://path`, `sqlite:path` or
+/// `sqlite::memory:` (a query string such as `?mode=rwc` is ignored).
+///
+/// # Errors
+/// SQLite's, when the file cannot be opened or created.
+pub fn open_database(url: &str) -> rusqlite::Result<Connection> {
+    let url = url.split('?').next().unwrap_or(url);
+    if url == "sqlite::memory:" || url == ":memory:" {
+        return Connection::open_in_memory();
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    Connection::open(path)
+}
+
+fn offline_log() {
+    log::info!(target: "alembic.runtime.migration", "Context impl SQLiteImpl.");
+    log::info!(target: "alembic.runtime.migration", "Generating static SQL");
+}
+
+/// Alembic's log format on stderr: `INFO  [alembic.runtime.migration] …`.
+struct AlembicLogger;
+
+static ALEMBIC_LOGGER: AlembicLogger = AlembicLogger;
+
+impl log::Log for AlembicLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!(
+                "{:<5} [{}] {}",
+                record.level(),
+                record.target(),
+                record.args()
+            );
+        }
+    }
+    fn flush(&self) {}
+}

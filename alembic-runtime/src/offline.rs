@@ -1,0 +1,172 @@
+//! Offline (`--sql`) scripts: the SQL an upgrade or downgrade would run, from a given
+//! revision, without a database. Built on the operations' record mode; the schema at the
+//! starting revision comes from recording the migrations up to it.
+
+use std::fmt::Write;
+
+use alembic_core::graph::{Rev, RevisionGraph};
+use alembic_core::plan::{self, Direction as PlanDirection, Plan, RowChange};
+use alembic_core::schema::Schema;
+use alembic_core::sql::quote_literal;
+
+use crate::error::{Direction, Error, FailedMigration, Result};
+use crate::migration::Migrations;
+use crate::op::Op;
+use crate::runner::joined;
+use crate::version_table;
+
+impl Migrations {
+    /// The script `upgrade(target)` would run on a database at `from` (`None`: a new
+    /// database), in Alembic's `--sql` format, in one transaction.
+    ///
+    /// ```
+    /// # use alembic_runtime::{Migration, Migrations, prelude::*};
+    /// # fn up(op: &mut Op) -> Result<()> { op.create_table(Table::new("t").column(Column::new("a", Type::Text))) }
+    /// # fn down(op: &mut Op) -> Result<()> { op.drop_table("t") }
+    /// # static LIST: [Migration; 1] = [Migration { revision: "aaa111", down_revisions: &[], branch_labels: &[],
+    /// #     depends_on: &[], message: "create t", upgrade: up, downgrade: down, checksum: 0 }];
+    /// # static MIGRATIONS: Migrations = Migrations::new(&LIST);
+    /// let script = MIGRATIONS.upgrade_sql(None, "head")?;
+    /// assert!(script.contains("-- Running upgrade  -> aaa111\n\nCREATE TABLE \"t\""));
+    /// # Ok::<(), alembic_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Resolution errors, and a migration that needs the database (`op.connection()`).
+    pub fn upgrade_sql(&self, from: Option<&str>, target: &str) -> Result<String> {
+        let graph = self.graph()?;
+        let start = self.start(graph, from)?;
+        let plan = plan::upgrade(graph, &start, target)?;
+        self.script(graph, &start, &plan, from.is_none())
+    }
+
+    /// The script `downgrade(target)` would run on a database at `from`.
+    ///
+    /// # Errors
+    /// As [`Migrations::upgrade_sql`].
+    pub fn downgrade_sql(&self, from: &str, target: &str) -> Result<String> {
+        let graph = self.graph()?;
+        let start = self.start(graph, Some(from))?;
+        let plan = plan::downgrade(graph, &start, target)?;
+        self.script(graph, &start, &plan, false)
+    }
+
+    /// The script `stamp(targets)` would run on a new database.
+    ///
+    /// # Errors
+    /// As [`Migrations::stamp`].
+    pub fn stamp_sql(&self, targets: &[&str]) -> Result<String> {
+        let graph = self.graph()?;
+        let stamp = plan::stamp(graph, &[], targets, false)?;
+        let mut out = format!("BEGIN;\n\n{};\n\n", version_table::CREATE);
+        writeln!(
+            out,
+            "-- Running stamp_revision  -> {}\n",
+            joined(graph, &stamp.heads)
+        )
+        .expect("write to String");
+        for &change in &stamp.rows {
+            writeln!(out, "{};\n", row_sql(graph, change)).expect("write to String");
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+
+    fn start(&self, graph: &RevisionGraph<'static>, from: Option<&str>) -> Result<Vec<Rev>> {
+        Ok(match from {
+            None => Vec::new(),
+            Some(rev) => graph.resolve(rev)?,
+        })
+    }
+
+    /// Records `plan`'s steps, starting from the schema the migrations up to `start` build.
+    fn script(
+        &self,
+        graph: &RevisionGraph<'static>,
+        start: &[Rev],
+        plan: &Plan,
+        new_database: bool,
+    ) -> Result<String> {
+        // The schema at `start`: what the migrations up to it build.
+        let mut schema = Schema::default();
+        let mut heads = Vec::new();
+        for &rev in start {
+            let up_to = plan::upgrade(graph, &heads, graph.id(rev))?;
+            for step in &up_to.steps {
+                schema = self
+                    .record_step(graph, schema, step.revision, PlanDirection::Upgrade)?
+                    .0;
+            }
+            heads = up_to.heads;
+        }
+        let mut out = String::from("BEGIN;\n\n");
+        if new_database {
+            writeln!(out, "{};\n", version_table::CREATE).expect("write to String");
+        }
+        for step in &plan.steps {
+            let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
+            let direction = match step.direction {
+                PlanDirection::Upgrade => "upgrade",
+                PlanDirection::Downgrade => "downgrade",
+            };
+            writeln!(out, "-- Running {direction} {from} -> {to}\n").expect("write to String");
+            let (next, sql) = self.record_step(graph, schema, step.revision, step.direction)?;
+            schema = next;
+            for stmt in sql {
+                writeln!(out, "{stmt};\n").expect("write to String");
+            }
+            for &change in &step.rows {
+                writeln!(out, "{};\n", row_sql(graph, change)).expect("write to String");
+            }
+        }
+        out.push_str("COMMIT;\n");
+        Ok(out)
+    }
+
+    fn record_step(
+        &self,
+        graph: &RevisionGraph<'static>,
+        schema: Schema,
+        rev: Rev,
+        direction: PlanDirection,
+    ) -> Result<(Schema, Vec<String>)> {
+        let migration = self.at(rev);
+        let mut op = Op::record(schema);
+        let (function, dir) = match direction {
+            PlanDirection::Upgrade => (migration.upgrade, Direction::Upgrade),
+            PlanDirection::Downgrade => (migration.downgrade, Direction::Downgrade),
+        };
+        function(&mut op).map_err(|source| {
+            Error::Migration(Box::new(FailedMigration {
+                direction: dir,
+                revision: migration.revision,
+                from: joined(graph, graph.down_revisions(rev)),
+                to: migration.revision.to_owned(),
+                message: migration.message,
+                source,
+                rolled_back: Vec::new(),
+            }))
+        })?;
+        Ok(op.into_recording())
+    }
+}
+
+/// A version-table change with literal values, as Alembic writes it offline.
+fn row_sql(graph: &RevisionGraph<'_>, change: RowChange) -> String {
+    let lit = |r: Rev| quote_literal(graph.id(r));
+    match change {
+        RowChange::Insert(r) => format!(
+            "INSERT INTO alembic_version (version_num) VALUES ({})",
+            lit(r)
+        ),
+        RowChange::Update { from, to } => format!(
+            "UPDATE alembic_version SET version_num={} WHERE alembic_version.version_num = {}",
+            lit(to),
+            lit(from)
+        ),
+        RowChange::Delete(r) => format!(
+            "DELETE FROM alembic_version WHERE alembic_version.version_num = {}",
+            lit(r)
+        ),
+    }
+}

@@ -1,0 +1,139 @@
+//! `cargo alembic init`: the versions directory, the dependencies and
+//! `[package.metadata.alembic]` in Cargo.toml (edited with toml_edit, formatting and
+//! comments kept), and build.rs. Idempotent; it never overwrites and edits no source file.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
+
+use crate::error::CliError;
+use crate::project::Project;
+
+/// Sets up `project`. With `checkout`, the dependencies are path dependencies on that
+/// cargo-alembic checkout (the crates are not published yet).
+///
+/// # Errors
+/// Cargo.toml or the directories cannot be read or written.
+pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> {
+    if project.versions.is_dir() {
+        println!(
+            "Directory {} already exists, skipping",
+            project.versions.display()
+        );
+    } else {
+        std::fs::create_dir_all(&project.versions).map_err(CliError::io(&project.versions))?;
+        println!(
+            "Creating directory {} ...  done",
+            project.versions.display()
+        );
+    }
+
+    let manifest = project.root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(CliError::io(&manifest))?;
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e| CliError::Usage(format!("{}: {e}", manifest.display())))?;
+    let added_runtime = add_dependency(
+        &mut doc,
+        "dependencies",
+        "alembic-runtime",
+        dependency("alembic-runtime", checkout),
+    );
+    let added_build = add_dependency(
+        &mut doc,
+        "build-dependencies",
+        "alembic-build",
+        dependency("alembic-build", checkout),
+    );
+    let config = metadata_table(&mut doc)?;
+    let added_config = !config.contains_key("versions");
+    if added_config {
+        config.insert(
+            "versions",
+            value(project.versions_relative.display().to_string()),
+        );
+    }
+    if added_runtime || added_build || added_config {
+        write(&manifest, &doc.to_string())?;
+        println!("Updating {} ...  done", manifest.display());
+    } else {
+        println!("File {} already set up, skipping", manifest.display());
+    }
+
+    let build_rs = project.root.join("build.rs");
+    if !build_rs.exists() {
+        write(&build_rs, "fn main() {\n    alembic_build::compile();\n}\n")?;
+        println!("Generating {} ...  done", build_rs.display());
+    } else if !std::fs::read_to_string(&build_rs)
+        .map_err(CliError::io(&build_rs))?
+        .contains("alembic_build")
+    {
+        println!(
+            "Add this line to the main function of {}:\n    alembic_build::compile();",
+            build_rs.display()
+        );
+    }
+    println!(
+        "Add this line to src/main.rs (or lib.rs), then call MIGRATIONS.upgrade(&mut conn, \"head\") at start-up:\n    \
+         alembic_runtime::embed_migrations!();"
+    );
+    Ok(())
+}
+
+fn dependency(name: &str, checkout: Option<&Path>) -> InlineTable {
+    let mut table = InlineTable::new();
+    match checkout {
+        Some(dir) => {
+            let path: PathBuf = dir.join(name);
+            table.insert("path", path.display().to_string().into());
+        }
+        None => {
+            table.insert("version", env!("CARGO_PKG_VERSION").into());
+        }
+    }
+    table
+}
+
+/// Adds `name` to `[section]` unless it is there; whether it added it.
+fn add_dependency(doc: &mut DocumentMut, section: &str, name: &str, spec: InlineTable) -> bool {
+    let table = doc
+        .entry(section)
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+        .expect("a dependency section is a table");
+    if table.contains_key(name) {
+        return false;
+    }
+    table.insert(name, Item::Value(spec.into()));
+    true
+}
+
+/// `[package.metadata.alembic]`, created if missing.
+fn metadata_table(doc: &mut DocumentMut) -> Result<&mut Table, CliError> {
+    let package = doc
+        .get_mut("package")
+        .and_then(Item::as_table_mut)
+        .ok_or_else(|| {
+            CliError::Usage("Cargo.toml has no [package]; run init in a package, or pass -p".into())
+        })?;
+    let metadata = package.entry("metadata").or_insert_with(|| {
+        let mut t = Table::new();
+        t.set_implicit(true);
+        Item::Table(t)
+    });
+    let alembic = metadata
+        .as_table_mut()
+        .ok_or_else(|| CliError::Usage("[package.metadata] is not a table".into()))?
+        .entry("alembic")
+        .or_insert_with(|| Item::Table(Table::new()));
+    alembic
+        .as_table_mut()
+        .ok_or_else(|| CliError::Usage("[package.metadata.alembic] is not a table".into()))
+}
+
+/// Writes atomically: a temporary file, then a rename.
+pub(crate) fn write(path: &Path, content: &str) -> Result<(), CliError> {
+    let tmp = path.with_extension("alembic-tmp");
+    std::fs::write(&tmp, content).map_err(CliError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(CliError::io(path))
+}

@@ -1,0 +1,6 @@
+//! One module per command family.
+
+pub mod graph;
+pub mod init;
+pub mod revision;
+pub mod runner;

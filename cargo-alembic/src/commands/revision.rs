@@ -1,0 +1,238 @@
+//! `cargo alembic revision` and `merge`: new migration modules from the DESIGN §3 template.
+//! They read the graph from the files and build nothing.
+
+use std::path::PathBuf;
+
+use alembic_core::graph::{Rev, RevisionGraph};
+
+use crate::commands::init::write;
+use crate::error::CliError;
+use crate::project::Project;
+
+/// What the new revision is.
+#[derive(Debug, Default, Clone)]
+pub struct NewRevision {
+    /// `-m`.
+    pub message: Option<String>,
+    /// `--head` (default `head`): the revision(s) to build on.
+    pub head: Option<String>,
+    /// `--splice`: allow a non-head parent (starts a branch).
+    pub splice: bool,
+    /// `--branch-label`.
+    pub branch_labels: Vec<String>,
+    /// `--depends-on`.
+    pub depends_on: Vec<String>,
+    /// `--rev-id`.
+    pub rev_id: Option<String>,
+}
+
+/// Writes a new empty migration and returns its path.
+///
+/// # Errors
+/// A broken versions directory, several heads without `--head`, a non-head parent without
+/// `--splice`, an unknown dependency, or a `--rev-id` that is taken or malformed.
+pub fn revision(project: &Project, new: &NewRevision) -> Result<PathBuf, CliError> {
+    let tree = project.tree()?;
+    let graph =
+        RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
+    let parents: Vec<Rev> = match new.head.as_deref().unwrap_or("head") {
+        "head" if graph.heads().len() > 1 => {
+            return Err(CliError::Usage(
+                "Multiple heads are present; please specify the head revision on which the new revision should be \
+                 based, or perform a merge."
+                    .into(),
+            ))
+        }
+        arg => graph.resolve(arg)?,
+    };
+    check_heads(&graph, &parents, new.splice)?;
+    let depends_on = new
+        .depends_on
+        .iter()
+        .map(|d| match graph.label_owner(d) {
+            Some(_) => Ok(d.clone()),
+            None => graph
+                .resolve_one(d)?
+                .map(|r| graph.id(r).to_owned())
+                .ok_or_else(|| {
+                    CliError::Usage(format!("--depends-on {d}: base is not a revision"))
+                }),
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    write_module(project, &graph, new, &parents, &depends_on)
+}
+
+/// Writes a migration whose parents are `revisions` (usually `heads`): it merges branches.
+///
+/// # Errors
+/// As [`revision`]; each parent must be a head unless `splice`.
+pub fn merge(
+    project: &Project,
+    revisions: &[String],
+    new: &NewRevision,
+) -> Result<PathBuf, CliError> {
+    let tree = project.tree()?;
+    let graph =
+        RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut parents = Vec::new();
+    for arg in revisions {
+        for rev in graph.resolve(arg)? {
+            if !parents.contains(&rev) {
+                parents.push(rev);
+            }
+        }
+    }
+    if parents.len() < 2 {
+        return Err(CliError::Usage(format!(
+            "merge needs two or more revisions to merge; {} resolve to {}",
+            revisions.join(" "),
+            parents.len()
+        )));
+    }
+    check_heads(&graph, &parents, new.splice)?;
+    let message = NewRevision {
+        message: new
+            .message
+            .clone()
+            .or_else(|| Some(format!("merge {}", revisions.join(", ")))),
+        ..new.clone()
+    };
+    write_module(project, &graph, &message, &parents, &[])
+}
+
+fn check_heads(graph: &RevisionGraph<'_>, parents: &[Rev], splice: bool) -> Result<(), CliError> {
+    match parents.iter().find(|p| !graph.heads().contains(p)) {
+        Some(&p) if !splice => Err(CliError::Usage(format!(
+            "Revision {} is not a head revision; please specify --splice to create a new branch from this revision",
+            graph.id(p)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn write_module(
+    project: &Project,
+    graph: &RevisionGraph<'_>,
+    new: &NewRevision,
+    parents: &[Rev],
+    depends_on: &[String],
+) -> Result<PathBuf, CliError> {
+    let rev = match &new.rev_id {
+        Some(id) => {
+            if let Some(c) = id
+                .chars()
+                .find(|c| "@-+:".contains(*c) || c.is_whitespace())
+            {
+                return Err(CliError::Usage(format!(
+                    "Character(s) '{c}' not allowed in revision identifier '{id}'"
+                )));
+            }
+            if graph.get(id).is_some() {
+                return Err(CliError::Usage(format!(
+                    "Revision {id} is already present; choose another --rev-id (nothing was written)"
+                )));
+            }
+            id.clone()
+        }
+        None => new_revision_id(),
+    };
+    let message = new
+        .message
+        .clone()
+        .unwrap_or_else(|| "empty message".to_owned());
+    let down: Vec<String> = parents.iter().map(|&p| graph.id(p).to_owned()).collect();
+    let path = project
+        .versions
+        .join(format!("{rev}_{}.rs", slug(&message)));
+    std::fs::create_dir_all(&project.versions).map_err(CliError::io(&project.versions))?;
+    write(
+        &path,
+        &render(&rev, &down, &new.branch_labels, depends_on, &message),
+    )?;
+    println!("Generating {} ...  done", path.display());
+    Ok(path)
+}
+
+/// Twelve random lowercase hex digits, as Alembic makes them.
+fn new_revision_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[20..].to_owned()
+}
+
+/// The message lower-cased, runs of anything but letters and digits as `_`, at most 40
+/// characters.
+pub fn slug(message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.to_lowercase().chars() {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    let slug = slug.trim_matches('_');
+    slug.chars()
+        .take(40)
+        .collect::<String>()
+        .trim_end_matches('_')
+        .to_owned()
+}
+
+fn list(items: &[String]) -> String {
+    format!(
+        "&[{}]",
+        items
+            .iter()
+            .map(|s| format!("{s:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The DESIGN §3 module, with empty bodies.
+pub fn render(
+    rev: &str,
+    down: &[String],
+    labels: &[String],
+    depends_on: &[String],
+    message: &str,
+) -> String {
+    let date = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.6f");
+    let header: String = message
+        .lines()
+        .map(|l| format!("//! {l}\n").replace("//! \n", "//!\n"))
+        .collect();
+    format!(
+        "{header}//!\n//! Revision ID: {rev}\n//! Revises: {}\n//! Create Date: {date}\n\n\
+         use alembic_runtime::prelude::*;\n\n\
+         pub const REVISION: &str = {rev:?};\n\
+         pub const DOWN_REVISION: &[&str] = {};\n\
+         pub const BRANCH_LABELS: &[&str] = {};\n\
+         pub const DEPENDS_ON: &[&str] = {};\n\n\
+         pub fn upgrade(_op: &mut Op) -> Result<()> {{\n    Ok(())\n}}\n\n\
+         pub fn downgrade(_op: &mut Op) -> Result<()> {{\n    Ok(())\n}}\n",
+        down.join(", "),
+        list(down),
+        list(labels),
+        list(depends_on),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_lowercase_underscored_and_short() {
+        assert_eq!(
+            slug("Add description to Monitor"),
+            "add_description_to_monitor"
+        );
+        assert_eq!(
+            slug("Add user's e-mail column: v2 (final!)"),
+            "add_user_s_e_mail_column_v2_final"
+        );
+        assert_eq!(slug("héllo wörld"), "héllo_wörld");
+        assert_eq!(slug("a".repeat(50).as_str()).len(), 40);
+        assert_eq!(slug("!!!"), "");
+    }
+}

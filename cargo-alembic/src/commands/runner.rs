@@ -1,0 +1,112 @@
+//! `upgrade`, `downgrade`, `current`, `stamp`: run by a small runner built from the
+//! project's versions directory and the very `alembic-runtime` the project depends on, in
+//! `target/alembic/`. Its entry point is the runtime's own `cli` module. Cargo rebuilds it
+//! only when the migrations or dependencies change, so a second run builds nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::CliError;
+use crate::project::{Project, Source};
+
+/// Builds the runner if needed and runs it with `args`, streaming its output.
+///
+/// # Errors
+/// A project that does not depend on the crates, a failed build, or the runner's failure.
+pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliError> {
+    let exe = build(project)?;
+    let mut cmd = Command::new(&exe);
+    cmd.current_dir(&project.root);
+    if let Some(db) = &project.database {
+        cmd.args(["--database", db]);
+    }
+    if quiet {
+        cmd.arg("-q");
+    }
+    let status = cmd.args(args).status().map_err(CliError::io(&exe))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        code => Err(CliError::RunnerFailed(
+            code.and_then(|c| u8::try_from(c).ok()).unwrap_or(1),
+        )),
+    }
+}
+
+fn build(project: &Project) -> Result<PathBuf, CliError> {
+    // One runner per package: packages of a workspace share the target directory.
+    let name = format!("alembic-runner-{}", project.name);
+    let base = project.target_dir.join("alembic");
+    let dir = base.join(&name);
+    std::fs::create_dir_all(dir.join("src")).map_err(CliError::io(&dir))?;
+    let runtime = spec(project.runtime.as_ref(), "alembic-runtime", &["cli"])?;
+    let build = spec(project.build.as_ref(), "alembic-build", &[])?;
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
+         [dependencies]\nalembic-runtime = {runtime}\n\n[build-dependencies]\nalembic-build = {build}\n"
+    );
+    write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
+    write_if_changed(
+        &dir.join("build.rs"),
+        &format!(
+            "fn main() {{\n    alembic_build::Builder::new()\n        .manifest_dir({:?})\n        .versions({:?})\n        .compile();\n}}\n",
+            project.root.display().to_string(),
+            project.versions_relative.display().to_string()
+        ),
+    )?;
+    write_if_changed(
+        &dir.join("src/main.rs"),
+        "alembic_runtime::embed_migrations!();\n\nfn main() -> std::process::ExitCode {\n    \
+         alembic_runtime::cli::run(&MIGRATIONS, std::env::args_os())\n}\n",
+    )?;
+    // The project's lock file, so that the runner gets the versions the application gets.
+    if let Ok(lock) = std::fs::read_to_string(&project.lock_file) {
+        write_if_changed(&dir.join("Cargo.lock"), &lock)?;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &base)
+        .status()
+        .map_err(CliError::io("cargo"))?;
+    if !status.success() {
+        return Err(CliError::RunnerBuild);
+    }
+    Ok(base
+        .join("debug")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// The dependency line for the runner, the same source the project uses.
+fn spec(source: Option<&Source>, name: &str, features: &[&str]) -> Result<String, CliError> {
+    let features = if features.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", features = [{}]",
+            features
+                .iter()
+                .map(|f| format!("{f:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    match source {
+        Some(Source::Path(path)) => Ok(format!(
+            "{{ path = {:?}{features} }}",
+            path.display().to_string()
+        )),
+        Some(Source::Version(req)) => Ok(format!("{{ version = {req:?}{features} }}")),
+        None => Err(CliError::Usage(format!(
+            "this package does not depend on {name}; run `cargo alembic init` first"
+        ))),
+    }
+}
+
+/// Leaves an unchanged file alone, so that cargo sees nothing new.
+fn write_if_changed(path: &Path, content: &str) -> Result<(), CliError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    std::fs::write(path, content).map_err(CliError::io(path))
+}

@@ -1,0 +1,42 @@
+//! The CLI's errors. The binary prints them once, as `error: …` on stderr, and exits 1.
+
+use std::path::PathBuf;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// `cargo metadata` failed or found no suitable package.
+    #[error("{0}")]
+    Project(String),
+    /// The versions directory is broken; one line per problem.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Versions(Vec<alembic_build::BuildError>),
+    /// A revision argument or graph move that cannot be done.
+    #[error(transparent)]
+    Revision(#[from] alembic_core::RevisionError),
+    /// A command's own precondition.
+    #[error("{0}")]
+    Usage(String),
+    /// A file could not be read or written.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Building the runner failed (cargo printed why).
+    #[error("building the migration runner failed (see cargo's messages above)")]
+    RunnerBuild,
+    /// The runner reported an error itself (already printed); carries its exit code.
+    #[error("")]
+    RunnerFailed(u8),
+}
+
+impl CliError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
+        let path = path.into();
+        move |source| CliError::Io { path, source }
+    }
+}

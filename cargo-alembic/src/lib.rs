@@ -1,0 +1,258 @@
+//! `cargo alembic`: Alembic's commands for a Rust project. The command line is parsed with
+//! clap, resolved once into a [`project::Project`], and handed to one command module.
+//!
+//! Exit codes: 0 success, 1 failure (one `error: …` line on stderr), 2 usage errors.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod commands;
+pub mod error;
+pub mod project;
+
+use commands::revision::NewRevision;
+use error::CliError;
+use project::{Lookup, Project};
+
+/// `cargo` runs subcommands as `cargo-alembic alembic …`.
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo")]
+enum CargoCli {
+    Alembic(Cli),
+}
+
+/// Alembic for Rust: versioned SQLite schema migrations.
+#[derive(Debug, clap::Args)]
+#[command(version, about)]
+struct Cli {
+    /// Path to the package's Cargo.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The package to work on, in a workspace.
+    #[arg(short, long, global = true, value_name = "SPEC")]
+    package: Option<String>,
+    /// The database (path, sqlite://path, sqlite:path, sqlite::memory:); default: DATABASE_URL,
+    /// then .env, then [package.metadata.alembic] database.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    /// Print no progress messages.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set the package up: versions directory, dependencies, config, build.rs.
+    #[command(after_help = "Example:\n  cargo alembic init")]
+    Init {
+        /// Use path dependencies on this cargo-alembic checkout.
+        #[arg(long, value_name = "CHECKOUT")]
+        path: Option<PathBuf>,
+    },
+    /// Create a new, empty migration.
+    #[command(after_help = "Example:\n  cargo alembic revision -m \"add description to monitor\"")]
+    Revision {
+        /// The migration's message.
+        #[arg(short, long)]
+        message: Option<String>,
+        /// The revision to build on (default: head; `heads` merges; `base` starts a new root).
+        #[arg(long)]
+        head: Option<String>,
+        /// Allow building on a revision that is not a head (starts a branch).
+        #[arg(long)]
+        splice: bool,
+        /// A branch label for the new revision.
+        #[arg(long = "branch-label")]
+        branch_label: Vec<String>,
+        /// A revision or label the new revision depends on.
+        #[arg(long = "depends-on")]
+        depends_on: Vec<String>,
+        /// Use this revision id instead of a random one.
+        #[arg(long = "rev-id")]
+        rev_id: Option<String>,
+    },
+    /// Create a migration that merges revisions (usually `heads`).
+    #[command(after_help = "Example:\n  cargo alembic merge heads -m \"merge branches\"")]
+    Merge {
+        /// The revisions to merge.
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        /// The migration's message.
+        #[arg(short, long)]
+        message: Option<String>,
+        /// A branch label for the merge.
+        #[arg(long = "branch-label")]
+        branch_label: Vec<String>,
+        /// Use this revision id instead of a random one.
+        #[arg(long = "rev-id")]
+        rev_id: Option<String>,
+    },
+    /// Show the head revisions.
+    #[command(after_help = "Example:\n  cargo alembic heads")]
+    Heads,
+    /// Show the revisions, newest first.
+    #[command(after_help = "Example:\n  cargo alembic history -r 156027c76783:head")]
+    History {
+        /// A range `start:end` (`start:`, `:end`).
+        #[arg(short = 'r', long = "rev-range", allow_hyphen_values = true)]
+        rev_range: Option<String>,
+    },
+    /// Upgrade the database to a later revision.
+    #[command(
+        after_help = "Examples:\n  cargo alembic upgrade head\n  cargo alembic upgrade +1\n  cargo alembic upgrade head --sql"
+    )]
+    Upgrade {
+        /// The target: head, heads, a revision, +N, label@head.
+        revision: String,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert the database to an earlier revision.
+    #[command(
+        after_help = "Examples:\n  cargo alembic downgrade -1\n  cargo alembic downgrade base"
+    )]
+    Downgrade {
+        /// The target: base, a revision, -N, label@-1.
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+        /// Print the SQL instead of running it (needs from:to).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Show the revisions the database is at.
+    #[command(after_help = "Example:\n  cargo alembic current")]
+    Current {
+        /// Show details.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Set the database's revisions without running migrations.
+    #[command(after_help = "Example:\n  cargo alembic stamp head")]
+    Stamp {
+        /// The revisions.
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        /// Delete every version row first.
+        #[arg(long)]
+        purge: bool,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        sql: bool,
+    },
+}
+
+/// Runs the command line and reports errors: the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    // Run directly (`cargo-alembic upgrade head`) as well as through cargo.
+    if args.get(1).is_none_or(|a| a != "alembic") {
+        args.insert(1, "alembic".into());
+    }
+    let CargoCli::Alembic(cli) = CargoCli::parse_from(args);
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::RunnerFailed(code)) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), CliError> {
+    let project = Project::discover(&Lookup {
+        manifest_path: cli.manifest_path.as_deref(),
+        package: cli.package.as_deref(),
+        database: cli.database.as_deref(),
+    })?;
+    let flag = |on: bool, name: &str| on.then(|| name.to_owned());
+    match &cli.command {
+        Command::Init { path } => commands::init::init(&project, path.as_deref()),
+        Command::Revision {
+            message,
+            head,
+            splice,
+            branch_label,
+            depends_on,
+            rev_id,
+        } => {
+            let new = NewRevision {
+                message: message.clone(),
+                head: head.clone(),
+                splice: *splice,
+                branch_labels: branch_label.clone(),
+                depends_on: depends_on.clone(),
+                rev_id: rev_id.clone(),
+            };
+            commands::revision::revision(&project, &new).map(drop)
+        }
+        Command::Merge {
+            revisions,
+            message,
+            branch_label,
+            rev_id,
+        } => {
+            let new = NewRevision {
+                message: message.clone(),
+                branch_labels: branch_label.clone(),
+                rev_id: rev_id.clone(),
+                ..NewRevision::default()
+            };
+            commands::revision::merge(&project, revisions, &new).map(drop)
+        }
+        Command::Heads => commands::graph::heads(&project),
+        Command::History { rev_range } => commands::graph::history(&project, rev_range.as_deref()),
+        Command::Upgrade { revision, sql } | Command::Downgrade { revision, sql } => {
+            let name = if matches!(cli.command, Command::Upgrade { .. }) {
+                "upgrade"
+            } else {
+                "downgrade"
+            };
+            let mut args = vec![name.to_owned(), revision.clone()];
+            args.extend(flag(*sql, "--sql"));
+            commands::runner::run(&project, &args, cli.quiet)
+        }
+        Command::Current { verbose } => {
+            let mut args = vec!["current".to_owned()];
+            args.extend(flag(*verbose, "--verbose"));
+            commands::runner::run(&project, &args, cli.quiet)
+        }
+        Command::Stamp {
+            revisions,
+            purge,
+            sql,
+        } => {
+            let mut args = vec!["stamp".to_owned()];
+            args.extend(revisions.iter().cloned());
+            args.extend(flag(*purge, "--purge"));
+            args.extend(flag(*sql, "--sql"));
+            commands::runner::run(&project, &args, cli.quiet)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        CargoCli::command().debug_assert();
+    }
+
+    #[test]
+    fn relative_targets_parse_as_values_not_flags() {
+        let CargoCli::Alembic(cli) = CargoCli::parse_from(["cargo", "alembic", "downgrade", "-1"]);
+        assert!(matches!(cli.command, Command::Downgrade { ref revision, .. } if revision == "-1"));
+        let CargoCli::Alembic(cli) =
+            CargoCli::parse_from(["cargo", "alembic", "history", "-r", "-1:"]);
+        assert!(matches!(cli.command, Command::History { rev_range: Some(ref r) } if r == "-1:"));
+    }
+}

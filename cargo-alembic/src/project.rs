@@ -1,0 +1,171 @@
+//! The project a command works on, resolved once from the command line, `cargo metadata`,
+//! `[package.metadata.alembic]` and the environment; every command takes a [`Project`].
+
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{Metadata, MetadataCommand, Package};
+
+use crate::error::CliError;
+
+/// Where a dependency of the project comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `path = "…"` (absolute).
+    Path(PathBuf),
+    /// A registry version requirement, as the project writes it.
+    Version(String),
+}
+
+/// A package that uses cargo-alembic.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The package's name.
+    pub name: String,
+    /// The directory of its Cargo.toml.
+    pub root: PathBuf,
+    /// The versions directory, absolute.
+    pub versions: PathBuf,
+    /// The versions directory as configured (relative to the package).
+    pub versions_relative: PathBuf,
+    /// The workspace's target directory.
+    pub target_dir: PathBuf,
+    /// The workspace's Cargo.lock.
+    pub lock_file: PathBuf,
+    /// The database URL, when one is configured anywhere.
+    pub database: Option<String>,
+    /// The project's `alembic-runtime` dependency.
+    pub runtime: Option<Source>,
+    /// The project's `alembic-build` build-dependency.
+    pub build: Option<Source>,
+}
+
+/// How to find the project.
+#[derive(Debug, Default, Clone)]
+pub struct Lookup<'a> {
+    /// `--manifest-path`.
+    pub manifest_path: Option<&'a Path>,
+    /// `-p/--package`.
+    pub package: Option<&'a str>,
+    /// `--database`.
+    pub database: Option<&'a str>,
+}
+
+impl Project {
+    /// Finds the project.
+    ///
+    /// # Errors
+    /// `cargo metadata` failing, no package, or several candidates without `-p`.
+    pub fn discover(lookup: &Lookup<'_>) -> Result<Project, CliError> {
+        let mut cmd = MetadataCommand::new();
+        cmd.no_deps();
+        if let Some(path) = lookup.manifest_path {
+            cmd.manifest_path(path);
+        }
+        let metadata = cmd
+            .exec()
+            .map_err(|e| CliError::Project(format!("cannot read the cargo project: {e}")))?;
+        let package = select(&metadata, lookup.package)?;
+        let root = package
+            .manifest_path
+            .parent()
+            .expect("a manifest is in a directory")
+            .as_std_path()
+            .to_owned();
+        let config = package.metadata.get("alembic");
+        let setting = |key: &str| {
+            config
+                .and_then(|c| c.get(key))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let versions_relative = PathBuf::from(
+            setting("versions")
+                .unwrap_or_else(|| alembic_build::config::DEFAULT_VERSIONS.to_owned()),
+        );
+        let database = lookup
+            .database
+            .map(str::to_owned)
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .or_else(|| dotenv_database(&root))
+            .or_else(|| setting("database"));
+        let source = |name: &str| {
+            package
+                .dependencies
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| match &d.path {
+                    Some(path) => Source::Path(path.as_std_path().to_owned()),
+                    None => Source::Version(d.req.to_string()),
+                })
+        };
+        Ok(Project {
+            name: package.name.to_string(),
+            versions: root.join(&versions_relative),
+            versions_relative,
+            target_dir: metadata.target_directory.as_std_path().to_owned(),
+            lock_file: metadata.workspace_root.as_std_path().join("Cargo.lock"),
+            database,
+            runtime: source("alembic-runtime"),
+            build: source("alembic-build"),
+            root,
+        })
+    }
+
+    /// Reads and validates the versions directory (no build).
+    ///
+    /// # Errors
+    /// Every problem of the directory, with file and line.
+    pub fn tree(&self) -> Result<alembic_build::VersionsTree, CliError> {
+        alembic_build::Builder::new()
+            .manifest_dir(&self.root)
+            .versions(&self.versions_relative)
+            .read()
+            .map_err(CliError::Versions)
+    }
+}
+
+/// The package to work on: `-p`, else the one the manifest names, else the only workspace
+/// member that uses cargo-alembic.
+fn select<'m>(metadata: &'m Metadata, name: Option<&str>) -> Result<&'m Package, CliError> {
+    let members: Vec<&Package> = metadata.workspace_packages();
+    if let Some(name) = name {
+        return members
+            .into_iter()
+            .find(|p| p.name.as_str() == name)
+            .ok_or_else(|| {
+                CliError::Project(format!(
+                    "package `{name}` is not a member of this workspace"
+                ))
+            });
+    }
+    if let Some(root) = metadata.root_package() {
+        return Ok(root);
+    }
+    let users: Vec<&Package> = members
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.metadata.get("alembic").is_some()
+                || p.dependencies.iter().any(|d| d.name == "alembic-runtime")
+        })
+        .collect();
+    match users.as_slice() {
+        [one] => Ok(one),
+        [] => Err(CliError::Project(
+            "no package in this workspace uses cargo-alembic; run `cargo alembic init -p <package>`".to_owned(),
+        )),
+        many => Err(CliError::Project(format!(
+            "several packages in this workspace use cargo-alembic ({}); choose one with -p <package>",
+            many.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// `DATABASE_URL` from a `.env` file beside Cargo.toml.
+fn dotenv_database(root: &Path) -> Option<String> {
+    let entries = dotenvy::from_path_iter(root.join(".env")).ok()?;
+    entries
+        .filter_map(Result::ok)
+        .find(|(key, _)| key == "DATABASE_URL")
+        .map(|(_, value)| value)
+}

@@ -1,0 +1,365 @@
+//! `cargo alembic` end to end: temporary cargo projects set up with `init --path`, driven
+//! through the real binary. Every project shares one target directory, so SQLite and the
+//! runner's dependencies compile once (`KEEP_TEMP_DIR=1` keeps the projects).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+struct TestProject {
+    dir: tempfile::TempDir,
+}
+
+/// What one command did.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl TestProject {
+    /// A package with `init --path <this checkout>` done and `database = "app.db"`.
+    fn new() -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "cli_e2e_{}_{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("cargo-alembic-e2e-")
+            .tempdir()
+            .unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n# keep this comment\n[workspace]\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+        std::fs::copy(repo().join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        let project = TestProject { dir };
+        let init = project.alembic(&["init", "--path", &repo().display().to_string()]);
+        assert_eq!(init.code, 0, "{}", init.stderr);
+        let manifest = project.read("Cargo.toml");
+        project.write(
+            "Cargo.toml",
+            &manifest.replace(
+                "[package.metadata.alembic]\n",
+                "[package.metadata.alembic]\ndatabase = \"app.db\"\n",
+            ),
+        );
+        project
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.root().join(file)).unwrap()
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        std::fs::write(self.root().join(file), text).unwrap();
+    }
+
+    fn alembic(&self, args: &[&str]) -> Run {
+        Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+            .arg("alembic")
+            .args(args)
+            .current_dir(self.root())
+            .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+            .into()
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.alembic(args);
+        assert_eq!(
+            run.code, 0,
+            "cargo alembic {args:?} failed:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    fn versions(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.root().join("migrations/versions"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TestProject {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEMP_DIR").is_some() {
+            let kept = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+            eprintln!("kept {}", kept.keep().display());
+        }
+    }
+}
+
+#[test]
+fn the_seed_workflow() {
+    let p = TestProject::new();
+    assert!(
+        p.read("Cargo.toml").contains("# keep this comment"),
+        "init keeps comments"
+    );
+    assert!(p.read("build.rs").contains("alembic_build::compile()"));
+    let again = p.ok(&["init", "--path", &repo().display().to_string()]);
+    assert!(
+        again.contains("already exists, skipping") && again.contains("already set up, skipping"),
+        "{again}"
+    );
+
+    p.ok(&[
+        "revision",
+        "-m",
+        "create monitor",
+        "--rev-id",
+        "aaaa00000001",
+    ]);
+    p.ok(&[
+        "revision",
+        "-m",
+        "add description",
+        "--rev-id",
+        "bbbb00000002",
+    ]);
+    p.ok(&["revision", "-m", "add incident", "--rev-id", "cccc00000003"]);
+    assert_eq!(
+        p.versions(),
+        [
+            "aaaa00000001_create_monitor.rs",
+            "bbbb00000002_add_description.rs",
+            "cccc00000003_add_incident.rs"
+        ]
+    );
+    let first = "migrations/versions/aaaa00000001_create_monitor.rs";
+    p.write(
+        first,
+        &p.read(first)
+            .replace(
+                "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
+                "pub fn upgrade(op: &mut Op) -> Result<()> {\n    op.execute(\"CREATE TABLE monitor (id INTEGER PRIMARY KEY)\")",
+            )
+            .replace(
+                "pub fn downgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
+                "pub fn downgrade(op: &mut Op) -> Result<()> {\n    op.drop_table(\"monitor\")",
+            ),
+    );
+
+    let up = p.alembic(&["upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(up.stderr.contains(
+        "INFO  [alembic.runtime.migration] Running upgrade  -> aaaa00000001, create monitor\n\
+         INFO  [alembic.runtime.migration] Running upgrade aaaa00000001 -> bbbb00000002, add description\n\
+         INFO  [alembic.runtime.migration] Running upgrade bbbb00000002 -> cccc00000003, add incident"
+    ), "{}", up.stderr);
+    assert_eq!(p.ok(&["current"]), "cccc00000003 (head)\n");
+    assert_eq!(
+        p.ok(&["history"]),
+        "bbbb00000002 -> cccc00000003 (head), add incident\n\
+         aaaa00000001 -> bbbb00000002, add description\n\
+         <base> -> aaaa00000001, create monitor\n"
+    );
+
+    let down = p.alembic(&["downgrade", "-1"]);
+    assert!(
+        down.stderr
+            .contains("Running downgrade cccc00000003 -> bbbb00000002, add incident"),
+        "{}",
+        down.stderr
+    );
+    assert_eq!(p.ok(&["current"]), "bbbb00000002\n");
+    p.ok(&["downgrade", "base"]);
+    assert_eq!(p.ok(&["current"]), "");
+    p.ok(&["upgrade", "+2"]);
+    assert_eq!(p.ok(&["current"]), "bbbb00000002\n");
+    p.ok(&["stamp", "head"]);
+    assert_eq!(p.ok(&["current"]), "cccc00000003 (head)\n");
+
+    p.ok(&[
+        "revision",
+        "-m",
+        "branch work",
+        "--head",
+        "bbbb00000002",
+        "--splice",
+        "--rev-id",
+        "dddd00000004",
+    ]);
+    assert_eq!(
+        p.ok(&["heads"]),
+        "cccc00000003 (head)\ndddd00000004 (head)\n"
+    );
+    let blocked = p.alembic(&["upgrade", "head"]);
+    assert_eq!(blocked.code, 1);
+    assert_eq!(
+        blocked.stderr.lines().last().unwrap(),
+        "error: Multiple head revisions are present for given argument 'head'; please specify a specific target \
+         revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads"
+    );
+    let no_revision = p.alembic(&["revision", "-m", "x"]);
+    assert_eq!(no_revision.code, 1);
+    assert!(
+        no_revision
+            .stderr
+            .starts_with("error: Multiple heads are present"),
+        "{}",
+        no_revision.stderr
+    );
+
+    p.ok(&[
+        "merge",
+        "heads",
+        "-m",
+        "merge branches",
+        "--rev-id",
+        "eeee00000005",
+    ]);
+    let merge = p.read("migrations/versions/eeee00000005_merge_branches.rs");
+    assert!(
+        merge.contains("pub const DOWN_REVISION: &[&str] = &[\"cccc00000003\", \"dddd00000004\"];"),
+        "{merge}"
+    );
+    let up = p.alembic(&["upgrade", "head"]);
+    assert!(
+        up.stderr
+            .contains("Running upgrade cccc00000003, dddd00000004 -> eeee00000005, merge branches"),
+        "{}",
+        up.stderr
+    );
+    assert_eq!(p.ok(&["current"]), "eeee00000005 (head)\n");
+}
+
+#[test]
+fn upgrade_sql_prints_the_script_without_touching_a_database() {
+    let p = TestProject::new();
+    p.ok(&[
+        "revision",
+        "-m",
+        "create monitor",
+        "--rev-id",
+        "aaaa00000001",
+    ]);
+    p.ok(&["revision", "-m", "add status", "--rev-id", "bbbb00000002"]);
+    let first = "migrations/versions/aaaa00000001_create_monitor.rs";
+    p.write(
+        first,
+        &p.read(first).replace(
+            "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
+            "pub fn upgrade(op: &mut Op) -> Result<()> {\n    op.create_table(\n        Table::new(\"monitor\")\n            .column(Column::new(\"id\", Type::Integer))\n            .column(Column::new(\"url\", Type::Text))\n            .primary_key(&[\"id\"]),\n    )",
+        ),
+    );
+    let second = "migrations/versions/bbbb00000002_add_status.rs";
+    p.write(
+        second,
+        &p.read(second).replace(
+            "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
+            "pub fn upgrade(op: &mut Op) -> Result<()> {\n    op.alter_column(\"monitor\", \"url\", AlterColumn::new().nullable(true))",
+        ),
+    );
+    let script = p.ok(&["upgrade", "head", "--sql"]);
+    assert!(!p.root().join("app.db").exists(), "no database was opened");
+    insta::assert_snapshot!(script);
+    let range = p.ok(&["upgrade", "aaaa00000001:head", "--sql"]);
+    assert!(
+        range.starts_with("BEGIN;\n\n-- Running upgrade aaaa00000001 -> bbbb00000002"),
+        "{range}"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_clear_message_and_exit_code() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
+    p.ok(&["upgrade", "head"]);
+    let check = |args: &[&str], code: i32, message: &str| {
+        let run = p.alembic(args);
+        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().last().unwrap_or(""), message, "{args:?}");
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    };
+    check(
+        &["upgrade", "zzzz"],
+        1,
+        "error: Can't locate revision identified by 'zzzz'",
+    );
+    check(
+        &["upgrade", "head+1"],
+        1,
+        "error: Relative revision +1 didn't produce 1 migrations",
+    );
+    check(
+        &["revision", "-m", "again", "--rev-id", "aaaa00000001"],
+        1,
+        "error: Revision aaaa00000001 is already present; choose another --rev-id (nothing was written)",
+    );
+    assert_eq!(p.versions().len(), 1, "nothing was written");
+    check(
+        &["stamp", "head", "--purge", "--sql"],
+        1,
+        "error: Can't use --purge with --sql mode",
+    );
+    let usage = p.alembic(&["upgrade"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+
+    p.write(
+        "migrations/versions/bbbb00000002_broken.rs",
+        "pub const REVISION: &str = \"bbbb00000002\"\n",
+    );
+    check(
+        &["history"],
+        1,
+        "error: migrations/versions/bbbb00000002_broken.rs:1: cannot parse the migration module: expected `;`",
+    );
+    std::fs::remove_file(p.root().join("migrations/versions/bbbb00000002_broken.rs")).unwrap();
+
+    p.write("app.db", &"not a database ".repeat(100));
+    let run = p.alembic(&["current"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with("app.db is not a SQLite database (SQLite: file is not a database)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_database_comes_from_the_flag_then_the_environment_then_dotenv_then_cargo_toml() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
+    p.write(".env", "DATABASE_URL=sqlite://from_dotenv.db\n");
+    p.ok(&["upgrade", "head"]);
+    assert!(p.root().join("from_dotenv.db").exists() && !p.root().join("app.db").exists());
+    p.ok(&["--database", "sqlite:from_flag.db", "upgrade", "head"]);
+    assert!(p.root().join("from_flag.db").exists());
+}

@@ -402,6 +402,35 @@ impl<'a> RevisionGraph<'a> {
         self.topo.iter().copied().filter(|&r| mask[r]).collect()
     }
 
+    /// Alembic's annotations of a revision: ` (head)` (or ` (effective head)` for a head that
+    /// another revision depends on) and, with `tree`, ` (branchpoint)` and ` (mergepoint)`.
+    pub fn annotations(&self, rev: Rev, tree: bool) -> String {
+        let mut out = String::new();
+        if self.nodes[rev].all_children.is_empty() {
+            out.push_str(" (head)");
+        } else if self.nodes[rev].children.is_empty() {
+            out.push_str(" (effective head)");
+        }
+        if tree && self.is_branch_point(rev) {
+            out.push_str(" (branchpoint)");
+        }
+        if tree && self.is_merge_point(rev) {
+            out.push_str(" (mergepoint)");
+        }
+        out
+    }
+
+    /// What Alembic's `current` shows for a database whose rows are `revs`: of everything
+    /// applied (dependencies included), the revisions with no applied versioned child — the
+    /// tip of each branch. In topological order.
+    pub fn branch_tips(&self, revs: &[Rev]) -> Vec<Rev> {
+        let applied = self.ancestors(revs, true);
+        self.members(&applied)
+            .into_iter()
+            .filter(|&r| !self.children(r).iter().any(|&c| applied[c]))
+            .collect()
+    }
+
     /// Whether `a` is `b` or one of its ancestors (through dependencies when `with_deps`).
     pub fn is_ancestor(&self, a: Rev, b: Rev, with_deps: bool) -> bool {
         self.ancestors(&[b], with_deps)[a]
@@ -606,6 +635,24 @@ mod tests {
             RevisionSpec::new("bbbb", &["aaaa"]).depends(&["aaaa"]),
         ];
         assert_eq!(build(&specs).unwrap(), ["aaaa", "bbbb"]);
+    }
+
+    #[test]
+    fn branch_tips_include_applied_dependencies() {
+        // c1 -> c2; n1 -> n2, n2 depends on c2: a database at n2 shows c2 and n2.
+        let specs = [
+            RevisionSpec::new("c1", &[]),
+            RevisionSpec::new("c2", &["c1"]),
+            RevisionSpec::new("n1", &[]),
+            RevisionSpec::new("n2", &["n1"]).depends(&["c2"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let tips: Vec<&str> = g
+            .branch_tips(&[g.get("n2").unwrap()])
+            .iter()
+            .map(|&r| g.id(r))
+            .collect();
+        assert_eq!(tips, ["c2", "n2"]);
     }
 
     #[test]

@@ -166,20 +166,17 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
         }
         DbCommand::Current { verbose } => {
             let conn = open(args)?;
-            let current = migrations.current(&conn).map_err(text)?;
-            let heads = migrations.heads().map_err(text)?;
+            let graph = migrations.graph().map_err(text)?;
+            let rows = migrations.current(&conn).map_err(text)?;
+            let stored: Vec<usize> = rows.iter().filter_map(|r| graph.get(r)).collect();
             if *verbose {
                 println!("Current revision(s) for {}:", database_url(args)?);
             }
-            for rev in current {
-                let head = if heads.contains(&rev) { " (head)" } else { "" };
-                let m = migrations
-                    .list()
-                    .iter()
-                    .find(|m| m.revision == rev)
-                    .ok_or("unknown revision")?;
+            for rev in graph.branch_tips(&stored) {
+                let marks = graph.annotations(rev, true);
+                let m = &migrations.list()[rev];
                 if *verbose {
-                    println!("Rev: {rev}{head}");
+                    println!("Rev: {}{marks}", m.revision);
                     match m.down_revisions {
                         [] => println!("Parent: <base>"),
                         [one] => println!("Parent: {one}"),
@@ -187,7 +184,7 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
                     }
                     println!("\n    {}\n", m.message);
                 } else {
-                    println!("{rev}{head}");
+                    println!("{}{marks}", m.revision);
                 }
             }
         }

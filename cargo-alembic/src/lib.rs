@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod commands;
 pub mod error;
@@ -101,6 +101,32 @@ enum Command {
         /// A range `start:end` (`start:`, `:end`).
         #[arg(short = 'r', long = "rev-range", allow_hyphen_values = true)]
         rev_range: Option<String>,
+        /// Show each revision's full entry.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the branch points and the revisions they branch into.
+    #[command(after_help = "Example:\n  cargo alembic branches")]
+    Branches,
+    /// Show a revision's full entry.
+    #[command(after_help = "Example:\n  cargo alembic show head")]
+    Show {
+        /// The revision.
+        revision: String,
+    },
+    /// Open a revision's file in $VISUAL or $EDITOR.
+    #[command(after_help = "Example:\n  cargo alembic edit head")]
+    Edit {
+        /// The revision.
+        revision: String,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  cargo alembic completions bash > ~/.local/share/bash-completion/completions/cargo-alembic"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
     /// Upgrade the database to a later revision.
     #[command(
@@ -166,6 +192,15 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut CargoCli::command(),
+            "cargo",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
+    }
     let project = Project::discover(&Lookup {
         manifest_path: cli.manifest_path.as_deref(),
         package: cli.package.as_deref(),
@@ -207,7 +242,13 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             commands::revision::merge(&project, revisions, &new).map(drop)
         }
         Command::Heads => commands::graph::heads(&project),
-        Command::History { rev_range } => commands::graph::history(&project, rev_range.as_deref()),
+        Command::History { rev_range, verbose } => {
+            commands::graph::history(&project, rev_range.as_deref(), *verbose)
+        }
+        Command::Branches => commands::graph::branches(&project),
+        Command::Show { revision } => commands::graph::show(&project, revision),
+        Command::Edit { revision } => commands::edit::edit(&project, revision),
+        Command::Completions { .. } => unreachable!("answered before the project is looked up"),
         Command::Upgrade { revision, sql } | Command::Downgrade { revision, sql } => {
             let name = if matches!(cli.command, Command::Upgrade { .. }) {
                 "upgrade"
@@ -240,7 +281,6 @@ fn run(cli: &Cli) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_line_is_well_formed() {
@@ -253,6 +293,8 @@ mod tests {
         assert!(matches!(cli.command, Command::Downgrade { ref revision, .. } if revision == "-1"));
         let CargoCli::Alembic(cli) =
             CargoCli::parse_from(["cargo", "alembic", "history", "-r", "-1:"]);
-        assert!(matches!(cli.command, Command::History { rev_range: Some(ref r) } if r == "-1:"));
+        assert!(
+            matches!(cli.command, Command::History { rev_range: Some(ref r), .. } if r == "-1:")
+        );
     }
 }

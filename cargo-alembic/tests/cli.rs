@@ -255,7 +255,7 @@ fn the_seed_workflow() {
         "{}",
         up.stderr
     );
-    assert_eq!(p.ok(&["current"]), "eeee00000005 (head)\n");
+    assert_eq!(p.ok(&["current"]), "eeee00000005 (head) (mergepoint)\n");
 }
 
 #[test]
@@ -362,4 +362,175 @@ fn the_database_comes_from_the_flag_then_the_environment_then_dotenv_then_cargo_
     assert!(p.root().join("from_dotenv.db").exists() && !p.root().join("app.db").exists());
     p.ok(&["--database", "sqlite:from_flag.db", "upgrade", "head"]);
     assert!(p.root().join("from_flag.db").exists());
+}
+
+#[test]
+fn graph_commands_read_the_files() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "base", "--rev-id", "aaaa00000001"]);
+    p.ok(&["revision", "-m", "core work", "--rev-id", "bbbb00000002"]);
+    p.ok(&[
+        "revision",
+        "-m",
+        "network",
+        "--head",
+        "aaaa00000001",
+        "--splice",
+        "--branch-label",
+        "net",
+        "--depends-on",
+        "bbbb",
+        "--rev-id",
+        "cccc00000003",
+    ]);
+    let net = p.read("migrations/versions/cccc00000003_network.rs");
+    assert!(
+        net.contains("pub const BRANCH_LABELS: &[&str] = &[\"net\"];"),
+        "{net}"
+    );
+    assert!(
+        net.contains("pub const DEPENDS_ON: &[&str] = &[\"bbbb00000002\"];"),
+        "partial ids are expanded"
+    );
+    assert_eq!(
+        p.ok(&["heads"]),
+        "bbbb00000002 (effective head)\ncccc00000003 (net) (head)\n"
+    );
+    assert_eq!(
+        p.ok(&["branches"]),
+        "aaaa00000001 (branchpoint), base\n             -> bbbb00000002 (effective head), core work\n             -> cccc00000003 (net) (head), network\n"
+    );
+    let show = p.ok(&["show", "net@head"]);
+    assert!(
+        show.starts_with("Rev: cccc00000003 (net) (head)\nParent: aaaa00000001\nAlso depends on: bbbb00000002\nBranch names: net\nPath: "),
+        "{show}"
+    );
+    assert!(
+        show.ends_with("cccc00000003_network.rs\n\n    network\n\n"),
+        "{show}"
+    );
+    assert_eq!(p.ok(&["history", "-r", "aaaa:bbbb"]), "aaaa00000001 -> bbbb00000002 (effective head), core work\n<base> -> aaaa00000001 (branchpoint), base\n");
+    assert!(p.ok(&["history", "--verbose"]).matches("Rev: ").count() == 3);
+
+    let edited = Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+        .args(["alembic", "edit", "bbbb"])
+        .current_dir(p.root())
+        .env("EDITOR", "echo editing")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&edited.stdout).starts_with("editing ") && edited.status.success()
+    );
+    assert!(p.ok(&["completions", "bash"]).contains("alembic"));
+
+    let quiet = p.alembic(&["-q", "upgrade", "heads"]);
+    assert_eq!(
+        (quiet.code, quiet.stderr.as_str()),
+        (0, ""),
+        "-q silences progress"
+    );
+    assert_eq!(
+        p.ok(&["current"]),
+        "bbbb00000002 (effective head)\ncccc00000003 (head)\n"
+    );
+}
+
+#[test]
+fn broken_trees_and_databases_are_reported_through_the_cli() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
+    p.ok(&["revision", "-m", "second", "--rev-id", "bbbb00000002"]);
+    let second = "migrations/versions/bbbb00000002_second.rs";
+    let text = p.read(second);
+    let check = |message: &str| {
+        let run = p.alembic(&["history"]);
+        assert_eq!((run.code, run.stderr.trim_end()), (1, message));
+    };
+    p.write(
+        second,
+        &text.replace("&[\"aaaa00000001\"]", "&[\"0123456789ab\"]"),
+    );
+    check("error: migrations/versions/bbbb00000002_second.rs:10: Revision 0123456789ab referenced from bbbb00000002 is not present");
+    p.write(
+        second,
+        &text.replace("= \"bbbb00000002\"", "= \"aaaa00000001\""),
+    );
+    check(
+        "error: migrations/versions/bbbb00000002_second.rs:9: Revision aaaa00000001 is present more than once \
+         (also in migrations/versions/aaaa00000001_first.rs:9); give one of them a new id",
+    );
+    let first = "migrations/versions/aaaa00000001_first.rs";
+    let first_text = p.read(first);
+    p.write(second, &text);
+    p.write(
+        first,
+        &first_text.replace(
+            "DOWN_REVISION: &[&str] = &[]",
+            "DOWN_REVISION: &[&str] = &[\"bbbb00000002\"]",
+        ),
+    );
+    check("error: migrations/versions/aaaa00000001_first.rs:10: Cycle is detected in revisions (aaaa00000001, bbbb00000002)");
+    p.write(first, &first_text);
+
+    // A database ahead of the code: its row names a revision no file declares.
+    p.ok(&["upgrade", "head"]);
+    std::fs::remove_file(p.root().join(second)).unwrap();
+    let run = p.alembic(&["current"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.trim_end().ends_with(
+            "error: The database is at revision 'bbbb00000002', which no migration declares; the database may be newer \
+             than this code (deploy the newer code) or was stamped by hand (fix it with stamp)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_workspace_with_several_alembic_packages_asks_for_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"app_one\", \"app_two\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    for name in ["app_one", "app_two"] {
+        let pkg = dir.path().join(name);
+        std::fs::create_dir_all(pkg.join("src")).unwrap();
+        std::fs::write(
+            pkg.join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.alembic]\n"),
+        )
+        .unwrap();
+        std::fs::write(pkg.join("src/main.rs"), "fn main() {}\n").unwrap();
+    }
+    let run = |args: &[&str]| -> Run {
+        Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+            .arg("alembic")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .into()
+    };
+    let ambiguous = run(&["heads"]);
+    assert_eq!(
+        (ambiguous.code, ambiguous.stderr.trim_end()),
+        (1, "error: several packages in this workspace use cargo-alembic (app_one, app_two); choose one with -p <package>")
+    );
+    let chosen = run(&[
+        "-p",
+        "app_two",
+        "revision",
+        "-m",
+        "first",
+        "--rev-id",
+        "aaaa00000001",
+    ]);
+    assert_eq!(chosen.code, 0, "{}", chosen.stderr);
+    assert!(dir
+        .path()
+        .join("app_two/migrations/versions/aaaa00000001_first.rs")
+        .exists());
 }

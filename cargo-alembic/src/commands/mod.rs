@@ -1,5 +1,6 @@
 //! One module per command family.
 
+pub mod edit;
 pub mod graph;
 pub mod init;
 pub mod revision;

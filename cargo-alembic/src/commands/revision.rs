@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use alembic_core::graph::{Rev, RevisionGraph};
 
+use crate::commands::graph::with_graph;
 use crate::commands::init::write;
 use crate::error::CliError;
 use crate::project::Project;
@@ -32,34 +33,33 @@ pub struct NewRevision {
 /// A broken versions directory, several heads without `--head`, a non-head parent without
 /// `--splice`, an unknown dependency, or a `--rev-id` that is taken or malformed.
 pub fn revision(project: &Project, new: &NewRevision) -> Result<PathBuf, CliError> {
-    let tree = project.tree()?;
-    let graph =
-        RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
-    let parents: Vec<Rev> = match new.head.as_deref().unwrap_or("head") {
-        "head" if graph.heads().len() > 1 => {
-            return Err(CliError::Usage(
-                "Multiple heads are present; please specify the head revision on which the new revision should be \
-                 based, or perform a merge."
-                    .into(),
-            ))
-        }
-        arg => graph.resolve(arg)?,
-    };
-    check_heads(&graph, &parents, new.splice)?;
-    let depends_on = new
-        .depends_on
-        .iter()
-        .map(|d| match graph.label_owner(d) {
-            Some(_) => Ok(d.clone()),
-            None => graph
-                .resolve_one(d)?
-                .map(|r| graph.id(r).to_owned())
-                .ok_or_else(|| {
-                    CliError::Usage(format!("--depends-on {d}: base is not a revision"))
-                }),
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
-    write_module(project, &graph, new, &parents, &depends_on)
+    with_graph(project, |_, graph| {
+        let parents: Vec<Rev> = match new.head.as_deref().unwrap_or("head") {
+            "head" if graph.heads().len() > 1 => {
+                return Err(CliError::Usage(
+                    "Multiple heads are present; please specify the head revision on which the new revision should \
+                     be based, or perform a merge."
+                        .into(),
+                ))
+            }
+            arg => graph.resolve(arg)?,
+        };
+        check_heads(graph, &parents, new.splice)?;
+        let depends_on = new
+            .depends_on
+            .iter()
+            .map(|d| match graph.label_owner(d) {
+                Some(_) => Ok(d.clone()),
+                None => graph
+                    .resolve_one(d)?
+                    .map(|r| graph.id(r).to_owned())
+                    .ok_or_else(|| {
+                        CliError::Usage(format!("--depends-on {d}: base is not a revision"))
+                    }),
+            })
+            .collect::<Result<Vec<_>, CliError>>()?;
+        write_module(project, graph, new, &parents, &depends_on)
+    })
 }
 
 /// Writes a migration whose parents are `revisions` (usually `heads`): it merges branches.
@@ -71,33 +71,32 @@ pub fn merge(
     revisions: &[String],
     new: &NewRevision,
 ) -> Result<PathBuf, CliError> {
-    let tree = project.tree()?;
-    let graph =
-        RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut parents = Vec::new();
-    for arg in revisions {
-        for rev in graph.resolve(arg)? {
-            if !parents.contains(&rev) {
-                parents.push(rev);
+    with_graph(project, |_, graph| {
+        let mut parents = Vec::new();
+        for arg in revisions {
+            for rev in graph.resolve(arg)? {
+                if !parents.contains(&rev) {
+                    parents.push(rev);
+                }
             }
         }
-    }
-    if parents.len() < 2 {
-        return Err(CliError::Usage(format!(
-            "merge needs two or more revisions to merge; {} resolve to {}",
-            revisions.join(" "),
-            parents.len()
-        )));
-    }
-    check_heads(&graph, &parents, new.splice)?;
-    let message = NewRevision {
-        message: new
-            .message
-            .clone()
-            .or_else(|| Some(format!("merge {}", revisions.join(", ")))),
-        ..new.clone()
-    };
-    write_module(project, &graph, &message, &parents, &[])
+        if parents.len() < 2 {
+            return Err(CliError::Usage(format!(
+                "merge needs two or more revisions to merge; {} resolve to {}",
+                revisions.join(" "),
+                parents.len()
+            )));
+        }
+        check_heads(graph, &parents, new.splice)?;
+        let merge = NewRevision {
+            message: new
+                .message
+                .clone()
+                .or_else(|| Some(format!("merge {}", revisions.join(", ")))),
+            ..new.clone()
+        };
+        write_module(project, graph, &merge, &parents, &[])
+    })
 }
 
 fn check_heads(graph: &RevisionGraph<'_>, parents: &[Rev], splice: bool) -> Result<(), CliError> {

@@ -104,6 +104,22 @@ impl TestProject {
         run.stdout
     }
 
+    /// Replaces the empty body `revision` wrote for `function` (`upgrade` or `downgrade`) in
+    /// the versions file `file` by `body`, the function's result expression.
+    fn set_body(&self, file: &str, function: &str, body: &str) {
+        let path = format!("migrations/versions/{file}");
+        let empty = format!("pub fn {function}(_op: &mut Op) -> Result<()> {{\n    Ok(())");
+        let text = self.read(&path);
+        assert!(text.contains(&empty), "{path} has no empty {function}");
+        self.write(
+            &path,
+            &text.replace(
+                &empty,
+                &format!("pub fn {function}(op: &mut Op) -> Result<()> {{\n    {body}"),
+            ),
+        );
+    }
+
     fn versions(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.root().join("migrations/versions"))
             .unwrap()
@@ -160,18 +176,15 @@ fn the_seed_workflow() {
             "cccc00000003_add_incident.rs"
         ]
     );
-    let first = "migrations/versions/aaaa00000001_create_monitor.rs";
-    p.write(
-        first,
-        &p.read(first)
-            .replace(
-                "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
-                "pub fn upgrade(op: &mut Op) -> Result<()> {\n    op.execute(\"CREATE TABLE monitor (id INTEGER PRIMARY KEY)\")",
-            )
-            .replace(
-                "pub fn downgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
-                "pub fn downgrade(op: &mut Op) -> Result<()> {\n    op.drop_table(\"monitor\")",
-            ),
+    p.set_body(
+        "aaaa00000001_create_monitor.rs",
+        "upgrade",
+        "op.execute(\"CREATE TABLE monitor (id INTEGER PRIMARY KEY)\")",
+    );
+    p.set_body(
+        "aaaa00000001_create_monitor.rs",
+        "downgrade",
+        "op.drop_table(\"monitor\")",
     );
 
     let up = p.alembic(&["upgrade", "head"]);
@@ -269,21 +282,16 @@ fn upgrade_sql_prints_the_script_without_touching_a_database() {
         "aaaa00000001",
     ]);
     p.ok(&["revision", "-m", "add status", "--rev-id", "bbbb00000002"]);
-    let first = "migrations/versions/aaaa00000001_create_monitor.rs";
-    p.write(
-        first,
-        &p.read(first).replace(
-            "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
-            "pub fn upgrade(op: &mut Op) -> Result<()> {\n    op.create_table(\n        Table::new(\"monitor\")\n            .column(Column::new(\"id\", Type::Integer))\n            .column(Column::new(\"url\", Type::Text))\n            .primary_key(&[\"id\"]),\n    )",
-        ),
+    p.set_body(
+        "aaaa00000001_create_monitor.rs",
+        "upgrade",
+        "op.create_table(\n        Table::new(\"monitor\")\n            .column(Column::new(\"id\", Type::Integer))\n            \
+         .column(Column::new(\"url\", Type::Text))\n            .primary_key(&[\"id\"]),\n    )",
     );
-    let second = "migrations/versions/bbbb00000002_add_status.rs";
-    p.write(
-        second,
-        &p.read(second).replace(
-            "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
-            "pub fn upgrade(op: &mut Op) -> Result<()> {\n    op.alter_column(\"monitor\", \"url\", AlterColumn::new().nullable(true))",
-        ),
+    p.set_body(
+        "bbbb00000002_add_status.rs",
+        "upgrade",
+        "op.alter_column(\"monitor\", \"url\", AlterColumn::new().nullable(true))",
     );
     let script = p.ok(&["upgrade", "head", "--sql"]);
     assert!(!p.root().join("app.db").exists(), "no database was opened");

@@ -1,0 +1,86 @@
+//! Wall time of `cargo alembic` on a project with 100 revisions. A bench binary (it times
+//! whole processes and a cold runner build), run by hand:
+//!
+//! `cargo bench --manifest-path benches/Cargo.toml --bench cli_time`
+//!
+//! It builds the in-tree `cargo-alembic` in release mode, makes a project with
+//! `init --path` and 100 × `revision`, each creating a table, then reports (median of 5 unless
+//! said):
+//! - `history` (reads the 100 files; never builds);
+//! - `upgrade head` cold: the first run, which builds the runner from nothing (once);
+//! - `upgrade head` warm on a new database (runner built; 100 migrations applied);
+//! - `upgrade head` warm at head (nothing to do).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const REVISIONS: usize = 100;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn time(cmd: &mut Command) -> Duration {
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    start.elapsed()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let target = repo().join("target/cli-bench");
+    time(
+        Command::new(env!("CARGO"))
+            .args(["build", "--release", "--quiet", "-p", "cargo-alembic", "--manifest-path"])
+            .arg(repo().join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target),
+    );
+    let exe = target.join("release/cargo-alembic");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"clibench\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    let alembic = |args: &[&str]| {
+        let mut cmd = Command::new(&exe);
+        cmd.arg("alembic").args(args).current_dir(root).env_remove("DATABASE_URL");
+        cmd
+    };
+    time(&mut alembic(&["init", "--path", &repo().display().to_string()]));
+    for i in 0..REVISIONS {
+        let rev = format!("{i:012x}");
+        time(&mut alembic(&["revision", "-m", &format!("create t{i}"), "--rev-id", &rev]));
+        let file = root.join(format!("migrations/versions/{rev}_create_t{i}.rs"));
+        let text = std::fs::read_to_string(&file).unwrap().replace(
+            "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
+            &format!("pub fn upgrade(op: &mut Op) -> Result<()> {{\n    op.execute(\"CREATE TABLE t{i} (id INTEGER PRIMARY KEY)\")"),
+        );
+        std::fs::write(file, text).unwrap();
+    }
+
+    let history = median((0..5).map(|_| time(&mut alembic(&["history"]))).collect());
+    println!("history, {REVISIONS} revisions: {history:.2?}");
+
+    let db = |n: usize| format!("sqlite://bench{n}.db");
+    let cold = time(&mut alembic(&["--database", &db(0), "-q", "upgrade", "head"]));
+    println!("upgrade head, cold (builds the runner from nothing): {cold:.2?}");
+    let fresh = median((1..=5).map(|n| time(&mut alembic(&["--database", &db(n), "-q", "upgrade", "head"]))).collect());
+    println!("upgrade head, warm, new database ({REVISIONS} migrations): {fresh:.2?}");
+    let at_head = median((0..5).map(|_| time(&mut alembic(&["--database", &db(1), "-q", "upgrade", "head"]))).collect());
+    println!("upgrade head, warm, at head: {at_head:.2?}");
+    let _ = std::fs::remove_dir_all(root.join("target"));
+}

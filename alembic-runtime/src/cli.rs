@@ -65,6 +65,9 @@ pub enum DbCommand {
         /// Show each revision's details.
         #[arg(short, long)]
         verbose: bool,
+        /// Print the stored version rows, one per line (for tools such as `cargo alembic`).
+        #[arg(long, hide = true)]
+        rows: bool,
     },
     /// Set the database's revisions without running migrations.
     Stamp {
@@ -164,7 +167,12 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
                 .stamp(&mut open(args)?, &targets, *purge)
                 .map_err(text)?;
         }
-        DbCommand::Current { verbose } => {
+        DbCommand::Current { rows: true, .. } => {
+            for row in migrations.current(&open(args)?).map_err(text)? {
+                println!("{row}");
+            }
+        }
+        DbCommand::Current { verbose, .. } => {
             let conn = open(args)?;
             let graph = migrations.graph().map_err(text)?;
             let rows = migrations.current(&conn).map_err(text)?;

@@ -104,6 +104,9 @@ enum Command {
         /// Show each revision's full entry.
         #[arg(short, long)]
         verbose: bool,
+        /// Mark the revisions the database is at (builds and runs the runner).
+        #[arg(short = 'i', long = "indicate-current")]
+        indicate_current: bool,
     },
     /// Show the branch points and the revisions they branch into.
     #[command(after_help = "Example:\n  cargo alembic branches")]
@@ -242,8 +245,26 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             commands::revision::merge(&project, revisions, &new).map(drop)
         }
         Command::Heads => commands::graph::heads(&project),
-        Command::History { rev_range, verbose } => {
-            commands::graph::history(&project, rev_range.as_deref(), *verbose)
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+        } => {
+            let names_current = rev_range
+                .as_deref()
+                .is_some_and(|r| r.split(':').any(|end| end == "current"));
+            let current = if *indicate_current || names_current {
+                Some(commands::runner::current_rows(&project)?)
+            } else {
+                None
+            };
+            commands::graph::history(
+                &project,
+                rev_range.as_deref(),
+                *verbose,
+                current.as_deref(),
+                *indicate_current,
+            )
         }
         Command::Branches => commands::graph::branches(&project),
         Command::Show { revision } => commands::graph::show(&project, revision),

@@ -69,6 +69,16 @@ impl TestProject {
         project
     }
 
+    fn runner(&self) -> PathBuf {
+        let manifest = self.read("Cargo.toml");
+        let name = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .unwrap()
+            .trim_end_matches('"');
+        repo().join(format!("target/e2e/alembic/debug/alembic-runner-{name}"))
+    }
+
     fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -200,6 +210,17 @@ fn the_seed_workflow() {
         "bbbb00000002 -> cccc00000003 (head), add incident\n\
          aaaa00000001 -> bbbb00000002, add description\n\
          <base> -> aaaa00000001, create monitor\n"
+    );
+
+    assert_eq!(
+        p.ok(&["history", "-i"]),
+        "bbbb00000002 -> cccc00000003 (head) (current), add incident\n\
+         aaaa00000001 -> bbbb00000002, add description\n\
+         <base> -> aaaa00000001, create monitor\n"
+    );
+    assert_eq!(
+        p.ok(&["history", "-r", "current:"]),
+        "bbbb00000002 -> cccc00000003 (head), add incident\n"
     );
 
     let down = p.alembic(&["downgrade", "-1"]);
@@ -541,4 +562,54 @@ fn a_workspace_with_several_alembic_packages_asks_for_one() {
         .path()
         .join("app_two/migrations/versions/aaaa00000001_first.rs")
         .exists());
+}
+
+#[test]
+fn init_keeps_an_existing_build_rs_and_the_runner_is_built_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"keeps_build_rs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("build.rs"), "fn main() {}\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    let init: Run = Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+        .args(["alembic", "init", "--path", &repo().display().to_string()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("build.rs")).unwrap(),
+        "fn main() {}\n"
+    );
+    assert!(
+        init.stdout
+            .contains("Add this line to the main function of"),
+        "{}",
+        init.stdout
+    );
+    assert!(init.stdout.contains("alembic_build::compile();"));
+
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
+    p.ok(&["upgrade", "head"]);
+    let built = std::fs::metadata(p.runner()).unwrap().modified().unwrap();
+    p.ok(&["current"]);
+    p.ok(&["downgrade", "base"]);
+    assert_eq!(
+        std::fs::metadata(p.runner()).unwrap().modified().unwrap(),
+        built,
+        "the runner was not rebuilt"
+    );
+    p.ok(&["revision", "-m", "second", "--rev-id", "bbbb00000002"]);
+    p.ok(&["upgrade", "head"]);
+    assert_ne!(
+        std::fs::metadata(p.runner()).unwrap().modified().unwrap(),
+        built,
+        "a new migration rebuilds it"
+    );
 }

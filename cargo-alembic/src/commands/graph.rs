@@ -44,15 +44,36 @@ pub fn heads(project: &Project) -> Result<(), CliError> {
 
 /// Prints the history newest first, Alembic's line per revision:
 /// `<parent> -> <rev> (<labels>) (head) (branchpoint) (mergepoint), <message>`, or with
-/// `verbose` each revision's full entry (as `show` prints it).
+/// `verbose` each revision's full entry (as `show` prints it). `current` (the database's
+/// rows) lets ranges use `current`; with `indicate`, the revisions it is at are marked
+/// ` (current)`.
 ///
 /// # Errors
 /// A broken versions directory, or a bad range.
-pub fn history(project: &Project, range: Option<&str>, verbose: bool) -> Result<(), CliError> {
+pub fn history(
+    project: &Project,
+    range: Option<&str>,
+    verbose: bool,
+    current: Option<&[String]>,
+    indicate: bool,
+) -> Result<(), CliError> {
     with_graph(project, |tree, graph| {
+        let stored: Vec<Rev> = current
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| graph.get(r))
+            .collect();
         let revs: Vec<Rev> = match range {
-            Some(range) => graph.history_range(range, &[])?,
+            Some(range) => graph.history_range(range, &stored)?,
             None => graph.topological().iter().rev().copied().collect(),
+        };
+        let tips = graph.branch_tips(&stored);
+        let current_mark = |rev: Rev| {
+            if indicate && tips.contains(&rev) {
+                " (current)"
+            } else {
+                ""
+            }
         };
         for rev in revs {
             let module = &tree.migrations[rev];
@@ -71,9 +92,10 @@ pub fn history(project: &Project, range: Option<&str>, verbose: bool) -> Result<
                 down.join(", ")
             };
             println!(
-                "{parent} -> {}{}, {}",
+                "{parent} -> {}{}{}, {}",
                 graph.id(rev),
                 marks(graph, rev),
+                current_mark(rev),
                 module.message
             );
         }

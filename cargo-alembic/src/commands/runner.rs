@@ -14,6 +14,41 @@ use crate::project::{Project, Source};
 /// # Errors
 /// A project that does not depend on the crates, a failed build, or the runner's failure.
 pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliError> {
+    let status = command(project, args, quiet)?
+        .status()
+        .map_err(CliError::io("the runner"))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        code => Err(CliError::RunnerFailed(
+            code.and_then(|c| u8::try_from(c).ok()).unwrap_or(1),
+        )),
+    }
+}
+
+/// The database's stored version rows, asked of the runner.
+///
+/// # Errors
+/// As [`run`].
+pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
+    let out = command(project, &["current".to_owned(), "--rows".to_owned()], true)?
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(CliError::io("the runner"))?;
+    if !out.status.success() {
+        return Err(CliError::RunnerFailed(
+            out.status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect())
+}
+
+fn command(project: &Project, args: &[String], quiet: bool) -> Result<Command, CliError> {
     let exe = build(project)?;
     let mut cmd = Command::new(&exe);
     cmd.current_dir(&project.root);
@@ -23,13 +58,8 @@ pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliErr
     if quiet {
         cmd.arg("-q");
     }
-    let status = cmd.args(args).status().map_err(CliError::io(&exe))?;
-    match status.code() {
-        Some(0) => Ok(()),
-        code => Err(CliError::RunnerFailed(
-            code.and_then(|c| u8::try_from(c).ok()).unwrap_or(1),
-        )),
-    }
+    cmd.args(args);
+    Ok(cmd)
 }
 
 fn build(project: &Project) -> Result<PathBuf, CliError> {

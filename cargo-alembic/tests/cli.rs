@@ -317,6 +317,21 @@ fn upgrade_sql_prints_the_script_without_touching_a_database() {
     let script = p.ok(&["upgrade", "head", "--sql"]);
     assert!(!p.root().join("app.db").exists(), "no database was opened");
     insta::assert_snapshot!(script);
+    let down = p.ok(&["downgrade", "bbbb00000002:base", "--sql"]);
+    assert!(
+        down.starts_with("BEGIN;\n\n-- Running downgrade bbbb00000002 -> aaaa00000001\n"),
+        "{down}"
+    );
+    assert!(down.contains("-- Running downgrade aaaa00000001 -> \n") && down.ends_with(
+        "DELETE FROM alembic_version WHERE alembic_version.version_num = 'aaaa00000001';\n\nCOMMIT;\n"
+    ), "{down}");
+    let needs_range = p.alembic(&["downgrade", "base", "--sql"]);
+    assert_eq!(
+        needs_range.stderr.trim_end(),
+        "error: downgrade with --sql requires <fromrev>:<torev>"
+    );
+    let stamp = p.ok(&["stamp", "head", "--sql"]);
+    assert!(stamp.contains("-- Running stamp_revision  -> bbbb00000002\n\nINSERT INTO alembic_version (version_num) VALUES ('bbbb00000002');"), "{stamp}");
     let range = p.ok(&["upgrade", "aaaa00000001:head", "--sql"]);
     assert!(
         range.starts_with("BEGIN;\n\n-- Running upgrade aaaa00000001 -> bbbb00000002"),

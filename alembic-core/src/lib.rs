@@ -22,6 +22,7 @@
 //! assert_eq!(plan.revisions(&graph), ["aaaa1111", "bbbb2222"]);
 //! ```
 
+pub mod diff;
 pub mod graph;
 pub mod plan;
 pub mod resolve;

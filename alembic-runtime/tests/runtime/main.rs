@@ -5,6 +5,7 @@ mod api;
 mod bad_input;
 mod common;
 mod concurrency;
+mod diff_roundtrip;
 mod failures;
 mod introspect;
 mod log_lines;

@@ -1,0 +1,826 @@
+//! The schema diff behind autogenerate (DESIGN §8): the changes that take a current schema
+//! (what the migrations produce) to a target schema (what the models declare), in Alembic's
+//! order, each with Alembic's "Detected …" line.
+//!
+//! Comparison is SQLite-aware, so equivalent spellings are not changes: type names compare
+//! case- and spacing-insensitively; defaults compare by the value SQLite would store for the
+//! column's affinity (`0` and `'0'` on an INTEGER column, `(1)` and `1`); a primary-key
+//! column is NOT NULL whatever it declares. `alembic_version` and SQLite's own tables are
+//! never compared.
+
+use std::collections::BTreeSet;
+
+use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+
+/// Renames the models declare (`renamed_from`), so that the diff emits a rename, which
+/// keeps the data, rather than a drop and an add.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Renames {
+    /// (new table name, old table name).
+    pub tables: Vec<(String, String)>,
+    /// (table, new column name, old column name).
+    pub columns: Vec<(String, String, String)>,
+}
+
+/// One difference, as an operation that removes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A table the models add.
+    AddTable(Table),
+    /// A table the models no longer have.
+    DropTable(Table),
+    /// A table renamed (`renamed_from` on the struct).
+    RenameTable {
+        /// The current name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A new column.
+    AddColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: Column,
+    },
+    /// A column the models no longer have.
+    DropColumn {
+        /// The table.
+        table: String,
+        /// The column as it is now.
+        column: Column,
+    },
+    /// A column renamed (`renamed_from` on the field).
+    RenameColumn {
+        /// The table.
+        table: String,
+        /// The current name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A column whose type, nullability or default changes.
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column as it is now.
+        from: Column,
+        /// The column as the models declare it.
+        to: Column,
+    },
+    /// A new index.
+    AddIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// An index the models no longer have (or that changed; it is added again).
+    DropIndex {
+        /// The table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// A new UNIQUE constraint.
+    AddUnique {
+        /// The table.
+        table: String,
+        /// The constraint.
+        unique: Unique,
+    },
+    /// A UNIQUE constraint the models no longer have.
+    DropUnique {
+        /// The table.
+        table: String,
+        /// The constraint.
+        unique: Unique,
+    },
+    /// A new foreign key.
+    AddForeignKey {
+        /// The table.
+        table: String,
+        /// The key.
+        fk: ForeignKey,
+    },
+    /// A foreign key the models no longer have.
+    DropForeignKey {
+        /// The table.
+        table: String,
+        /// The key.
+        fk: ForeignKey,
+    },
+    /// A new CHECK constraint.
+    AddCheck {
+        /// The table.
+        table: String,
+        /// The constraint.
+        check: Check,
+    },
+    /// A CHECK constraint the models no longer have.
+    DropCheck {
+        /// The table.
+        table: String,
+        /// The constraint.
+        check: Check,
+    },
+}
+
+impl Change {
+    /// Alembic's log line for the change (`Detected added column 'monitor.description'`).
+    pub fn detected(&self) -> String {
+        let cols = |cols: &[String]| format!("({})", cols.join(", "));
+        match self {
+            Change::AddTable(t) => format!("Detected added table '{}'", t.name),
+            Change::DropTable(t) => format!("Detected removed table '{}'", t.name),
+            Change::RenameTable { from, to } => {
+                format!("Detected renamed table '{from}' to '{to}'")
+            }
+            Change::AddColumn { table, column } => {
+                format!("Detected added column '{table}.{}'", column.name)
+            }
+            Change::DropColumn { table, column } => {
+                format!("Detected removed column '{table}.{}'", column.name)
+            }
+            Change::RenameColumn { table, from, to } => {
+                format!("Detected renamed column '{table}.{from}' to '{table}.{to}'")
+            }
+            Change::AlterColumn { table, from, to } => {
+                let mut lines = Vec::new();
+                let at = format!("'{table}.{}'", to.name);
+                if normalize_type(&from.sql_type) != normalize_type(&to.sql_type) {
+                    lines.push(format!(
+                        "Detected type change from {} to {} on {at}",
+                        from.sql_type, to.sql_type
+                    ));
+                }
+                if from.not_null != to.not_null {
+                    let now = if to.not_null { "NOT NULL" } else { "NULL" };
+                    lines.push(format!("Detected {now} on column {at}"));
+                }
+                if from.default != to.default {
+                    lines.push(format!("Detected server default change on {at}"));
+                }
+                lines.join("\n")
+            }
+            Change::AddIndex { table, index } => {
+                format!(
+                    "Detected added index '{}' on '{table}' ({})",
+                    index.name,
+                    index.terms.join(", ")
+                )
+            }
+            Change::DropIndex { table, index } => {
+                format!("Detected removed index '{}' on '{table}'", index.name)
+            }
+            Change::AddUnique { table, unique } => format!(
+                "Detected added unique constraint {} on '{table}' {}",
+                name_or_columns(&unique.name),
+                cols(
+                    &unique
+                        .columns
+                        .iter()
+                        .map(|k| k.name.clone())
+                        .collect::<Vec<_>>()
+                )
+            ),
+            Change::DropUnique { table, unique } => format!(
+                "Detected removed unique constraint {} on '{table}' {}",
+                name_or_columns(&unique.name),
+                cols(
+                    &unique
+                        .columns
+                        .iter()
+                        .map(|k| k.name.clone())
+                        .collect::<Vec<_>>()
+                )
+            ),
+            Change::AddForeignKey { table, fk } => format!(
+                "Detected added foreign key {}{} on table {table}",
+                cols(&fk.columns),
+                cols(&fk.ref_columns)
+            ),
+            Change::DropForeignKey { table, fk } => format!(
+                "Detected removed foreign key {}{} on table {table}",
+                cols(&fk.columns),
+                cols(&fk.ref_columns)
+            ),
+            Change::AddCheck { table, check } => {
+                format!(
+                    "Detected added check constraint {} on table '{table}'",
+                    name_or_columns(&check.name)
+                )
+            }
+            Change::DropCheck { table, check } => {
+                format!(
+                    "Detected removed check constraint {} on table '{table}'",
+                    name_or_columns(&check.name)
+                )
+            }
+        }
+    }
+
+    /// Whether the change destroys data (the generated migration marks it).
+    pub fn is_destructive(&self) -> bool {
+        matches!(self, Change::DropTable(_) | Change::DropColumn { .. })
+    }
+}
+
+fn name_or_columns(name: &Option<String>) -> String {
+    name.as_ref()
+        .map_or_else(|| "(unnamed)".to_owned(), |n| format!("'{n}'"))
+}
+
+/// Tables autogenerate never compares.
+fn ignored(name: &str, exclude: &[&str]) -> bool {
+    name.eq_ignore_ascii_case("alembic_version")
+        || name.to_ascii_lowercase().starts_with("sqlite_")
+        || exclude.iter().any(|e| e.eq_ignore_ascii_case(name))
+}
+
+/// The changes from `current` to `target`: new tables in foreign-key order, then removed
+/// tables in reverse foreign-key order, then each remaining table (by name): added columns,
+/// altered columns, index and UNIQUE changes (drops first), foreign keys, CHECKs, dropped
+/// columns — Alembic's order.
+///
+/// ```
+/// use alembic_core::diff::{diff, Renames};
+/// use alembic_core::schema::{Column, Schema, Table, Type};
+///
+/// let monitor = Table::new("monitor").column(Column::new("id", Type::Integer)).primary_key(&["id"]);
+/// let current = Schema { tables: vec![monitor.clone()], ..Schema::default() };
+/// let target = Schema {
+///     tables: vec![monitor.column(Column::new("description", Type::Text).nullable())],
+///     ..Schema::default()
+/// };
+/// let changes = diff(&current, &target, &Renames::default(), &[]);
+/// assert_eq!(changes[0].detected(), "Detected added column 'monitor.description'");
+/// ```
+pub fn diff(current: &Schema, target: &Schema, renames: &Renames, exclude: &[&str]) -> Vec<Change> {
+    let compared = |s: &Schema| -> Vec<Table> {
+        s.tables
+            .iter()
+            .filter(|t| !ignored(&t.name, exclude))
+            .cloned()
+            .collect()
+    };
+    let mut now = compared(current);
+    let wanted = compared(target);
+    let mut changes = Vec::new();
+
+    // A table rename only applies while the old name exists and the new one does not.
+    for (to, from) in &renames.tables {
+        let has = |tables: &[Table], n: &str| tables.iter().any(|t| t.name.eq_ignore_ascii_case(n));
+        if has(&now, from) && !has(&now, to) && has(&wanted, to) {
+            changes.push(Change::RenameTable {
+                from: from.clone(),
+                to: to.clone(),
+            });
+            let table = now
+                .iter_mut()
+                .find(|t| t.name.eq_ignore_ascii_case(from))
+                .expect("checked above");
+            table.name.clone_from(to);
+        }
+    }
+
+    let find = |tables: &[Table], name: &str| {
+        tables
+            .iter()
+            .position(|t| t.name.eq_ignore_ascii_case(name))
+    };
+    let added: Vec<&Table> = wanted
+        .iter()
+        .filter(|t| find(&now, &t.name).is_none())
+        .collect();
+    for t in foreign_key_order(&added) {
+        changes.push(Change::AddTable(t.clone()));
+    }
+    let removed: Vec<&Table> = now
+        .iter()
+        .filter(|t| find(&wanted, &t.name).is_none())
+        .collect();
+    for t in foreign_key_order(&removed).into_iter().rev() {
+        changes.push(Change::DropTable(t.clone()));
+    }
+    let mut kept: Vec<(&Table, &Table)> = wanted
+        .iter()
+        .filter_map(|w| find(&now, &w.name).map(|i| (&now[i], w)))
+        .collect();
+    kept.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    for (from, to) in kept {
+        diff_table(from, to, renames, &mut changes);
+    }
+    changes
+}
+
+fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Change>) {
+    let table = to.name.clone();
+    let mut from = from.clone();
+    for (t, new, old) in &renames.columns {
+        if t.eq_ignore_ascii_case(&table)
+            && from.column_named(old).is_some()
+            && from.column_named(new).is_none()
+            && to.column_named(new).is_some()
+        {
+            changes.push(Change::RenameColumn {
+                table: table.clone(),
+                from: old.clone(),
+                to: new.clone(),
+            });
+            let column = from
+                .columns
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(old))
+                .expect("checked above");
+            column.name.clone_from(new);
+        }
+    }
+    for column in to
+        .columns
+        .iter()
+        .filter(|c| from.column_named(&c.name).is_none())
+    {
+        changes.push(Change::AddColumn {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+    for column in &to.columns {
+        if let Some(old) = from.column_named(&column.name) {
+            let (a, b) = (effective(&from, old), effective(to, column));
+            let same_type = normalize_type(&a.sql_type) == normalize_type(&b.sql_type);
+            let same_default = same_default(&a, &b);
+            if !same_type || a.not_null != b.not_null || !same_default {
+                changes.push(Change::AlterColumn {
+                    table: table.clone(),
+                    from: old.clone(),
+                    to: column.clone(),
+                });
+            }
+        }
+    }
+
+    let index_changed = |a: &Index, b: &Index| {
+        a.unique != b.unique
+            || norm_terms(&a.terms) != norm_terms(&b.terms)
+            || a.where_clause.as_deref().map(squash) != b.where_clause.as_deref().map(squash)
+    };
+    for index in &from.indexes {
+        match to
+            .indexes
+            .iter()
+            .find(|i| i.name.eq_ignore_ascii_case(&index.name))
+        {
+            Some(new) if !index_changed(index, new) => {}
+            _ => changes.push(Change::DropIndex {
+                table: table.clone(),
+                index: index.clone(),
+            }),
+        }
+    }
+    let unique_key = |u: &Unique| {
+        (
+            u.name.as_deref().map(str::to_ascii_lowercase),
+            u.columns
+                .iter()
+                .map(|k| k.name.to_ascii_lowercase())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let now_unique: BTreeSet<_> = from.unique.iter().map(unique_key).collect();
+    let want_unique: BTreeSet<_> = to.unique.iter().map(unique_key).collect();
+    for unique in from
+        .unique
+        .iter()
+        .filter(|u| !want_unique.contains(&unique_key(u)))
+    {
+        changes.push(Change::DropUnique {
+            table: table.clone(),
+            unique: unique.clone(),
+        });
+    }
+    for index in &to.indexes {
+        match from
+            .indexes
+            .iter()
+            .find(|i| i.name.eq_ignore_ascii_case(&index.name))
+        {
+            Some(old) if !index_changed(old, index) => {}
+            _ => changes.push(Change::AddIndex {
+                table: table.clone(),
+                index: index.clone(),
+            }),
+        }
+    }
+    for unique in to
+        .unique
+        .iter()
+        .filter(|u| !now_unique.contains(&unique_key(u)))
+    {
+        changes.push(Change::AddUnique {
+            table: table.clone(),
+            unique: unique.clone(),
+        });
+    }
+
+    let fk_key = |fk: &ForeignKey| {
+        let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
+        let action = |a: &Option<String>| a.as_deref().unwrap_or("NO ACTION").to_ascii_uppercase();
+        (
+            lower(&fk.columns),
+            fk.ref_table.to_ascii_lowercase(),
+            lower(&fk.ref_columns),
+            action(&fk.on_delete),
+            action(&fk.on_update),
+        )
+    };
+    let now_fk: Vec<_> = from.foreign_keys.iter().map(fk_key).collect();
+    let want_fk: Vec<_> = to.foreign_keys.iter().map(fk_key).collect();
+    for fk in from
+        .foreign_keys
+        .iter()
+        .filter(|f| !want_fk.contains(&fk_key(f)))
+    {
+        changes.push(Change::DropForeignKey {
+            table: table.clone(),
+            fk: fk.clone(),
+        });
+    }
+    for fk in to
+        .foreign_keys
+        .iter()
+        .filter(|f| !now_fk.contains(&fk_key(f)))
+    {
+        changes.push(Change::AddForeignKey {
+            table: table.clone(),
+            fk: fk.clone(),
+        });
+    }
+
+    let check_key = |c: &Check| {
+        (
+            c.name.as_deref().map(str::to_ascii_lowercase),
+            squash(&c.expr),
+        )
+    };
+    let now_checks: Vec<_> = from.checks.iter().map(check_key).collect();
+    let want_checks: Vec<_> = to.checks.iter().map(check_key).collect();
+    for check in from
+        .checks
+        .iter()
+        .filter(|c| !want_checks.contains(&check_key(c)))
+    {
+        changes.push(Change::DropCheck {
+            table: table.clone(),
+            check: check.clone(),
+        });
+    }
+    for check in to
+        .checks
+        .iter()
+        .filter(|c| !now_checks.contains(&check_key(c)))
+    {
+        changes.push(Change::AddCheck {
+            table: table.clone(),
+            check: check.clone(),
+        });
+    }
+
+    for column in from
+        .columns
+        .iter()
+        .filter(|c| to.column_named(&c.name).is_none())
+    {
+        changes.push(Change::DropColumn {
+            table: table.clone(),
+            column: column.clone(),
+        });
+    }
+}
+
+/// The column with its effective nullability: key columns are NOT NULL.
+fn effective(table: &Table, column: &Column) -> Column {
+    let in_key = table.primary_key.as_ref().is_some_and(|pk| {
+        pk.columns
+            .iter()
+            .any(|k| k.name.eq_ignore_ascii_case(&column.name))
+    });
+    Column {
+        not_null: column.not_null || in_key,
+        ..column.clone()
+    }
+}
+
+/// Tables ordered so that a table comes after the tables its foreign keys reference (among
+/// `tables`); ties by name. Cycles keep name order.
+fn foreign_key_order<'t>(tables: &[&'t Table]) -> Vec<&'t Table> {
+    let mut left: Vec<&Table> = tables.to_vec();
+    left.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out: Vec<&Table> = Vec::new();
+    while !left.is_empty() {
+        let ready = left.iter().position(|t| {
+            t.foreign_keys.iter().all(|fk| {
+                fk.ref_table.eq_ignore_ascii_case(&t.name)
+                    || !left
+                        .iter()
+                        .any(|o| o.name.eq_ignore_ascii_case(&fk.ref_table))
+            })
+        });
+        out.push(left.remove(ready.unwrap_or(0)));
+    }
+    out
+}
+
+/// Upper case, single spaces, no spaces around parentheses and commas.
+pub fn normalize_type(ty: &str) -> String {
+    let upper = ty.trim().to_ascii_uppercase();
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    words
+        .join(" ")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" ,", ",")
+        .replace(", ", ",")
+}
+
+/// SQLite's type affinity of a declared type (the rules of §3.1 of its datatype documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Affinity {
+    Integer,
+    Text,
+    Blob,
+    Real,
+    Numeric,
+}
+
+fn affinity(ty: &str) -> Affinity {
+    let t = ty.to_ascii_uppercase();
+    if t.contains("INT") {
+        Affinity::Integer
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        Affinity::Text
+    } else if t.contains("BLOB") || t.trim().is_empty() {
+        Affinity::Blob
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        Affinity::Real
+    } else {
+        Affinity::Numeric
+    }
+}
+
+/// Whether two defaults store the same value for the column's affinity.
+fn same_default(a: &Column, b: &Column) -> bool {
+    match (&a.default, &b.default) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            let aff = affinity(&b.sql_type);
+            stored_value(x, aff) == stored_value(y, aff)
+        }
+        (Some(x), None) | (None, Some(x)) => stored_value(x, Affinity::Blob) == StoredValue::Null,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum StoredValue {
+    Null,
+    Number(String),
+    Text(String),
+    Expr(String),
+}
+
+/// What SQLite stores for a DEFAULT under an affinity: literals are converted as it would
+/// convert them; anything else is compared as normalised SQL.
+fn stored_value(default: &str, aff: Affinity) -> StoredValue {
+    let mut d = default.trim();
+    while let Some(inner) = d.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        d = inner.trim();
+    }
+    let upper = d.to_ascii_uppercase();
+    if upper == "NULL" {
+        return StoredValue::Null;
+    }
+    let literal = if upper == "TRUE" {
+        Some(StoredValue::Number("1".into()))
+    } else if upper == "FALSE" {
+        Some(StoredValue::Number("0".into()))
+    } else if let Some(text) = d.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+        Some(StoredValue::Text(text.replace("''", "'")))
+    } else if d.parse::<f64>().is_ok() {
+        Some(StoredValue::Number(d.to_owned()))
+    } else {
+        None
+    };
+    let Some(value) = literal else {
+        return StoredValue::Expr(squash(d));
+    };
+    let numeric = |s: &str| -> Option<String> {
+        let n: f64 = s.trim().parse().ok()?;
+        Some(if n.fract() == 0.0 && n.abs() < 9e15 {
+            format!("{}", n as i64)
+        } else {
+            format!("{n}")
+        })
+    };
+    match (value, aff) {
+        (StoredValue::Number(n), Affinity::Text) => StoredValue::Text(n),
+        (StoredValue::Text(t), Affinity::Integer | Affinity::Real | Affinity::Numeric) => {
+            numeric(&t).map_or(StoredValue::Text(t), StoredValue::Number)
+        }
+        (StoredValue::Number(n), _) => StoredValue::Number(numeric(&n).unwrap_or(n)),
+        (other, _) => other,
+    }
+}
+
+/// SQL text with case and spacing folded, for comparing expressions.
+fn squash(sql: &str) -> String {
+    sql.split_whitespace()
+        .collect::<String>()
+        .to_ascii_lowercase()
+        .replace('"', "")
+}
+
+fn norm_terms(terms: &[String]) -> Vec<String> {
+    terms.iter().map(|t| squash(t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Type;
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        Schema {
+            tables,
+            ..Schema::default()
+        }
+    }
+
+    fn monitor() -> Table {
+        Table::new("monitor")
+            .column(Column::new("id", Type::Integer))
+            .column(Column::new("url", Type::sql("VARCHAR(200)")))
+            .column(Column::new("interval_secs", Type::Integer).default_sql("60"))
+            .primary_key(&["id"])
+    }
+
+    fn lines(current: Vec<Table>, target: Vec<Table>, renames: &Renames) -> Vec<String> {
+        diff(&schema(current), &schema(target), renames, &[])
+            .iter()
+            .map(Change::detected)
+            .collect()
+    }
+
+    #[test]
+    fn identical_or_equivalently_spelled_schemas_have_no_changes() {
+        let mut spelled = monitor();
+        spelled.columns[1].sql_type = "varchar ( 200 )".into();
+        spelled.columns[2].default = Some("('60')".into());
+        spelled.columns[0].not_null = false; // a key column is NOT NULL anyway
+        assert!(lines(vec![monitor()], vec![spelled], &Renames::default()).is_empty());
+    }
+
+    #[test]
+    fn detects_each_kind_of_change_in_alembics_words_and_order() {
+        let user = Table::new("user")
+            .column(Column::new("id", Type::Integer))
+            .primary_key(&["id"]);
+        let mut target = monitor()
+            .column(Column::new("description", Type::Text).nullable())
+            .column(Column::new("owner_id", Type::Integer))
+            .index(Index::new("idx_monitor_url", &["url"]))
+            .unique(Some("uq_monitor_url"), &["url"])
+            .foreign_key(ForeignKey::new(&["owner_id"], "user", &["id"]).on_delete("CASCADE"))
+            .check(Some("ck_interval"), "interval_secs > 0");
+        target.columns[1].sql_type = "VARCHAR(300)".into();
+        target.columns[2].default = Some("30".into());
+        let current = monitor().column(Column::new("legacy", Type::Text).nullable());
+        let incident = Table::new("incident")
+            .column(Column::new("monitor_id", Type::Integer))
+            .foreign_key(ForeignKey::new(&["monitor_id"], "monitor", &["id"]));
+        assert_eq!(
+            lines(
+                vec![current],
+                vec![incident, target, user],
+                &Renames::default()
+            ),
+            [
+                // Neither new table references the other: name order.
+                "Detected added table 'incident'",
+                "Detected added table 'user'",
+                "Detected added column 'monitor.description'",
+                "Detected added column 'monitor.owner_id'",
+                "Detected type change from VARCHAR(200) to VARCHAR(300) on 'monitor.url'",
+                "Detected server default change on 'monitor.interval_secs'",
+                "Detected added index 'idx_monitor_url' on 'monitor' (\"url\")",
+                "Detected added unique constraint 'uq_monitor_url' on 'monitor' (url)",
+                "Detected added foreign key (owner_id)(id) on table monitor",
+                "Detected added check constraint 'ck_interval' on table 'monitor'",
+                "Detected removed column 'monitor.legacy'",
+            ]
+        );
+    }
+
+    #[test]
+    fn tables_are_created_parents_first_and_dropped_children_first() {
+        let parent = Table::new("a_parent")
+            .column(Column::new("id", Type::Integer))
+            .primary_key(&["id"]);
+        let child = Table::new("z_child")
+            .column(Column::new("p", Type::Integer))
+            .foreign_key(ForeignKey::new(&["p"], "a_parent", &["id"]));
+        let grandchild = Table::new("b_grandchild")
+            .column(Column::new("c", Type::Integer))
+            .foreign_key(ForeignKey::new(&["c"], "z_child", &["p"]));
+        let all = vec![grandchild, child, parent];
+        assert_eq!(
+            lines(vec![], all.clone(), &Renames::default()),
+            [
+                "Detected added table 'a_parent'",
+                "Detected added table 'z_child'",
+                "Detected added table 'b_grandchild'"
+            ]
+        );
+        assert_eq!(
+            lines(all, vec![], &Renames::default()),
+            [
+                "Detected removed table 'b_grandchild'",
+                "Detected removed table 'z_child'",
+                "Detected removed table 'a_parent'"
+            ]
+        );
+    }
+
+    #[test]
+    fn declared_renames_are_renames_while_the_old_name_exists() {
+        let mut renamed = monitor();
+        renamed.columns[2].name = "check_interval".into();
+        let renames = Renames {
+            tables: vec![("monitors".into(), "monitor".into())],
+            columns: vec![(
+                "monitors".into(),
+                "check_interval".into(),
+                "interval_secs".into(),
+            )],
+        };
+        let mut target = renamed.clone();
+        target.name = "monitors".into();
+        assert_eq!(
+            lines(vec![monitor()], vec![target.clone()], &renames),
+            [
+                "Detected renamed table 'monitor' to 'monitors'",
+                "Detected renamed column 'monitors.interval_secs' to 'monitors.check_interval'",
+            ]
+        );
+        assert!(
+            lines(vec![target.clone()], vec![target], &renames).is_empty(),
+            "inert once applied"
+        );
+    }
+
+    #[test]
+    fn nullability_changes_and_defaults_by_affinity() {
+        let mut target = monitor();
+        target.columns[1].not_null = false;
+        assert_eq!(
+            lines(vec![monitor()], vec![target], &Renames::default()),
+            ["Detected NULL on column 'monitor.url'"]
+        );
+        let flag = |d: &str, ty: Type| Table::new("t").column(Column::new("f", ty).default_sql(d));
+        let same = |a: &str, b: &str, ty: Type| {
+            lines(
+                vec![flag(a, ty.clone())],
+                vec![flag(b, ty)],
+                &Renames::default(),
+            )
+            .is_empty()
+        };
+        assert!(same("0", "'0'", Type::Boolean));
+        assert!(same("FALSE", "0", Type::Boolean));
+        assert!(same("1.0", "1", Type::Integer));
+        assert!(same("'x'", "('x')", Type::Text));
+        assert!(same(
+            "CURRENT_TIMESTAMP",
+            "current_timestamp",
+            Type::DateTime
+        ));
+        assert!(!same("0", "1", Type::Integer));
+        assert!(!same("'0'", "'00'", Type::Text));
+    }
+
+    #[test]
+    fn alembic_version_sqlite_tables_and_excluded_tables_are_ignored() {
+        let version = Table::new("alembic_version")
+            .column(Column::new("version_num", Type::sql("VARCHAR(32)")));
+        let sequence = Table::new("sqlite_sequence").column(Column::new("name", Type::Text));
+        let kept = Table::new("legacy_stuff").column(Column::new("x", Type::Text));
+        let changes = diff(
+            &schema(vec![version, sequence, kept]),
+            &schema(vec![]),
+            &Renames::default(),
+            &["legacy_stuff"],
+        );
+        assert!(changes.is_empty(), "{changes:?}");
+    }
+}

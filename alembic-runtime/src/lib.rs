@@ -58,6 +58,28 @@ pub use error::{
 pub use migration::{Migration, MigrationFn, Migrations};
 pub use op::{Batch, Op};
 pub use runner::apply;
+
+/// A struct that declares a table: `#[derive(Model)]` implements it (feature `derive`).
+///
+/// ```
+/// use alembic_runtime::{Model, schema::{Column, Table, Type}};
+///
+/// struct Tag;
+/// impl Model for Tag {
+///     fn table() -> Table {
+///         Table::new("tag").column(Column::new("id", Type::Integer)).primary_key(&["id"])
+///     }
+/// }
+/// assert_eq!(Tag::table().name, "tag");
+/// ```
+pub trait Model {
+    /// The table the model declares.
+    fn table() -> schema::Table;
+}
+
+/// `#[derive(Model)]`.
+#[cfg(feature = "derive")]
+pub use alembic_derive::Model;
 /// The rusqlite this crate was built with; use it to open connections so that only one
 /// SQLite is linked.
 pub use rusqlite;

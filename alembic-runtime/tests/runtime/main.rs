@@ -5,6 +5,7 @@ mod api;
 mod bad_input;
 mod common;
 mod concurrency;
+mod derive;
 mod diff_roundtrip;
 mod failures;
 mod introspect;

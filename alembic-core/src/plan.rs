@@ -188,7 +188,16 @@ pub fn stamp(
         }
     }
     let start: &[Rev] = if purge { &[] } else { current };
-    let stamps_base = targets.iter().any(|t| *t == "base" || t.ends_with("@base"));
+    // `base` clears every head; `label@base` only the heads on that branch.
+    let mut clears_all = false;
+    let mut cleared_branches = Vec::new();
+    for t in targets {
+        match t.strip_suffix("@base") {
+            Some(label) => cleared_branches.push(graph.resolve_branch(label)?),
+            None if *t == "base" => clears_all = true,
+            None => {}
+        }
+    }
     let mut heads: Vec<Rev> = start
         .iter()
         .copied()
@@ -196,7 +205,9 @@ pub fn stamp(
             let related = dests
                 .iter()
                 .any(|&d| graph.is_ancestor(h, d, true) || graph.is_ancestor(d, h, true));
-            !related && !stamps_base
+            let cleared =
+                clears_all || cleared_branches.iter().any(|&b| graph.shares_lineage(h, b));
+            !related && !cleared
         })
         .collect();
     heads.extend(dests);
@@ -571,6 +582,21 @@ mod tests {
         let g = RevisionGraph::build(&specs).unwrap();
         let down = downgrade(&g, &[g.get("r2").unwrap()], "r1").unwrap();
         assert_eq!(names(&g, &down.heads), ["r1"]);
+    }
+
+    #[test]
+    fn stamp_label_at_base_clears_only_that_branch() {
+        let specs = [
+            RevisionSpec::new("a1", &[]).labels(&["alpha"]),
+            RevisionSpec::new("b1", &[]).labels(&["beta"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let both = [g.get("a1").unwrap(), g.get("b1").unwrap()];
+        assert_eq!(
+            names(&g, &stamp(&g, &both, &["alpha@base"], false).unwrap().heads),
+            ["b1"]
+        );
+        assert!(stamp(&g, &both, &["base"], false).unwrap().heads.is_empty());
     }
 
     #[test]

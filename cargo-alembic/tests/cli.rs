@@ -401,6 +401,21 @@ fn bad_input_gets_one_clear_message_and_exit_code() {
 fn the_database_comes_from_the_flag_then_the_environment_then_dotenv_then_cargo_toml() {
     let p = TestProject::new();
     p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
+    let manifest = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &manifest.replace("database = \"app.db\"\n", ""),
+    );
+    let none = p.alembic(&["current"]);
+    assert_eq!(
+        (none.code, none.stderr.trim_end()),
+        (
+            1,
+            "error: no database: pass --database <path or URL>, set DATABASE_URL (or put it in .env), or add \
+             database = \"…\" to [package.metadata.alembic] in Cargo.toml"
+        )
+    );
+    p.write("Cargo.toml", &manifest);
     p.write(".env", "DATABASE_URL=sqlite://from_dotenv.db\n");
     p.ok(&["upgrade", "head"]);
     assert!(p.root().join("from_dotenv.db").exists() && !p.root().join("app.db").exists());

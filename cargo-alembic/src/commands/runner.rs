@@ -49,6 +49,14 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
 }
 
 fn command(project: &Project, args: &[String], quiet: bool) -> Result<Command, CliError> {
+    let offline = args.iter().any(|a| a == "--sql");
+    if project.database.is_none() && !offline {
+        return Err(CliError::Usage(
+            "no database: pass --database <path or URL>, set DATABASE_URL (or put it in .env), or add \
+             database = \"…\" to [package.metadata.alembic] in Cargo.toml"
+                .into(),
+        ));
+    }
     let exe = build(project)?;
     let mut cmd = Command::new(&exe);
     cmd.current_dir(&project.root);

@@ -8,8 +8,6 @@
 //! column is NOT NULL whatever it declares. `alembic_version` and SQLite's own tables are
 //! never compared.
 
-use std::collections::BTreeSet;
-
 use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 
 /// Renames the models declare (`renamed_from`), so that the diff emits a rename, which
@@ -361,69 +359,24 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
         }
     }
 
-    let index_changed = |a: &Index, b: &Index| {
-        a.unique != b.unique
-            || norm_terms(&a.terms) != norm_terms(&b.terms)
-            || a.where_clause.as_deref().map(squash) != b.where_clause.as_deref().map(squash)
-    };
-    for index in &from.indexes {
-        match to
-            .indexes
-            .iter()
-            .find(|i| i.name.eq_ignore_ascii_case(&index.name))
-        {
-            Some(new) if !index_changed(index, new) => {}
-            _ => changes.push(Change::DropIndex {
-                table: table.clone(),
-                index: index.clone(),
-            }),
-        }
-    }
-    let unique_key = |u: &Unique| {
+    // Each kind of object is matched by a key covering its whole definition, so a changed
+    // one is dropped and added again; drops of indexes and UNIQUEs come before their adds.
+    let index_key = |i: &Index| {
         (
-            u.name.as_deref().map(str::to_ascii_lowercase),
-            u.columns
-                .iter()
-                .map(|k| k.name.to_ascii_lowercase())
-                .collect::<Vec<_>>(),
+            i.name.to_ascii_lowercase(),
+            i.unique,
+            norm_terms(&i.terms),
+            i.where_clause.as_deref().map(squash),
         )
     };
-    let now_unique: BTreeSet<_> = from.unique.iter().map(unique_key).collect();
-    let want_unique: BTreeSet<_> = to.unique.iter().map(unique_key).collect();
-    for unique in from
-        .unique
-        .iter()
-        .filter(|u| !want_unique.contains(&unique_key(u)))
-    {
-        changes.push(Change::DropUnique {
-            table: table.clone(),
-            unique: unique.clone(),
-        });
-    }
-    for index in &to.indexes {
-        match from
-            .indexes
+    let unique_key = |u: &Unique| {
+        let columns: Vec<String> = u
+            .columns
             .iter()
-            .find(|i| i.name.eq_ignore_ascii_case(&index.name))
-        {
-            Some(old) if !index_changed(old, index) => {}
-            _ => changes.push(Change::AddIndex {
-                table: table.clone(),
-                index: index.clone(),
-            }),
-        }
-    }
-    for unique in to
-        .unique
-        .iter()
-        .filter(|u| !now_unique.contains(&unique_key(u)))
-    {
-        changes.push(Change::AddUnique {
-            table: table.clone(),
-            unique: unique.clone(),
-        });
-    }
-
+            .map(|k| k.name.to_ascii_lowercase())
+            .collect();
+        (u.name.as_deref().map(str::to_ascii_lowercase), columns)
+    };
     let fk_key = |fk: &ForeignKey| {
         let lower = |v: &[String]| v.iter().map(|s| s.to_ascii_lowercase()).collect::<Vec<_>>();
         let action = |a: &Option<String>| a.as_deref().unwrap_or("NO ACTION").to_ascii_uppercase();
@@ -435,54 +388,58 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
             action(&fk.on_update),
         )
     };
-    let now_fk: Vec<_> = from.foreign_keys.iter().map(fk_key).collect();
-    let want_fk: Vec<_> = to.foreign_keys.iter().map(fk_key).collect();
-    for fk in from
-        .foreign_keys
-        .iter()
-        .filter(|f| !want_fk.contains(&fk_key(f)))
-    {
-        changes.push(Change::DropForeignKey {
-            table: table.clone(),
-            fk: fk.clone(),
-        });
-    }
-    for fk in to
-        .foreign_keys
-        .iter()
-        .filter(|f| !now_fk.contains(&fk_key(f)))
-    {
-        changes.push(Change::AddForeignKey {
-            table: table.clone(),
-            fk: fk.clone(),
-        });
-    }
-
     let check_key = |c: &Check| {
         (
             c.name.as_deref().map(str::to_ascii_lowercase),
             squash(&c.expr),
         )
     };
-    let now_checks: Vec<_> = from.checks.iter().map(check_key).collect();
-    let want_checks: Vec<_> = to.checks.iter().map(check_key).collect();
-    for check in from
-        .checks
-        .iter()
-        .filter(|c| !want_checks.contains(&check_key(c)))
-    {
+    let t = || table.clone();
+    for index in missing(&from.indexes, &to.indexes, index_key) {
+        changes.push(Change::DropIndex {
+            table: t(),
+            index: index.clone(),
+        });
+    }
+    for unique in missing(&from.unique, &to.unique, unique_key) {
+        changes.push(Change::DropUnique {
+            table: t(),
+            unique: unique.clone(),
+        });
+    }
+    for index in missing(&to.indexes, &from.indexes, index_key) {
+        changes.push(Change::AddIndex {
+            table: t(),
+            index: index.clone(),
+        });
+    }
+    for unique in missing(&to.unique, &from.unique, unique_key) {
+        changes.push(Change::AddUnique {
+            table: t(),
+            unique: unique.clone(),
+        });
+    }
+    for fk in missing(&from.foreign_keys, &to.foreign_keys, fk_key) {
+        changes.push(Change::DropForeignKey {
+            table: t(),
+            fk: fk.clone(),
+        });
+    }
+    for fk in missing(&to.foreign_keys, &from.foreign_keys, fk_key) {
+        changes.push(Change::AddForeignKey {
+            table: t(),
+            fk: fk.clone(),
+        });
+    }
+    for check in missing(&from.checks, &to.checks, check_key) {
         changes.push(Change::DropCheck {
-            table: table.clone(),
+            table: t(),
             check: check.clone(),
         });
     }
-    for check in to
-        .checks
-        .iter()
-        .filter(|c| !now_checks.contains(&check_key(c)))
-    {
+    for check in missing(&to.checks, &from.checks, check_key) {
         changes.push(Change::AddCheck {
-            table: table.clone(),
+            table: t(),
             check: check.clone(),
         });
     }
@@ -497,6 +454,12 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
             column: column.clone(),
         });
     }
+}
+
+/// The items of `a` whose key no item of `b` has.
+fn missing<'a, T, K: PartialEq>(a: &'a [T], b: &[T], key: impl Fn(&T) -> K) -> Vec<&'a T> {
+    let keys: Vec<K> = b.iter().map(&key).collect();
+    a.iter().filter(|x| !keys.contains(&key(x))).collect()
 }
 
 /// The column with its effective nullability: key columns are NOT NULL.

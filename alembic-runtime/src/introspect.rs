@@ -65,6 +65,25 @@ pub fn table(conn: &Connection, name: &str) -> Result<Option<Table>> {
         .find(|t| t.name.eq_ignore_ascii_case(name)))
 }
 
+/// The views only, without parsing any table.
+///
+/// # Errors
+/// A database failure.
+pub fn views(conn: &Connection) -> Result<Vec<View>> {
+    const VIEWS: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY rowid";
+    let mut stmt = conn
+        .prepare(VIEWS)
+        .map_err(|e| Error::sqlite(conn, VIEWS, e))?;
+    stmt.query_map([], |r| {
+        Ok(View {
+            name: r.get(0)?,
+            sql: r.get(1)?,
+        })
+    })
+    .and_then(Iterator::collect)
+    .map_err(|e| Error::sqlite(conn, VIEWS, e))
+}
+
 fn is_virtual(sql: &str) -> bool {
     let words: Vec<&str> = sql.split_whitespace().take(2).collect();
     words.len() == 2 && words[1].eq_ignore_ascii_case("VIRTUAL")

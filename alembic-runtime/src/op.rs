@@ -354,8 +354,8 @@ impl<'c> Op<'c> {
         let Mode::Execute(tx) = &self.mode else {
             return Ok(());
         };
-        let schema = introspect::schema(tx).map_err(|e| OpError::Schema(e.to_string()))?;
-        for view in schema.views.iter().filter(|v| mentions(&v.sql, table)) {
+        let views = introspect::views(tx).map_err(|e| OpError::Schema(e.to_string()))?;
+        for view in views.iter().filter(|v| mentions(&v.sql, table)) {
             let probe = format!("SELECT * FROM {} LIMIT 0", quote_ident(&view.name));
             tx.prepare(&probe).map_err(|source| OpError::Sql {
                 sql: view.sql.clone(),

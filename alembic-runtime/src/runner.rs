@@ -26,16 +26,16 @@ impl Migrations {
     /// failing migration; in every case the database is left as it was.
     pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
         log_context();
-        if matches!(target, "head" | "heads") {
-            if let Some(mut rows) = version_table::read(conn)? {
-                let at_heads = self.rows_at_heads()?;
-                rows.sort_unstable();
-                if rows == at_heads && (target == "heads" || at_heads.len() == 1) {
-                    return Ok(Vec::new());
-                }
+        let rows = version_table::read(conn)?;
+        if let (true, Some(rows)) = (matches!(target, "head" | "heads"), &rows) {
+            let mut rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+            let at_heads = self.rows_at_heads()?;
+            rows.sort_unstable();
+            if rows == at_heads && (target == "heads" || at_heads.len() == 1) {
+                return Ok(Vec::new());
             }
         }
-        self.migrate(conn, Direction::Upgrade, |g, current| {
+        self.migrate(conn, rows, Direction::Upgrade, |g, current| {
             plan::upgrade(g, current, target)
         })
     }
@@ -47,7 +47,8 @@ impl Migrations {
     /// As [`Migrations::upgrade`].
     pub fn downgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
         log_context();
-        self.migrate(conn, Direction::Downgrade, |g, current| {
+        let rows = version_table::read(conn)?;
+        self.migrate(conn, rows, Direction::Downgrade, |g, current| {
             plan::downgrade(g, current, target)
         })
     }
@@ -144,17 +145,18 @@ impl Migrations {
         Ok(plan.steps.iter().map(|s| self.at(s.revision)).collect())
     }
 
-    /// Plans without the lock first, so that a call with nothing to do takes no write lock;
-    /// then plans again under the lock, where the answer counts. Foreign keys: see
-    /// [`with_foreign_keys_deferred`].
+    /// Plans from `rows` (read without the lock) first, so that a call with nothing to do
+    /// takes no write lock; then plans again under the lock, where the answer counts.
+    /// Foreign keys: see [`with_foreign_keys_deferred`].
     fn migrate(
         &self,
         conn: &mut Connection,
+        rows: Option<Vec<String>>,
         direction: Direction,
         planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
     ) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
-        let current = current_revs(graph, version_table::read(conn)?)?;
+        let current = current_revs(graph, rows)?;
         if planner(graph, &current)?.is_empty() {
             return Ok(Vec::new());
         }

@@ -596,8 +596,13 @@ fn stored_value(default: &str, aff: Affinity) -> StoredValue {
     }
 }
 
-/// SQL text with case and spacing folded, for comparing expressions.
-fn squash(sql: &str) -> String {
+/// SQL text with case, spacing and identifier quotes folded, for comparing expressions:
+/// two expressions that give the same result are spelled the same.
+///
+/// ```
+/// assert_eq!(alembic_core::diff::squash("Score >= 0"), alembic_core::diff::squash("\"score\">=0"));
+/// ```
+pub fn squash(sql: &str) -> String {
     sql.split_whitespace()
         .collect::<String>()
         .to_ascii_lowercase()

@@ -74,6 +74,12 @@ pub(crate) enum TableChange {
     AddForeignKey(ForeignKey),
     AddCheck(Check),
     DropConstraint(String),
+    /// An unnamed constraint, found by its columns.
+    DropUnique(Vec<String>),
+    /// An unnamed constraint, found by its columns.
+    DropForeignKey(Vec<String>),
+    /// An unnamed constraint, found by its expression.
+    DropCheck(String),
 }
 
 /// A table being changed: its model, where its columns come from, and the native
@@ -217,6 +223,36 @@ impl Draft<'_> {
             TableChange::DropConstraint(name) => {
                 self.native(None);
                 drop_constraint(&mut self.table, &name)?;
+            }
+            TableChange::DropUnique(columns) => {
+                self.native(None);
+                let t = &mut self.table;
+                let i = t
+                    .unique
+                    .iter()
+                    .position(|u| same_names(u.columns.iter().map(|k| &k.name), &columns))
+                    .ok_or_else(|| no_constraint("UNIQUE", &columns.join(", "), &t.name))?;
+                t.unique.remove(i);
+            }
+            TableChange::DropForeignKey(columns) => {
+                self.native(None);
+                let t = &mut self.table;
+                let i = t
+                    .foreign_keys
+                    .iter()
+                    .position(|f| same_names(f.columns.iter(), &columns))
+                    .ok_or_else(|| no_constraint("FOREIGN KEY", &columns.join(", "), &t.name))?;
+                t.foreign_keys.remove(i);
+            }
+            TableChange::DropCheck(expr) => {
+                self.native(None);
+                let t = &mut self.table;
+                let i = t
+                    .checks
+                    .iter()
+                    .position(|c| same_sql(&c.expr, &expr))
+                    .ok_or_else(|| no_constraint("CHECK", &expr, &t.name))?;
+                t.checks.remove(i);
             }
         }
         Ok(())
@@ -454,6 +490,19 @@ fn rename_ident(sql: &str, old: &str, new: &str) -> String {
     }
     out.push_str(&sql[last..]);
     out
+}
+
+/// Whether two column lists name the same columns in the same order.
+fn same_names<'a>(a: impl ExactSizeIterator<Item = &'a String>, b: &[String]) -> bool {
+    a.len() == b.len() && a.zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+fn same_sql(a: &str, b: &str) -> bool {
+    alembic_core::diff::squash(a) == alembic_core::diff::squash(b)
+}
+
+fn no_constraint(kind: &str, on: &str, table: &str) -> OpError {
+    OpError::Schema(format!("No {kind} constraint on ({on}) in table '{table}'"))
 }
 
 /// Removes the named UNIQUE, FOREIGN KEY, CHECK or PRIMARY KEY constraint.

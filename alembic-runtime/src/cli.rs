@@ -81,6 +81,15 @@ pub enum DbCommand {
         #[arg(long)]
         sql: bool,
     },
+    /// Print, as JSON, the schema the migrations produce on a new database (or, with
+    /// `--from-database`, the schema of the database, which must be at head). For
+    /// `cargo alembic revision --autogenerate` and `check`.
+    #[command(hide = true)]
+    Schema {
+        /// Read the database instead of applying the migrations to an in-memory one.
+        #[arg(long)]
+        from_database: bool,
+    },
 }
 
 /// Parses `args` (the first is the program name) and runs the command.
@@ -166,6 +175,16 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
             migrations
                 .stamp(&mut open(args)?, &targets, *purge)
                 .map_err(text)?;
+        }
+        DbCommand::Schema { from_database } => {
+            let schema = if *from_database {
+                migrations.head_schema(&open(args)?)
+            } else {
+                migrations.schema()
+            };
+            let json = serde_json::to_string(&schema.map_err(text)?)
+                .map_err(|e| format!("cannot write the schema as JSON: {e}"))?;
+            println!("{json}");
         }
         DbCommand::Current { rows: true, .. } => {
             for row in migrations.current(&open(args)?).map_err(text)? {

@@ -133,6 +133,12 @@ pub enum Error {
         /// What the parser expected.
         message: String,
     },
+    /// The database is not at the migrations' heads, where comparing it with the models
+    /// would mislead.
+    NotUpToDate,
+    /// The database differs from the models ([`crate::Migrations::verify_models`]); one
+    /// "Detected …" line per difference.
+    ModelsDiffer(Vec<String>),
     /// Any other SQLite failure, with the statement that failed.
     Sqlite {
         /// The statement.
@@ -190,6 +196,16 @@ impl fmt::Display for Error {
                 f,
                 "cannot read the definition of {object}: {message}; please report this with the SQL\n  SQL: {sql}"
             ),
+            Error::NotUpToDate => f.write_str("Target database is not up to date."),
+            Error::ModelsDiffer(lines) => {
+                write!(
+                    f,
+                    "the database does not match the models ({} difference(s)); generate a migration \
+                     with `cargo alembic revision --autogenerate`:",
+                    lines.len()
+                )?;
+                lines.iter().try_for_each(|l| write!(f, "\n  {l}"))
+            }
             Error::Sqlite { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
         }
     }
@@ -205,6 +221,8 @@ impl std::error::Error for Error {
             Error::TransactionEnded(_)
             | Error::VersionRow { .. }
             | Error::Introspect { .. }
+            | Error::NotUpToDate
+            | Error::ModelsDiffer(_)
             | Error::ForeignKeys(_) => None,
             Error::NotADatabase { source, .. }
             | Error::Locked { source, .. }

@@ -46,6 +46,7 @@ mod offline;
 mod op;
 mod rebuild;
 mod runner;
+mod verify;
 pub mod version_table;
 
 pub use alembic_core::graph::RevisionGraph;

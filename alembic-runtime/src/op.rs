@@ -205,18 +205,18 @@ impl<'c> Op<'c> {
         })
     }
 
-    /// Adds a named UNIQUE constraint (rebuild).
+    /// Adds a UNIQUE constraint (rebuild), named or (`None`) not.
     ///
     /// # Errors
     /// No such table, or duplicate values.
-    pub fn create_unique_constraint(
+    pub fn create_unique_constraint<'n>(
         &mut self,
-        name: &str,
+        name: impl Into<Option<&'n str>>,
         table: &str,
         columns: &[&str],
     ) -> Result<(), OpError> {
         let unique = Unique {
-            name: Some(name.to_owned()),
+            name: name.into().map(str::to_owned),
             columns: columns.iter().map(|c| KeyColumn::new(*c)).collect(),
             on_conflict: None,
         };
@@ -232,18 +232,18 @@ impl<'c> Op<'c> {
         self.alter(table, vec![TableChange::AddForeignKey(fk)])
     }
 
-    /// Adds a named CHECK constraint (rebuild).
+    /// Adds a CHECK constraint (rebuild), named or (`None`) not.
     ///
     /// # Errors
     /// No such table, or rows that fail the check.
-    pub fn create_check_constraint(
+    pub fn create_check_constraint<'n>(
         &mut self,
-        name: &str,
+        name: impl Into<Option<&'n str>>,
         table: &str,
         expr: &str,
     ) -> Result<(), OpError> {
         let check = Check {
-            name: Some(name.to_owned()),
+            name: name.into().map(str::to_owned),
             expr: expr.to_owned(),
         };
         self.alter(table, vec![TableChange::AddCheck(check)])
@@ -424,10 +424,14 @@ impl Batch {
     pub fn drop_index(&mut self, name: &str) {
         self.changes.push(TableChange::DropIndex(name.to_owned()));
     }
-    /// Adds a named UNIQUE constraint.
-    pub fn create_unique_constraint(&mut self, name: &str, columns: &[&str]) {
+    /// Adds a UNIQUE constraint, named or (`None`) not.
+    pub fn create_unique_constraint<'n>(
+        &mut self,
+        name: impl Into<Option<&'n str>>,
+        columns: &[&str],
+    ) {
         self.changes.push(TableChange::AddUnique(Unique {
-            name: Some(name.to_owned()),
+            name: name.into().map(str::to_owned),
             columns: columns.iter().map(|c| KeyColumn::new(*c)).collect(),
             on_conflict: None,
         }));
@@ -436,10 +440,10 @@ impl Batch {
     pub fn create_foreign_key(&mut self, fk: ForeignKey) {
         self.changes.push(TableChange::AddForeignKey(fk));
     }
-    /// Adds a named CHECK constraint.
-    pub fn create_check_constraint(&mut self, name: &str, expr: &str) {
+    /// Adds a CHECK constraint, named or (`None`) not.
+    pub fn create_check_constraint<'n>(&mut self, name: impl Into<Option<&'n str>>, expr: &str) {
         self.changes.push(TableChange::AddCheck(Check {
-            name: Some(name.to_owned()),
+            name: name.into().map(str::to_owned),
             expr: expr.to_owned(),
         }));
     }
@@ -448,6 +452,26 @@ impl Batch {
         self.changes
             .push(TableChange::DropConstraint(name.to_owned()));
     }
+    /// Drops the UNIQUE constraint on exactly these columns, for one that has no name
+    /// (`#[alembic(unique)]` on a field makes those).
+    pub fn drop_unique(&mut self, columns: &[&str]) {
+        self.changes.push(TableChange::DropUnique(owned(columns)));
+    }
+    /// Drops the foreign key on exactly these columns, for one that has no name
+    /// (`#[alembic(references = "…")]` makes those).
+    pub fn drop_foreign_key(&mut self, columns: &[&str]) {
+        self.changes
+            .push(TableChange::DropForeignKey(owned(columns)));
+    }
+    /// Drops the CHECK constraint with this expression (spacing and case aside), for one
+    /// that has no name.
+    pub fn drop_check(&mut self, expr: &str) {
+        self.changes.push(TableChange::DropCheck(expr.to_owned()));
+    }
+}
+
+fn owned(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// Keeps a recording's schema up to date with tables and indexes that raw SQL creates.

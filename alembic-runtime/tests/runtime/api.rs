@@ -180,3 +180,41 @@ fn declared_heads_skip_validation_at_head_and_are_checked_otherwise() {
          (aaaa00000001); the generated migration list is stale, rebuild the application"
     );
 }
+
+#[test]
+fn the_migrations_schema_and_verifying_models_against_a_database_at_head() {
+    use alembic_runtime::prelude::{Column, Type};
+    use alembic_runtime::Error;
+
+    let m = migrations(&[
+        ("aaaa0001beef", &[], &[], &[]),
+        ("aaaa0002beef", &["aaaa0001beef"], &[], &[]),
+    ]);
+    let schema = m.schema().unwrap();
+    let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["alembic_version", "t0", "runs", "t1"]);
+
+    let mut conn = Connection::open_in_memory().unwrap();
+    m.upgrade(&mut conn, "aaaa0001beef").unwrap();
+    let models = schema.tables.clone();
+    for err in [
+        m.head_schema(&conn).unwrap_err(),
+        m.verify_models(&conn, &models).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::NotUpToDate), "{err}");
+        assert_eq!(err.to_string(), "Target database is not up to date.");
+    }
+
+    m.upgrade(&mut conn, "head").unwrap();
+    m.verify_models(&conn, &models).unwrap();
+    let mut changed: Vec<_> = models.into_iter().filter(|t| t.name != "runs").collect();
+    changed[2]
+        .columns
+        .push(Column::new("note", Type::Text).nullable());
+    assert_eq!(
+        m.verify_models(&conn, &changed).unwrap_err().to_string(),
+        "the database does not match the models (2 difference(s)); generate a migration with \
+         `cargo alembic revision --autogenerate`:\n  Detected removed table 'runs'\n  \
+         Detected added column 't1.note'"
+    );
+}

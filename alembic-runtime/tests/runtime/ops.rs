@@ -415,6 +415,35 @@ fn batch_alter_table_applies_several_changes_in_one_rebuild() {
 }
 
 #[test]
+fn unnamed_constraints_are_added_and_dropped_by_what_they_cover() {
+    let mut conn = fixture();
+    apply(&mut conn, |op| {
+        op.create_unique_constraint(None, "child", &["note"])?;
+        op.create_check_constraint(None, "child", "score >= 0")
+    })
+    .unwrap();
+    let child = table(&conn, "child");
+    assert_eq!((child.unique.len(), child.checks.len()), (1, 2));
+    assert_eq!(child.unique[0].name, None);
+    apply(&mut conn, |op| {
+        op.batch_alter_table("child", |b| {
+            b.drop_unique(&["NOTE"]);
+            b.drop_check("SCORE>=0");
+            b.drop_foreign_key(&["parent_id"]);
+        })
+    })
+    .unwrap();
+    let child = table(&conn, "child");
+    assert!(child.unique.is_empty() && child.foreign_keys.is_empty());
+    assert_eq!(child.checks.len(), 1, "the named CHECK stays");
+    assert_eq!(rows(&conn, "SELECT count(*) FROM child"), ["Integer(3)"]);
+    assert_eq!(
+        fails_cleanly(|op| op.batch_alter_table("child", |b| b.drop_unique(&["parent_id"]))),
+        "No UNIQUE constraint on (parent_id) in table 'child'\nThe database was left unchanged."
+    );
+}
+
+#[test]
 fn rebuilding_a_parent_under_enforced_foreign_keys_loses_no_child_row() {
     let mut conn = fixture();
     let before = dump(&conn);

@@ -11,6 +11,9 @@ pub enum CliError {
     /// The versions directory is broken; one line per problem.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Versions(Vec<alembic_build::BuildError>),
+    /// Models that cannot be read; one `file:line: …` per problem.
+    #[error("{}", .0.join("\n"))]
+    Models(Vec<String>),
     /// A revision argument or graph move that cannot be done.
     #[error(transparent)]
     Revision(#[from] alembic_core::RevisionError),

@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod commands;
 pub mod error;
+pub mod models;
 pub mod project;
 
 use commands::revision::NewRevision;

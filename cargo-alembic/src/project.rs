@@ -37,6 +37,10 @@ pub struct Project {
     pub runtime: Option<Source>,
     /// The project's `alembic-build` build-dependency.
     pub build: Option<Source>,
+    /// Files and folders scanned for models, absolute (`models`, default `["src"]`).
+    pub models: Vec<PathBuf>,
+    /// Tables autogenerate and `check` leave alone (`exclude_tables`).
+    pub exclude_tables: Vec<String>,
 }
 
 /// How to find the project.
@@ -82,6 +86,26 @@ impl Project {
             setting("versions")
                 .unwrap_or_else(|| alembic_build::config::DEFAULT_VERSIONS.to_owned()),
         );
+        // A list, or a single string for one item.
+        let list = |key: &str| -> Option<Vec<String>> {
+            let value = config?.get(key)?;
+            if let Some(one) = value.as_str() {
+                return Some(vec![one.to_owned()]);
+            }
+            let items = value.as_array()?;
+            Some(
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            )
+        };
+        let models = list("models")
+            .unwrap_or_else(|| vec!["src".to_owned()])
+            .iter()
+            .map(|m| root.join(m))
+            .collect();
+        let exclude_tables = list("exclude_tables").unwrap_or_default();
         let database = lookup
             .database
             .map(str::to_owned)
@@ -107,6 +131,8 @@ impl Project {
             database,
             runtime: source("alembic-runtime"),
             build: source("alembic-build"),
+            models,
+            exclude_tables,
             root,
         })
     }

@@ -454,6 +454,22 @@ impl Index {
         }
     }
 
+    /// An index on terms as written: expressions, `COLLATE`, `DESC`.
+    ///
+    /// ```
+    /// use alembic_core::schema::Index;
+    /// let index = Index::on_terms("ix_user_email", &["lower(email)", "\"id\" DESC"]);
+    /// assert_eq!(index.terms[1], "\"id\" DESC");
+    /// ```
+    pub fn on_terms(name: &str, terms: &[&str]) -> Self {
+        Index {
+            name: name.to_owned(),
+            unique: false,
+            terms: terms.iter().map(|t| (*t).to_owned()).collect(),
+            where_clause: None,
+        }
+    }
+
     /// Makes it UNIQUE.
     pub fn unique(mut self) -> Self {
         self.unique = true;

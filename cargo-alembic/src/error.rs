@@ -14,6 +14,12 @@ pub enum CliError {
     /// Models that cannot be read; one `file:line: …` per problem.
     #[error("{}", .0.join("\n"))]
     Models(Vec<String>),
+    /// `check` found differences between the models and the migrations.
+    #[error(
+        "New upgrade operations detected:\n{}\nGenerate the migration with `cargo alembic revision --autogenerate -m \"…\"`.",
+        .0.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    )]
+    Check(Vec<String>),
     /// A revision argument or graph move that cannot be done.
     #[error(transparent)]
     Revision(#[from] alembic_core::RevisionError),

@@ -9,11 +9,14 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+pub mod autogenerate;
 pub mod commands;
 pub mod error;
 pub mod models;
 pub mod project;
+pub mod render;
 
+use commands::autogenerate::Against;
 use commands::revision::NewRevision;
 use error::CliError;
 use project::{Lookup, Project};
@@ -55,12 +58,18 @@ enum Command {
         #[arg(long, value_name = "CHECKOUT")]
         path: Option<PathBuf>,
     },
-    /// Create a new, empty migration.
-    #[command(after_help = "Example:\n  cargo alembic revision -m \"add description to monitor\"")]
+    /// Create a new migration: empty, or with --autogenerate what the models changed.
+    #[command(
+        after_help = "Examples:\n  cargo alembic revision -m \"add description to monitor\"\n  cargo alembic revision --autogenerate -m \"add description to monitor\""
+    )]
     Revision {
         /// The migration's message.
         #[arg(short, long)]
         message: Option<String>,
+        /// Fill the migration with what differs between the models and the migrations
+        /// (or --database, which must be at head).
+        #[arg(long)]
+        autogenerate: bool,
         /// The revision to build on (default: head; `heads` merges; `base` starts a new root).
         #[arg(long)]
         head: Option<String>,
@@ -93,6 +102,9 @@ enum Command {
         #[arg(long = "rev-id")]
         rev_id: Option<String>,
     },
+    /// Exit 1, listing them, when the models differ from what the migrations produce (for CI).
+    #[command(after_help = "Example:\n  cargo alembic check")]
+    Check,
     /// Show the head revisions.
     #[command(after_help = "Example:\n  cargo alembic heads")]
     Heads,
@@ -211,10 +223,17 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         database: cli.database.as_deref(),
     })?;
     let flag = |on: bool, name: &str| on.then(|| name.to_owned());
+    // Only an explicit --database makes autogenerate compare with a database.
+    let against = if cli.database.is_some() {
+        Against::Database
+    } else {
+        Against::Migrations
+    };
     match &cli.command {
         Command::Init { path } => commands::init::init(&project, path.as_deref()),
         Command::Revision {
             message,
+            autogenerate,
             head,
             splice,
             branch_label,
@@ -228,9 +247,15 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 branch_labels: branch_label.clone(),
                 depends_on: depends_on.clone(),
                 rev_id: rev_id.clone(),
+                ..NewRevision::default()
             };
-            commands::revision::revision(&project, &new).map(drop)
+            if *autogenerate {
+                commands::autogenerate::autogenerate(&project, &new, against, cli.quiet).map(drop)
+            } else {
+                commands::revision::revision(&project, &new).map(drop)
+            }
         }
+        Command::Check => commands::autogenerate::check(&project, against),
         Command::Merge {
             revisions,
             message,

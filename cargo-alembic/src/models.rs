@@ -120,7 +120,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Models, CliError> {
     }
     let mut seen: Vec<&Table> = Vec::new();
     for table in &models.tables {
-        if seen.iter().any(|t| t.name.eq_ignore_ascii_case(&table.name)) {
+        if seen
+            .iter()
+            .any(|t| t.name.eq_ignore_ascii_case(&table.name))
+        {
             errors.push(format!(
                 "two models declare table '{}'; give one of them #[alembic(table = \"…\")]",
                 table.name
@@ -169,9 +172,7 @@ impl Scan<'_> {
                             }
                             self.models.tables.push(model.table);
                         }
-                        Err(e) => self
-                            .errors
-                            .push(at(self.file, e.span(), &e.to_string())),
+                        Err(e) => self.errors.push(at(self.file, e.span(), &e.to_string())),
                     }
                 }
                 Item::Mod(m) => {

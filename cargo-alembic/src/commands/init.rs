@@ -33,12 +33,14 @@ pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> 
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e| CliError::Usage(format!("{}: {e}", manifest.display())))?;
-    let added_runtime = add_dependency(
-        &mut doc,
-        "dependencies",
-        "alembic-runtime",
-        dependency("alembic-runtime", checkout),
-    );
+    let added_runtime = add_dependency(&mut doc, "dependencies", "alembic-runtime", {
+        // Models (`#[derive(Model)]`) are what autogenerate compares with.
+        let mut spec = dependency("alembic-runtime", checkout);
+        let mut features = toml_edit::Array::new();
+        features.push("derive");
+        spec.insert("features", features.into());
+        spec
+    });
     let added_build = add_dependency(
         &mut doc,
         "build-dependencies",

@@ -1,5 +1,6 @@
 //! One module per command family.
 
+pub mod autogenerate;
 pub mod edit;
 pub mod graph;
 pub mod init;

@@ -9,6 +9,7 @@ use crate::commands::graph::with_graph;
 use crate::commands::init::write;
 use crate::error::CliError;
 use crate::project::Project;
+use crate::render::{module, Body, Header};
 
 /// What the new revision is.
 #[derive(Debug, Default, Clone)]
@@ -25,6 +26,10 @@ pub struct NewRevision {
     pub depends_on: Vec<String>,
     /// `--rev-id`.
     pub rev_id: Option<String>,
+    /// The upgrade's body (autogenerate's; empty otherwise).
+    pub upgrade: Body,
+    /// The downgrade's body.
+    pub downgrade: Body,
 }
 
 /// Writes a new empty migration and returns its path.
@@ -144,10 +149,18 @@ fn write_module(
         .versions
         .join(format!("{rev}_{}.rs", slug(&message)));
     std::fs::create_dir_all(&project.versions).map_err(CliError::io(&project.versions))?;
-    write(
-        &path,
-        &render(&rev, &down, &new.branch_labels, depends_on, &message),
-    )?;
+    let date = chrono::Local::now()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string();
+    let header = Header {
+        revision: &rev,
+        down_revisions: &down,
+        branch_labels: &new.branch_labels,
+        depends_on,
+        message: &message,
+        date: &date,
+    };
+    write(&path, &module(&header, &new.upgrade, &new.downgrade))?;
     println!("Generating {} ...  done", path.display());
     Ok(path)
 }
@@ -174,46 +187,6 @@ pub fn slug(message: &str) -> String {
         .collect::<String>()
         .trim_end_matches('_')
         .to_owned()
-}
-
-fn list(items: &[String]) -> String {
-    format!(
-        "&[{}]",
-        items
-            .iter()
-            .map(|s| format!("{s:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
-/// The DESIGN §3 module, with empty bodies.
-pub fn render(
-    rev: &str,
-    down: &[String],
-    labels: &[String],
-    depends_on: &[String],
-    message: &str,
-) -> String {
-    let date = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.6f");
-    let header: String = message
-        .lines()
-        .map(|l| format!("//! {l}\n").replace("//! \n", "//!\n"))
-        .collect();
-    format!(
-        "{header}//!\n//! Revision ID: {rev}\n//! Revises: {}\n//! Create Date: {date}\n\n\
-         use alembic_runtime::prelude::*;\n\n\
-         pub const REVISION: &str = {rev:?};\n\
-         pub const DOWN_REVISION: &[&str] = {};\n\
-         pub const BRANCH_LABELS: &[&str] = {};\n\
-         pub const DEPENDS_ON: &[&str] = {};\n\n\
-         pub fn upgrade(_op: &mut Op) -> Result<()> {{\n    Ok(())\n}}\n\n\
-         pub fn downgrade(_op: &mut Op) -> Result<()> {{\n    Ok(())\n}}\n",
-        down.join(", "),
-        list(down),
-        list(labels),
-        list(depends_on),
-    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use alembic_core::schema::Schema;
+
 use crate::error::CliError;
 use crate::project::{Project, Source};
 
@@ -14,7 +16,8 @@ use crate::project::{Project, Source};
 /// # Errors
 /// A project that does not depend on the crates, a failed build, or the runner's failure.
 pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliError> {
-    let status = command(project, args, quiet)?
+    let offline = args.iter().any(|a| a == "--sql");
+    let status = command(project, args, quiet, !offline)?
         .status()
         .map_err(CliError::io("the runner"))?;
     match status.code() {
@@ -30,7 +33,34 @@ pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliErr
 /// # Errors
 /// As [`run`].
 pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
-    let out = command(project, &["current".to_owned(), "--rows".to_owned()], true)?
+    let out = output(project, &["current", "--rows"], true)?;
+    Ok(out.lines().map(str::to_owned).collect())
+}
+
+/// The schema the migrations produce on a new database or, `from_database`, the schema of
+/// the database, which must be at head.
+///
+/// # Errors
+/// As [`run`]; the runner says "Target database is not up to date." when it is not.
+pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError> {
+    let args: &[&str] = if from_database {
+        &["schema", "--from-database"]
+    } else {
+        &["schema"]
+    };
+    let out = output(project, args, from_database)?;
+    serde_json::from_str(&out).map_err(|e| {
+        CliError::Usage(format!(
+            "the migration runner printed a schema this cargo-alembic cannot read ({e}); \
+             use the same version of cargo-alembic and alembic-runtime"
+        ))
+    })
+}
+
+/// Runs the runner quietly and returns its standard output; its errors go to stderr.
+fn output(project: &Project, args: &[&str], needs_database: bool) -> Result<String, CliError> {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let out = command(project, &args, true, needs_database)?
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(CliError::io("the runner"))?;
@@ -42,15 +72,16 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
                 .unwrap_or(1),
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn command(project: &Project, args: &[String], quiet: bool) -> Result<Command, CliError> {
-    let offline = args.iter().any(|a| a == "--sql");
-    if project.database.is_none() && !offline {
+fn command(
+    project: &Project,
+    args: &[String],
+    quiet: bool,
+    needs_database: bool,
+) -> Result<Command, CliError> {
+    if project.database.is_none() && needs_database {
         return Err(CliError::Usage(
             "no database: pass --database <path or URL>, set DATABASE_URL (or put it in .env), or add \
              database = \"…\" to [package.metadata.alembic] in Cargo.toml"

@@ -1,0 +1,70 @@
+//! Autogenerate's comparison: the changes from the schema the migrations produce to the one
+//! the models declare, and both function bodies. The downgrade is the diff taken the other way
+//! (renames reversed), so it restores the prior schema: dropped tables come back whole, with
+//! their indexes and triggers, and altered columns get their old definition.
+
+use alembic_core::diff::{diff, Change, Renames};
+use alembic_core::schema::Schema;
+
+use crate::models::Models;
+use crate::render::{body, Body};
+
+/// The outcome of a comparison.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// What differs, in the order the upgrade applies it.
+    pub changes: Vec<Change>,
+    /// The upgrade's body.
+    pub upgrade: Body,
+    /// The downgrade's body.
+    pub downgrade: Body,
+}
+
+impl Comparison {
+    /// Alembic's "Detected …" lines, one per line.
+    pub fn detected(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .flat_map(|c| c.detected().lines().map(str::to_owned).collect::<Vec<_>>())
+            .collect()
+    }
+}
+
+/// Compares `current` (what the migrations produce) with the models, leaving out `exclude`d
+/// tables and those of models the CLI could not read for certain.
+pub fn compare(current: &Schema, models: &Models, exclude: &[String]) -> Comparison {
+    let mut excluded: Vec<&str> = exclude.iter().map(String::as_str).collect();
+    excluded.extend(models.uncertain_tables());
+    let target = models.schema();
+    let changes = diff(current, &target, &models.renames, &excluded);
+    let back = diff(&target, current, &reversed(&models.renames), &excluded);
+    Comparison {
+        upgrade: body(&changes, &[]),
+        downgrade: body(&back, &current.triggers),
+        changes,
+    }
+}
+
+/// The renames that undo `renames`: each table gets its old name back, and each column its old
+/// name, in the table as it was named before.
+pub fn reversed(renames: &Renames) -> Renames {
+    let old_table = |t: &str| {
+        renames
+            .tables
+            .iter()
+            .find(|(new, _)| new.eq_ignore_ascii_case(t))
+            .map_or_else(|| t.to_owned(), |(_, old)| old.clone())
+    };
+    Renames {
+        tables: renames
+            .tables
+            .iter()
+            .map(|(new, old)| (old.clone(), new.clone()))
+            .collect(),
+        columns: renames
+            .columns
+            .iter()
+            .map(|(table, new, old)| (old_table(table), old.clone(), new.clone()))
+            .collect(),
+    }
+}

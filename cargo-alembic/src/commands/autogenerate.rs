@@ -1,0 +1,72 @@
+//! `revision --autogenerate` and `check`: the models against the schema the migrations
+//! produce (applied by the runner to an in-memory database), or against `--database`.
+
+use std::path::PathBuf;
+
+use crate::autogenerate::{compare, Comparison};
+use crate::commands::revision::{revision, NewRevision};
+use crate::commands::runner;
+use crate::error::CliError;
+use crate::models;
+use crate::project::Project;
+
+/// Where the current schema comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Against {
+    /// The migrations, applied to an in-memory database.
+    Migrations,
+    /// The configured database, which must be at head.
+    Database,
+}
+
+fn comparison(project: &Project, against: Against, quiet: bool) -> Result<Comparison, CliError> {
+    let models = models::discover(&project.models)?;
+    for unread in &models.unread {
+        eprintln!("WARNI [alembic.autogenerate.compare] {unread}");
+    }
+    let current = runner::schema(project, against == Against::Database)?;
+    let comparison = compare(&current, &models, &project.exclude_tables);
+    if !quiet {
+        for line in comparison.detected() {
+            eprintln!("INFO  [alembic.autogenerate.compare] {line}");
+        }
+    }
+    Ok(comparison)
+}
+
+/// Writes a migration holding the differences, or nothing when there are none.
+///
+/// # Errors
+/// Unreadable models, a failing runner, or what [`revision`] refuses.
+pub fn autogenerate(
+    project: &Project,
+    new: &NewRevision,
+    against: Against,
+    quiet: bool,
+) -> Result<Option<PathBuf>, CliError> {
+    let comparison = comparison(project, against, quiet)?;
+    if comparison.changes.is_empty() {
+        println!("No changes in schema detected.");
+        return Ok(None);
+    }
+    let new = NewRevision {
+        upgrade: comparison.upgrade,
+        downgrade: comparison.downgrade,
+        ..new.clone()
+    };
+    revision(project, &new).map(Some)
+}
+
+/// Succeeds when the models and the migrations agree.
+///
+/// # Errors
+/// [`CliError::Check`] listing the differences, or as [`autogenerate`].
+pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
+    let comparison = comparison(project, against, true)?;
+    if comparison.changes.is_empty() {
+        println!("No new upgrade operations detected.");
+        Ok(())
+    } else {
+        Err(CliError::Check(comparison.detected()))
+    }
+}

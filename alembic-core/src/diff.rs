@@ -274,11 +274,17 @@ pub fn diff(current: &Schema, target: &Schema, renames: &Renames, exclude: &[&st
                 from: from.clone(),
                 to: to.clone(),
             });
-            let table = now
-                .iter_mut()
-                .find(|t| t.name.eq_ignore_ascii_case(from))
-                .expect("checked above");
-            table.name.clone_from(to);
+            // As SQLite does, references to the table follow the rename.
+            for table in &mut now {
+                if table.name.eq_ignore_ascii_case(from) {
+                    table.name.clone_from(to);
+                }
+                for fk in &mut table.foreign_keys {
+                    if fk.ref_table.eq_ignore_ascii_case(from) {
+                        fk.ref_table.clone_from(to);
+                    }
+                }
+            }
         }
     }
 
@@ -316,11 +322,25 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
     let table = to.name.clone();
     let mut from = from.clone();
     for (t, new, old) in &renames.columns {
-        if t.eq_ignore_ascii_case(&table)
-            && from.column_named(old).is_some()
-            && from.column_named(new).is_none()
-            && to.column_named(new).is_some()
+        if !t.eq_ignore_ascii_case(&table)
+            || from.column_named(old).is_none()
+            || to.column_named(new).is_none()
         {
+            continue;
+        }
+        // Undoing `b renamed_from a` next to a new column `a`: the new `a` goes first, so
+        // that `b` can take its name back with its data.
+        let occupied = from.column_named(new).is_some() && to.column_named(old).is_none();
+        if occupied {
+            let column = from.column_named(new).cloned().expect("checked above");
+            from.columns.retain(|c| !c.name.eq_ignore_ascii_case(new));
+            from.remove_column_dependents(new);
+            changes.push(Change::DropColumn {
+                table: table.clone(),
+                column,
+            });
+        }
+        if from.column_named(new).is_none() {
             changes.push(Change::RenameColumn {
                 table: table.clone(),
                 from: old.clone(),
@@ -332,6 +352,8 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
                 .find(|c| c.name.eq_ignore_ascii_case(old))
                 .expect("checked above");
             column.name.clone_from(new);
+            // SQLite's RENAME COLUMN rewrites the indexes and constraints that use it.
+            from.rename_column_references(old, new);
         }
     }
     for column in to

@@ -384,6 +384,61 @@ impl Table {
         self
     }
 
+    /// Follows a rename of column `old` to `new` in the table's own keys, constraints and
+    /// indexes, as SQLite's `RENAME COLUMN` does (the column itself is left to the caller).
+    pub fn rename_column_references(&mut self, old: &str, new: &str) {
+        use crate::sql::rename_ident;
+        let rename = |name: &mut String| {
+            if name.eq_ignore_ascii_case(old) {
+                *name = new.to_owned();
+            }
+        };
+        if let Some(pk) = &mut self.primary_key {
+            pk.columns.iter_mut().for_each(|k| rename(&mut k.name));
+        }
+        for u in &mut self.unique {
+            u.columns.iter_mut().for_each(|k| rename(&mut k.name));
+        }
+        for fk in &mut self.foreign_keys {
+            fk.columns.iter_mut().for_each(rename);
+            if fk.ref_table.eq_ignore_ascii_case(&self.name) {
+                fk.ref_columns.iter_mut().for_each(rename);
+            }
+        }
+        for c in &mut self.checks {
+            c.expr = rename_ident(&c.expr, old, new);
+        }
+        for i in &mut self.indexes {
+            i.terms = i.terms.iter().map(|t| rename_ident(t, old, new)).collect();
+            i.where_clause = i.where_clause.as_deref().map(|w| rename_ident(w, old, new));
+        }
+    }
+
+    /// Removes the constraints and indexes over `column`, which cannot outlive it when it
+    /// is dropped (as SQLite's `DROP COLUMN` refuses to leave them).
+    pub fn remove_column_dependents(&mut self, column: &str) {
+        use crate::sql::mentions;
+        let is = |name: &str| name.eq_ignore_ascii_case(column);
+        self.unique
+            .retain(|u| !u.columns.iter().any(|k| is(&k.name)));
+        self.foreign_keys
+            .retain(|fk| !fk.columns.iter().any(|c| is(c)));
+        self.checks.retain(|c| !mentions(&c.expr, column));
+        self.indexes.retain(|i| {
+            !i.terms
+                .iter()
+                .chain(&i.where_clause)
+                .any(|t| mentions(t, column))
+        });
+        if self
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|k| is(&k.name)))
+        {
+            self.primary_key = None;
+        }
+    }
+
     /// The column with this name.
     pub fn column_named(&self, name: &str) -> Option<&Column> {
         self.columns

@@ -4,10 +4,10 @@
 //! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
 
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
-use alembic_core::sql::{column_sql, quote_ident, tokens, Kind};
+use alembic_core::sql::{column_sql, mentions, quote_ident};
 
 use crate::error::OpError;
-use crate::rebuild::{mentions, rebuild, ColumnSource};
+use crate::rebuild::{rebuild, ColumnSource};
 
 /// Changes to one column; `None` leaves that aspect as it is.
 ///
@@ -142,7 +142,7 @@ impl Draft<'_> {
                 self.table.columns.remove(i);
                 self.sources
                     .retain(|s| !s.column.eq_ignore_ascii_case(&name));
-                remove_dependents(&mut self.table, &name);
+                self.table.remove_column_dependents(&name);
             }
             TableChange::AlterColumn(name, alter) => {
                 let i = self.column_index(&name)?;
@@ -169,7 +169,7 @@ impl Draft<'_> {
                 }
                 if let Some(new) = alter.name {
                     column.name.clone_from(&new);
-                    rename_references(&mut self.table, &old, &new);
+                    self.table.rename_column_references(&old, &new);
                     self.renamed.push((old.clone(), new.clone()));
                     for s in self
                         .sources
@@ -335,7 +335,7 @@ pub(crate) fn alter_table(
         let views = schema.views.iter_mut().map(|v| &mut v.sql);
         for sql in views.chain(schema.triggers.iter_mut().map(|t| &mut t.sql)) {
             if mentions(sql, &new.name) {
-                *sql = rename_ident(sql, from, to);
+                *sql = alembic_core::sql::rename_ident(sql, from, to);
             }
         }
     }
@@ -422,74 +422,6 @@ fn drop_column_is_native(schema: &Schema, table: &Table, column: &str) -> bool {
         .chain(schema.triggers.iter().map(|t| &t.sql))
         .any(|sql| mentions(sql, &table.name) && mentions(sql, column));
     !(in_key || in_unique || in_fk || in_index || in_check || in_generated || named_elsewhere)
-}
-
-/// Constraints and indexes over a dropped column cannot outlive it.
-fn remove_dependents(table: &mut Table, column: &str) {
-    let is = |name: &str| name.eq_ignore_ascii_case(column);
-    table
-        .unique
-        .retain(|u| !u.columns.iter().any(|k| is(&k.name)));
-    table
-        .foreign_keys
-        .retain(|fk| !fk.columns.iter().any(|c| is(c)));
-    table.checks.retain(|c| !mentions(&c.expr, column));
-    table.indexes.retain(|i| {
-        !i.terms
-            .iter()
-            .chain(&i.where_clause)
-            .any(|t| mentions(t, column))
-    });
-    if let Some(pk) = &table.primary_key {
-        if pk.columns.iter().any(|k| is(&k.name)) {
-            table.primary_key = None;
-        }
-    }
-}
-
-/// Follows a column rename in the table's own keys, constraints and indexes.
-fn rename_references(table: &mut Table, old: &str, new: &str) {
-    let rename = |name: &mut String| {
-        if name.eq_ignore_ascii_case(old) {
-            *name = new.to_owned();
-        }
-    };
-    if let Some(pk) = &mut table.primary_key {
-        pk.columns.iter_mut().for_each(|k| rename(&mut k.name));
-    }
-    for u in &mut table.unique {
-        u.columns.iter_mut().for_each(|k| rename(&mut k.name));
-    }
-    for fk in &mut table.foreign_keys {
-        fk.columns.iter_mut().for_each(rename);
-        if fk.ref_table.eq_ignore_ascii_case(&table.name) {
-            fk.ref_columns.iter_mut().for_each(rename);
-        }
-    }
-    for c in &mut table.checks {
-        c.expr = rename_ident(&c.expr, old, new);
-    }
-    for i in &mut table.indexes {
-        i.terms = i.terms.iter().map(|t| rename_ident(t, old, new)).collect();
-        i.where_clause = i.where_clause.as_deref().map(|w| rename_ident(w, old, new));
-    }
-}
-
-/// Replaces identifier tokens naming `old` by the quoted `new`, leaving strings alone.
-fn rename_ident(sql: &str, old: &str, new: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut last = 0;
-    for t in tokens(sql) {
-        if matches!(t.kind, Kind::Word | Kind::QuotedIdent)
-            && alembic_core::sql::ident_value(&t, sql).eq_ignore_ascii_case(old)
-        {
-            out.push_str(&sql[last..t.start]);
-            out.push_str(&quote_ident(new));
-            last = t.end;
-        }
-    }
-    out.push_str(&sql[last..]);
-    out
 }
 
 /// Whether two column lists name the same columns in the same order.
@@ -581,7 +513,7 @@ pub(crate) fn rename_table(
     let views = schema.views.iter_mut().map(|v| &mut v.sql);
     for sql in views.chain(schema.triggers.iter_mut().map(|t| &mut t.sql)) {
         if mentions(sql, &old_name) {
-            *sql = rename_ident(sql, &old_name, new);
+            *sql = alembic_core::sql::rename_ident(sql, &old_name, new);
         }
     }
     Ok(vec![format!(

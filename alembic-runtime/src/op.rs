@@ -8,7 +8,7 @@
 
 use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
 use alembic_core::sql::{
-    names, parse_create_index, parse_create_table, quote_ident, quote_literal, statements,
+    mentions, names, parse_create_index, parse_create_table, quote_ident, quote_literal, statements,
 };
 use rusqlite::types::Value;
 use rusqlite::Transaction;
@@ -16,7 +16,6 @@ use rusqlite::Transaction;
 use crate::alter::{self, AlterColumn, TableChange};
 use crate::error::OpError;
 use crate::introspect;
-use crate::rebuild::mentions;
 
 /// The handle a migration's `upgrade` / `downgrade` function receives.
 ///

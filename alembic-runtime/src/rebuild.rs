@@ -10,7 +10,7 @@
 //! transaction.
 
 use alembic_core::schema::{Schema, Table};
-use alembic_core::sql::{quote_ident, quote_literal, tokens, Kind};
+use alembic_core::sql::{mentions, quote_ident, quote_literal};
 
 /// Prefix of the temporary table, as Alembic names it.
 pub(crate) const TMP_PREFIX: &str = "_alembic_tmp_";
@@ -115,14 +115,4 @@ pub(crate) fn rebuild(
     sql.extend(views.iter().map(|v| v.sql.clone()));
     sql.extend(other_triggers.iter().map(|t| t.sql.clone()));
     sql
-}
-
-/// Whether `sql` names `name` as an identifier (in any quoting). Over-approximates — a
-/// column of another table with the same name counts — which only costs a needless drop
-/// and re-create.
-pub(crate) fn mentions(sql: &str, name: &str) -> bool {
-    tokens(sql).iter().any(|t| {
-        matches!(t.kind, Kind::Word | Kind::QuotedIdent | Kind::String)
-            && alembic_core::sql::ident_value(t, sql).eq_ignore_ascii_case(name)
-    })
 }

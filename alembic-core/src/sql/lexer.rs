@@ -244,6 +244,38 @@ pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// Replaces identifier tokens naming `old` by the quoted `new`, leaving strings alone.
+///
+/// ```
+/// use alembic_core::sql::rename_ident;
+/// assert_eq!(rename_ident("length(note) < 'note'", "note", "body"), "length(\"body\") < 'note'");
+/// ```
+pub fn rename_ident(sql: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for t in tokens(sql) {
+        if matches!(t.kind, Kind::Word | Kind::QuotedIdent)
+            && ident_value(&t, sql).eq_ignore_ascii_case(old)
+        {
+            out.push_str(&sql[last..t.start]);
+            out.push_str(&quote_ident(new));
+            last = t.end;
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
+/// Whether `sql` names `name` as an identifier (in any quoting). Over-approximates — a
+/// column of another table with the same name counts — which only costs a needless drop
+/// and re-create.
+pub fn mentions(sql: &str, name: &str) -> bool {
+    tokens(sql).iter().any(|t| {
+        matches!(t.kind, Kind::Word | Kind::QuotedIdent | Kind::String)
+            && ident_value(t, sql).eq_ignore_ascii_case(name)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

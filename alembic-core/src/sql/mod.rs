@@ -5,6 +5,9 @@ mod lexer;
 mod parse;
 mod render;
 
-pub use lexer::{ident_value, quote_ident, quote_literal, statements, tokens, Kind, Token};
+pub use lexer::{
+    ident_value, mentions, quote_ident, quote_literal, rename_ident, statements, tokens, Kind,
+    Token,
+};
 pub use parse::{parse_create_index, parse_create_table, ParseError};
 pub use render::{column_sql, foreign_key_sql, names};

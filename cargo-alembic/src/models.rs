@@ -75,12 +75,13 @@ impl fmt::Display for Unread {
     }
 }
 
-/// Finds the models under `paths` (files or folders; `.rs` files, in path order).
+/// Finds the models under `paths` (files or folders; `.rs` files, in path order); messages
+/// name files relative to `root`, the package's directory.
 ///
 /// # Errors
 /// A file that cannot be read or parsed, a model attribute error (file:line), or two models
 /// declaring the same table.
-pub fn discover(paths: &[PathBuf]) -> Result<Models, CliError> {
+pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
     let mut files = Vec::new();
     for path in paths {
         if !path.exists() {
@@ -92,14 +93,15 @@ pub fn discover(paths: &[PathBuf]) -> Result<Models, CliError> {
         for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
             let entry = entry.map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
             if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rs") {
-                files.push(entry.into_path());
+                let path = entry.into_path();
+                files.push(path.strip_prefix(root).map_or(path.clone(), Path::to_owned));
             }
         }
     }
     let mut models = Models::default();
     let mut errors = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(CliError::io(&file))?;
+        let text = std::fs::read_to_string(root.join(&file)).map_err(CliError::io(&file))?;
         // Cheap pre-filter: most files of an application declare no model.
         if !text.contains("Model") {
             continue;
@@ -263,12 +265,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("models.rs"), source).unwrap();
         std::fs::write(dir.path().join("other.rs"), "fn main() {}").unwrap();
-        discover(&[dir.path().to_owned()]).map(|mut m| {
-            for u in &mut m.unread {
-                u.file = u.file.file_name().unwrap().into();
-            }
-            m
-        })
+        discover(dir.path(), &[dir.path().to_owned()])
     }
 
     #[test]

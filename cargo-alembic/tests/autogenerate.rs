@@ -30,7 +30,7 @@ fn models(source: &str) -> Models {
         format!("use alembic_runtime::Model;\n{source}"),
     )
     .unwrap();
-    discover(&[dir.path().to_owned()]).unwrap()
+    discover(dir.path(), &[dir.path().to_owned()]).unwrap()
 }
 
 /// A migration module with a fixed header, so that snapshots are stable.

@@ -643,3 +643,137 @@ fn init_keeps_an_existing_build_rs_and_the_runner_is_built_once() {
         "a new migration rebuilds it"
     );
 }
+
+const MONITOR: &str = r#"use alembic_runtime::Model;
+
+#[derive(Model)]
+pub struct Monitor {
+    #[alembic(primary_key)]
+    pub id: i64,
+    #[alembic(index)]
+    pub url: String,
+}
+"#;
+
+#[test]
+fn autogenerate_upgrade_and_check_from_edited_models() {
+    let p = TestProject::new();
+    assert!(
+        p.read("Cargo.toml").contains("features = [\"derive\"]"),
+        "init turns on models"
+    );
+    std::fs::create_dir_all(p.root().join("src/models")).unwrap();
+    p.write("src/models/monitor.rs", MONITOR);
+
+    let check = p.alembic(&["check"]);
+    assert_eq!(
+        (check.code, check.stderr.as_str()),
+        (
+            1,
+            "error: New upgrade operations detected:\n  Detected added table 'monitor'\n\
+             Generate the migration with `cargo alembic revision --autogenerate -m \"…\"`.\n"
+        )
+    );
+
+    let run = p.alembic(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "create monitor",
+        "--rev-id",
+        "aaaa00000001",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "INFO  [alembic.autogenerate.compare] Detected added table 'monitor'\n"
+    );
+    let file = p.read("migrations/versions/aaaa00000001_create_monitor.rs");
+    assert!(
+        file.contains("op.create_table(") && file.contains("op.drop_table(\"monitor\")?;"),
+        "{file}"
+    );
+    p.ok(&["upgrade", "head"]);
+    assert_eq!(p.ok(&["check"]), "No new upgrade operations detected.\n");
+    assert_eq!(
+        p.ok(&["revision", "--autogenerate", "-m", "nothing"]),
+        "No changes in schema detected.\n"
+    );
+    assert_eq!(p.versions().len(), 1, "no file when nothing changed");
+
+    // A field added to the model: compared with the database itself this time.
+    p.write(
+        "src/models/monitor.rs",
+        &MONITOR.replace(
+            "    pub url: String,\n",
+            "    pub url: String,\n    pub description: Option<String>,\n",
+        ),
+    );
+    let run = p.alembic(&[
+        "--database",
+        "app.db",
+        "revision",
+        "--autogenerate",
+        "-m",
+        "add description",
+        "--rev-id",
+        "bbbb00000002",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run
+        .stderr
+        .contains("Detected added column 'monitor.description'"));
+    let behind = p.alembic(&["--database", "app.db", "check"]);
+    assert_eq!(
+        (behind.code, behind.stderr.as_str()),
+        (1, "error: Target database is not up to date.\n")
+    );
+    p.ok(&["upgrade", "head"]);
+    assert_eq!(
+        p.ok(&["--database", "app.db", "check"]),
+        "No new upgrade operations detected.\n"
+    );
+    p.ok(&["downgrade", "-1"]);
+    assert_eq!(p.ok(&["current"]), "aaaa00000001\n");
+    p.ok(&["upgrade", "head"]);
+
+    // Models that cannot be read for certain are reported; mistakes name file and line.
+    p.write(
+        "src/models/legacy.rs",
+        "#[cfg(feature = \"legacy\")]\n#[derive(alembic_runtime::Model)]\npub struct Legacy { pub id: i64 }\n",
+    );
+    let run = p.alembic(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("WARNI [alembic.autogenerate.compare] src/models/legacy.rs:3: struct Legacy derives Model under #[cfg(...)]"),
+        "{}",
+        run.stderr
+    );
+    p.write(
+        "src/models/monitor.rs",
+        &MONITOR.replace("#[alembic(index)]", "#[alembic(indexed)]"),
+    );
+    let bad = p.alembic(&["revision", "--autogenerate", "-m", "x"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.starts_with("error: ")
+            && bad
+                .stderr
+                .contains("src/models/monitor.rs:7: unknown #[alembic] field key `indexed`"),
+        "{}",
+        bad.stderr
+    );
+    p.write(
+        "src/models/monitor.rs",
+        &MONITOR.replace("pub url: String", "pub url: std::net::IpAddr"),
+    );
+    let bad = p.alembic(&["check"]);
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr
+            .contains("src/models/monitor.rs:8: field `url`: no SQL type for `std::net::IpAddr`"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(p.versions().len(), 2);
+}

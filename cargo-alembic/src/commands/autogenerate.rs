@@ -20,7 +20,7 @@ pub enum Against {
 }
 
 fn comparison(project: &Project, against: Against, quiet: bool) -> Result<Comparison, CliError> {
-    let models = models::discover(&project.models)?;
+    let models = models::discover(&project.root, &project.models)?;
     for unread in &models.unread {
         eprintln!("WARNI [alembic.autogenerate.compare] {unread}");
     }

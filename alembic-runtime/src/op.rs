@@ -2,14 +2,18 @@
 //! names and builders. Where SQLite cannot alter a table in place, the operation rebuilds
 //! it (see [`crate::rebuild`]) — automatically, keeping rows, indexes, triggers and views.
 //!
-//! An `Op` either executes (inside the runner's transaction, reading the schema afresh for
-//! each operation, so raw SQL in between is always seen) or records: it tracks the schema
-//! in memory and collects the SQL it would run, for `--sql` output.
+//! An `Op` either executes or records. Executing, it runs inside the runner's transaction and
+//! reads the schema once, then keeps it up to date as its operations change it (a migration
+//! creating 200 tables reads the schema once, not 200 times); raw SQL or direct use of the
+//! connection makes it read the schema afresh before the next operation. Recording, it tracks
+//! the schema in memory and collects the SQL it would run, for `--sql` output.
 
 use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
 use alembic_core::sql::{
     mentions, names, parse_create_index, parse_create_table, quote_ident, quote_literal, statements,
 };
+use std::cell::Cell;
+
 use rusqlite::types::Value;
 use rusqlite::Transaction;
 
@@ -42,14 +46,28 @@ pub struct Op<'c> {
 }
 
 enum Mode<'c> {
-    Execute(&'c Transaction<'c>),
-    Record { schema: Schema, sql: Vec<String> },
+    Execute {
+        tx: &'c Transaction<'c>,
+        /// The schema as the operations so far left it; `None` until read.
+        schema: Option<Schema>,
+        /// Set when the migration had the connection or ran raw SQL: the schema may have
+        /// changed behind the operations' back.
+        stale: Cell<bool>,
+    },
+    Record {
+        schema: Schema,
+        sql: Vec<String>,
+    },
 }
 
 impl<'c> Op<'c> {
     pub(crate) fn new(tx: &'c Transaction<'c>) -> Self {
         Op {
-            mode: Mode::Execute(tx),
+            mode: Mode::Execute {
+                tx,
+                schema: None,
+                stale: Cell::new(false),
+            },
         }
     }
 
@@ -76,7 +94,7 @@ impl<'c> Op<'c> {
     pub fn recorded(&self) -> &[String] {
         match &self.mode {
             Mode::Record { sql, .. } => sql,
-            Mode::Execute(_) => &[],
+            Mode::Execute { .. } => &[],
         }
     }
 
@@ -84,7 +102,7 @@ impl<'c> Op<'c> {
     pub(crate) fn into_recording(self) -> (Schema, Vec<String>) {
         match self.mode {
             Mode::Record { schema, sql } => (schema, sql),
-            Mode::Execute(_) => (Schema::default(), Vec::new()),
+            Mode::Execute { .. } => (Schema::default(), Vec::new()),
         }
     }
 
@@ -92,7 +110,7 @@ impl<'c> Op<'c> {
     pub fn recorded_schema(&self) -> Option<&Schema> {
         match &self.mode {
             Mode::Record { schema, .. } => Some(schema),
-            Mode::Execute(_) => None,
+            Mode::Execute { .. } => None,
         }
     }
 
@@ -105,10 +123,13 @@ impl<'c> Op<'c> {
     /// [`OpError::Sql`] with the first statement SQLite rejected.
     pub fn execute(&mut self, sql: &str) -> Result<(), OpError> {
         let stmts: Vec<String> = statements(sql).into_iter().map(str::to_owned).collect();
-        if let Mode::Record { schema, .. } = &mut self.mode {
-            for stmt in &stmts {
-                track_raw(schema, stmt);
+        match &mut self.mode {
+            Mode::Record { schema, .. } => {
+                for stmt in &stmts {
+                    track_raw(schema, stmt);
+                }
             }
+            Mode::Execute { stale, .. } => stale.set(true),
         }
         self.run(stmts)
     }
@@ -119,7 +140,10 @@ impl<'c> Op<'c> {
     /// [`OpError::Offline`] when recording SQL: there is no database then.
     pub fn connection(&self) -> Result<&Transaction<'c>, OpError> {
         match &self.mode {
-            Mode::Execute(tx) => Ok(tx),
+            Mode::Execute { tx, stale, .. } => {
+                stale.set(true);
+                Ok(tx)
+            }
             Mode::Record { .. } => Err(OpError::Offline),
         }
     }
@@ -287,7 +311,7 @@ impl<'c> Op<'c> {
                 }
                 Ok(())
             }
-            Mode::Execute(tx) => {
+            Mode::Execute { tx, .. } => {
                 let placeholders: Vec<String> =
                     (1..=columns.len()).map(|i| format!("?{i}")).collect();
                 let stmt_sql = format!("{head} VALUES ({})", placeholders.join(", "));
@@ -350,7 +374,7 @@ impl<'c> Op<'c> {
     /// a view that no longer works (it selects a dropped column). Preparing a query on each
     /// view that mentions the table finds that while the migration can still fail.
     fn check_views(&self, table: &str) -> Result<(), OpError> {
-        let Mode::Execute(tx) = &self.mode else {
+        let Mode::Execute { tx, .. } = &self.mode else {
             return Ok(());
         };
         let views = introspect::views(tx).map_err(|e| OpError::Schema(e.to_string()))?;
@@ -370,19 +394,27 @@ impl<'c> Op<'c> {
         plan: impl FnOnce(&mut Schema) -> Result<Vec<String>, OpError>,
     ) -> Result<(), OpError> {
         let stmts = match &mut self.mode {
-            Mode::Execute(tx) => {
-                let mut schema =
-                    introspect::schema(tx).map_err(|e| OpError::Schema(e.to_string()))?;
-                plan(&mut schema)?
+            Mode::Execute { tx, schema, stale } => {
+                if stale.replace(false) || schema.is_none() {
+                    *schema =
+                        Some(introspect::schema(tx).map_err(|e| OpError::Schema(e.to_string()))?);
+                }
+                let current = schema.as_mut().expect("read above");
+                plan(current).inspect_err(|_| *schema = None)?
             }
             Mode::Record { schema, .. } => plan(schema)?,
         };
-        self.run(stmts)
+        // A migration may go on after a failed operation; the schema is then read afresh.
+        self.run(stmts).inspect_err(|_| {
+            if let Mode::Execute { schema, .. } = &mut self.mode {
+                *schema = None;
+            }
+        })
     }
 
     fn run(&mut self, stmts: Vec<String>) -> Result<(), OpError> {
         match &mut self.mode {
-            Mode::Execute(tx) => {
+            Mode::Execute { tx, .. } => {
                 for stmt in stmts {
                     run_statement(tx, &stmt)
                         .map_err(|source| OpError::Sql { sql: stmt, source })?;

@@ -415,6 +415,27 @@ fn batch_alter_table_applies_several_changes_in_one_rebuild() {
 }
 
 #[test]
+fn operations_see_what_raw_sql_and_the_connection_did_in_between() {
+    let mut conn = fixture();
+    apply(&mut conn, |op| {
+        op.create_table(Table::new("t").column(Column::new("a", Type::Text).nullable()))?;
+        op.execute("ALTER TABLE t ADD COLUMN b TEXT; CREATE INDEX ix_t_b ON t (b)")?;
+        // A rebuild of t must carry the column and the index raw SQL added.
+        op.alter_column("t", "a", AlterColumn::new().nullable(false))?;
+        op.connection()?
+            .execute_batch("CREATE TABLE raw (x INTEGER); INSERT INTO raw VALUES (7)")?;
+        op.add_column("raw", Column::new("y", Type::Integer).default_sql("1"))?;
+        op.drop_column("raw", "x")
+    })
+    .unwrap();
+    let t = table(&conn, "t");
+    assert_eq!(t.columns.len(), 2);
+    assert!(t.columns[0].not_null);
+    assert_eq!(t.indexes[0].name, "ix_t_b");
+    assert_eq!(rows(&conn, "SELECT * FROM raw"), ["Integer(1)"]);
+}
+
+#[test]
 fn unnamed_constraints_are_added_and_dropped_by_what_they_cover() {
     let mut conn = fixture();
     apply(&mut conn, |op| {

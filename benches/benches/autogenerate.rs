@@ -43,8 +43,8 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// second has a type change (13), and the others alternately an extra index (6) or a
 /// dropped field (6).
 fn model(i: usize, changed: bool) -> String {
-    let edit = changed && i < 100 && i % 4 == 0;
-    let (retype, index, drop) = (edit && i % 8 == 0, edit && i % 16 == 12, edit && i % 16 == 4);
+    let edit = changed && i < 100 && i.is_multiple_of(4);
+    let (retype, index, drop) = (edit && i.is_multiple_of(8), edit && i % 16 == 12, edit && i % 16 == 4);
     let mut s = format!("#[derive(Model)]\n#[alembic(index(name = \"ix_t{i}_a\", columns = [\"a\"]))]\n");
     if index {
         writeln!(s, "#[alembic(index(name = \"ix_t{i}_b\", columns = [\"b\"]))]").unwrap();

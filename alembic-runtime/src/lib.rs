@@ -106,6 +106,16 @@ pub struct RuntimeGuide;
 #[doc = include_str!("../../docs/operations.md")]
 pub struct OperationsGuide;
 
+/// The user guide's models chapter, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "derive"))]
+#[doc = include_str!("../../docs/models.md")]
+pub struct ModelsGuide;
+
+/// The user guide's autogenerate chapter: its generated module compiles and runs.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/autogenerate.md")]
+pub struct AutogenerateGuide;
+
 /// Embeds the migrations `alembic_build::compile()` found, as `static MIGRATIONS: Migrations`
 /// (`embed_migrations!(pub)` makes it public).
 ///

@@ -21,6 +21,9 @@ cargo bench --manifest-path benches/Cargo.toml --locked --no-run
 step "tests (rusqlite $(cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -m1 '^rusqlite ' | cut -d' ' -f2), the newest the runtime accepts)"
 cargo test --workspace --all-features --locked
 
+step "the example application's models match its migrations (cargo alembic check)"
+cargo run --quiet --locked -p cargo-alembic -- alembic --manifest-path examples/uptimo/Cargo.toml check
+
 step "alembic-runtime's default build pulls no proc-macro (DESIGN §11)"
 if cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -F '(proc-macro)'; then
     echo "error: the crates above are proc-macros in alembic-runtime's default dependency tree" >&2

@@ -1,0 +1,3 @@
+fn main() {
+    alembic_build::compile();
+}

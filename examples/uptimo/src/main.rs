@@ -1,0 +1,217 @@
+//! uptimo: a small uptime monitor on SQLite, the cargo-alembic example application.
+//!
+//! ```text
+//! uptimo add-user <email>
+//! uptimo add-monitor <name> <url> [--owner <email>] [--interval <seconds>]
+//! uptimo add-kafka-monitor <name> <bootstrap servers> <topic>
+//! uptimo check        probe every active monitor, record the results, open and close incidents
+//! uptimo report       uptime and open incidents per monitor
+//! uptimo db …         Alembic's database commands: upgrade, downgrade, current, stamp
+//! ```
+//!
+//! The database is `$DATABASE_URL`, else `instance/uptimo.db` (created if missing). Every
+//! command but `db` first upgrades it to head (a no-op when it is there) and checks that it
+//! matches the models.
+
+mod models;
+mod probe;
+
+use std::error::Error;
+use std::process::ExitCode;
+
+use alembic_runtime::rusqlite::{params, Connection, OptionalExtension};
+
+alembic_runtime::embed_migrations!();
+
+const DEFAULT_DATABASE: &str = "instance/uptimo.db";
+
+fn database() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE.to_owned())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("db") {
+        // `uptimo db upgrade head` is `cargo alembic upgrade head`, built into the binary.
+        let mut db_args = vec!["uptimo db".to_owned()];
+        if !args.iter().any(|a| a == "--database") {
+            db_args.extend(["--database".to_owned(), database()]);
+        }
+        db_args.extend(args[1..].iter().cloned());
+        ensure_parent(&database());
+        return alembic_runtime::cli::run(&MIGRATIONS, db_args);
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Creates the database's folder, so that a fresh checkout just works.
+fn ensure_parent(url: &str) {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+/// Opens the database, brings it to head and checks it against the models.
+fn open() -> Result<Connection, Box<dyn Error>> {
+    let url = database();
+    ensure_parent(&url);
+    let mut conn = alembic_runtime::cli::open_database(&url)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    MIGRATIONS.upgrade(&mut conn, "head")?;
+    MIGRATIONS.verify_models(&conn, &models::all())?;
+    Ok(conn)
+}
+
+fn usage() -> Box<dyn Error> {
+    "usage: uptimo add-user <email> | add-monitor <name> <url> [--owner <email>] [--interval <s>] | \
+     add-kafka-monitor <name> <bootstrap> <topic> | check | report | db <command>"
+        .into()
+}
+
+fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
+    let arg = |i: usize| args.get(i).map(String::as_str).ok_or_else(usage);
+    let option = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(String::as_str)
+    };
+    match arg(0)? {
+        "add-user" => {
+            let conn = open()?;
+            conn.execute("INSERT INTO user (email) VALUES (?1)", [arg(1)?])?;
+            println!("added user {}", arg(1)?);
+        }
+        "add-monitor" => {
+            let conn = open()?;
+            let owner: Option<i64> = match option("--owner") {
+                Some(email) => Some(
+                    conn.query_row("SELECT id FROM user WHERE email = ?1", [email], |r| {
+                        r.get(0)
+                    })
+                    .optional()?
+                    .ok_or_else(|| {
+                        format!("no user {email}; add it with `uptimo add-user {email}`")
+                    })?,
+                ),
+                None => None,
+            };
+            let interval: i64 = option("--interval").unwrap_or("60").parse()?;
+            conn.execute(
+                "INSERT INTO monitor (name, url, owner_id, interval_secs) VALUES (?1, ?2, ?3, ?4)",
+                params![arg(1)?, arg(2)?, owner, interval],
+            )?;
+            println!("added monitor {} ({})", arg(1)?, arg(2)?);
+        }
+        "add-kafka-monitor" => {
+            let conn = open()?;
+            conn.execute(
+                "INSERT INTO monitor (name, url, kind, kafka_bootstrap, kafka_topic) \
+                 VALUES (?1, ?2, 'kafka', ?2, ?3)",
+                params![arg(1)?, arg(2)?, arg(3)?],
+            )?;
+            println!("added kafka monitor {} ({} {})", arg(1)?, arg(2)?, arg(3)?);
+        }
+        "check" => check(&open()?)?,
+        "report" => report(&open()?)?,
+        _ => return Err(usage()),
+    }
+    Ok(())
+}
+
+/// Probes every active monitor, records the result, and opens an incident when a monitor
+/// goes down (closing it when it comes back).
+fn check(conn: &Connection) -> Result<(), Box<dyn Error>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, name, url, kind, kafka_bootstrap FROM monitor WHERE status = 'active' ORDER BY id",
+    )?;
+    let monitors: Vec<(i64, String, String, String, Option<String>)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (id, name, url, kind, bootstrap) in monitors {
+        let outcome = match (kind.as_str(), bootstrap) {
+            ("kafka", Some(servers)) => probe::kafka(&servers),
+            _ => probe::http(&url),
+        };
+        conn.execute(
+            "INSERT INTO check_result (monitor_id, status, latency_ms, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![id, outcome.status, outcome.latency_ms, outcome.detail],
+        )?;
+        let open_incident: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM incident WHERE monitor_id = ?1 AND closed_at IS NULL",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match (outcome.status, open_incident) {
+            ("down", None) => {
+                conn.execute(
+                    "INSERT INTO incident (monitor_id, cause) VALUES (?1, ?2)",
+                    params![id, outcome.detail],
+                )?;
+            }
+            ("up", Some(incident)) => {
+                conn.execute(
+                    "UPDATE incident SET closed_at = CURRENT_TIMESTAMP WHERE id = ?1",
+                    [incident],
+                )?;
+            }
+            _ => {}
+        }
+        let latency = outcome
+            .latency_ms
+            .map_or_else(String::new, |ms| format!(" {ms} ms"));
+        println!(
+            "{:<4} {name} {url}{latency} {}",
+            outcome.status.to_uppercase(),
+            outcome.detail
+        );
+    }
+    Ok(())
+}
+
+/// Uptime and open incidents per monitor.
+fn report(conn: &Connection) -> Result<(), Box<dyn Error>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.name, m.url, count(r.id), coalesce(sum(r.status = 'up'), 0), \
+                (SELECT count(*) FROM incident i WHERE i.monitor_id = m.id AND i.closed_at IS NULL) \
+         FROM monitor m LEFT JOIN check_result r ON r.monitor_id = m.id \
+         GROUP BY m.id ORDER BY m.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (name, url, checks, up, open) = row?;
+        let uptime = if checks == 0 {
+            "no checks yet".to_owned()
+        } else {
+            format!(
+                "{:.1}% up over {checks} check(s)",
+                100.0 * up as f64 / checks as f64
+            )
+        };
+        let incidents = if open > 0 { ", incident open" } else { "" };
+        println!("{name} {url}: {uptime}{incidents}");
+    }
+    Ok(())
+}

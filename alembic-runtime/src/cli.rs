@@ -232,7 +232,8 @@ fn open(args: &DbArgs) -> Result<Connection, String> {
 }
 
 /// Opens a database given as a file path, `sqlite://path`, `sqlite:path` or
-/// `sqlite::memory:` (a query string such as `?mode=rwc` is ignored).
+/// `sqlite::memory:` (a query string such as `?mode=rwc` is ignored). A missing file is
+/// created, and so is its folder (`instance/app.db` on a fresh checkout).
 ///
 /// # Errors
 /// SQLite's, when the file cannot be opened or created.
@@ -241,10 +242,15 @@ pub fn open_database(url: &str) -> rusqlite::Result<Connection> {
     if url == "sqlite::memory:" || url == ":memory:" {
         return Connection::open_in_memory();
     }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
+    let path = std::path::Path::new(
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url),
+    );
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // If this fails, opening the file fails with SQLite's own message.
+        let _ = std::fs::create_dir_all(folder);
+    }
     Connection::open(path)
 }
 

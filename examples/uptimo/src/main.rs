@@ -9,7 +9,8 @@
 //! uptimo db …         Alembic's database commands: upgrade, downgrade, current, stamp
 //! ```
 //!
-//! The database is `$DATABASE_URL`, else `instance/uptimo.db` (created if missing). Every
+//! The database is `$DATABASE_URL`, else `instance/uptimo.db` (created, with its folder, if
+//! missing). Every
 //! command but `db` first upgrades it to head (a no-op when it is there) and checks that it
 //! matches the models.
 
@@ -38,7 +39,6 @@ fn main() -> ExitCode {
             db_args.extend(["--database".to_owned(), database()]);
         }
         db_args.extend(args[1..].iter().cloned());
-        ensure_parent(&database());
         return alembic_runtime::cli::run(&MIGRATIONS, db_args);
     }
     match run(&args) {
@@ -50,21 +50,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Creates the database's folder, so that a fresh checkout just works.
-fn ensure_parent(url: &str) {
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-}
-
 /// Opens the database, brings it to head and checks it against the models.
 fn open() -> Result<Connection, Box<dyn Error>> {
     let url = database();
-    ensure_parent(&url);
     let mut conn = alembic_runtime::cli::open_database(&url)?;
     conn.execute_batch("PRAGMA foreign_keys = ON")?;
     MIGRATIONS.upgrade(&mut conn, "head")?;

@@ -247,11 +247,15 @@ pub fn open_database(url: &str) -> rusqlite::Result<Connection> {
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url),
     );
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        // If this fails, opening the file fails with SQLite's own message.
-        let _ = std::fs::create_dir_all(folder);
-    }
-    Connection::open(path)
+    // The folder is created only when opening fails, so that an existing database costs
+    // nothing more to open; if creating it fails, SQLite's own message is reported.
+    Connection::open(path).or_else(|first| match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() && !folder.exists() => {
+            let _ = std::fs::create_dir_all(folder);
+            Connection::open(path)
+        }
+        _ => Err(first),
+    })
 }
 
 fn offline_log() {

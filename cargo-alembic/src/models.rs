@@ -208,40 +208,47 @@ fn at(file: &Path, span: proc_macro2::Span, message: &str) -> String {
     format!("{}:{}: {message}", file.display(), span.start().line)
 }
 
-/// `#[derive(…, Model)]` with any path ending in `Model`; also inside `cfg_attr`.
+/// `#[derive(…, Model)]` with any path ending in `Model`, plainly or inside `cfg_attr`.
 fn derives_model(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        (a.path().is_ident("derive") || a.path().is_ident("cfg_attr"))
-            && a.parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
-                .is_ok_and(|metas| metas.iter().any(meta_derives_model))
-    })
+    attrs.iter().any(|a| plain_derive(a) || cfg_attr_derive(a))
 }
 
-fn meta_derives_model(meta: &syn::Meta) -> bool {
-    match meta {
-        syn::Meta::Path(p) => p.segments.last().is_some_and(|s| s.ident == "Model"),
-        syn::Meta::List(list) if list.path.is_ident("derive") => list
-            .parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-            .is_ok_and(|paths| {
-                paths
-                    .iter()
-                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Model"))
-            }),
-        _ => false,
-    }
-}
-
-/// `#[cfg(...)]`, or a derive that only applies under `#[cfg_attr(...)]`.
+/// A model only under `#[cfg(...)]`, or whose derive only applies under `#[cfg_attr(...)]`.
 fn conditional(attrs: &[Attribute]) -> bool {
-    let derives_plainly = attrs.iter().any(|a| {
-        a.path().is_ident("derive")
-            && a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-                .is_ok_and(|ps| {
-                    ps.iter()
-                        .any(|p| p.segments.last().is_some_and(|s| s.ident == "Model"))
+    has_cfg(attrs) || !attrs.iter().any(plain_derive)
+}
+
+/// `#[derive(…)]` naming a path that ends in `Model`.
+fn plain_derive(attr: &Attribute) -> bool {
+    attr.path().is_ident("derive") && names_model(attr.meta.require_list().ok())
+}
+
+/// `#[cfg_attr(condition, derive(…, Model))]`.
+fn cfg_attr_derive(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg_attr")
+        && attr
+            .parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+            .is_ok_and(|metas| {
+                metas.iter().any(|m| match m {
+                    syn::Meta::List(list) if list.path.is_ident("derive") => {
+                        names_model(Some(list))
+                    }
+                    _ => false,
                 })
-    });
-    has_cfg(attrs) || !derives_plainly
+            })
+}
+
+/// Whether a `derive(…)` list names a path ending in `Model`.
+fn names_model(list: Option<&syn::MetaList>) -> bool {
+    list.and_then(|l| {
+        l.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+            .ok()
+    })
+    .is_some_and(|paths| {
+        paths
+            .iter()
+            .any(|p| p.segments.last().is_some_and(|s| s.ident == "Model"))
+    })
 }
 
 fn has_cfg(attrs: &[Attribute]) -> bool {

@@ -114,7 +114,6 @@ pub fn module(header: &Header<'_>, upgrade: &Body, downgrade: &Body) -> String {
     let file: syn::File = syn::parse2(tokens).expect("rendered migration tokens are a Rust file");
     let code = prettyplease::unparse(&file);
     let code = rustfmt(&code).unwrap_or(code);
-    let comments: Vec<&String> = upgrade.comments.iter().chain(&downgrade.comments).collect();
     let mut seen_downgrade = false;
     let mut out: String = message
         .lines()
@@ -136,13 +135,10 @@ pub fn module(header: &Header<'_>, upgrade: &Body, downgrade: &Body) -> String {
             .and_then(|n| n.parse::<usize>().ok());
         match marker {
             Some(n) => {
-                let n = if seen_downgrade {
-                    upgrade.comments.len() + n
-                } else {
-                    n
-                };
+                // Markers number the comments of their own function.
+                let body = if seen_downgrade { downgrade } else { upgrade };
                 let indent = &line[..line.len() - trimmed.len()];
-                for text in comments[n].lines() {
+                for text in body.comments[n].lines() {
                     out.push_str(&format!("{indent}// {text}\n"));
                 }
             }
@@ -314,10 +310,10 @@ fn whole_table(body: &mut Body, change: &Change, triggers: &[Trigger]) {
 
 /// One change to a table, as `op.method(table, …)?;` or, in a batch, `batch.method(…);`.
 fn call(body: &mut Body, change: &Change, table: Option<&str>) {
-    let none = quote!(None);
+    // `Op` takes a constraint name as `impl Into<Option<&str>>`: `"uq_x"` or `None`.
     let name_or_none = |name: &Option<String>| match name {
         Some(n) => quote!(#n),
-        None => none.clone(),
+        None => quote!(None),
     };
     // (method, arguments without the table, where Op's signature puts the table)
     let (method, args, table_at): (&str, Vec<TokenStream>, Option<usize>) = match change {
@@ -346,10 +342,7 @@ fn call(body: &mut Body, change: &Change, table: Option<&str>) {
                 alter = quote!(#alter.nullable(#nullable));
             }
             if from.default != to.default {
-                let default = match &to.default {
-                    Some(d) => quote!(Some(#d)),
-                    None => none.clone(),
-                };
+                let default = option(&to.default);
                 alter = quote!(#alter.default_sql(#default));
             }
             let name = &from.name;
@@ -414,6 +407,14 @@ fn call(body: &mut Body, change: &Change, table: Option<&str>) {
         None => quote!(batch.#method(#(#args),*);),
     };
     body.statements.push(statement);
+}
+
+/// `Some("…")` or `None`.
+fn option(value: &Option<String>) -> TokenStream {
+    match value {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
 }
 
 /// `Type::Integer` for the builder's own spellings, `Type::sql("VARCHAR(20)")` otherwise,
@@ -536,10 +537,7 @@ fn table_expr(t: &Table) -> Option<TokenStream> {
         }
     }
     for u in &t.unique {
-        let n = match &u.name {
-            Some(n) => quote!(Some(#n)),
-            None => quote!(None),
-        };
+        let n = option(&u.name);
         let cols = u.columns.iter().map(|k| &k.name);
         e = quote!(#e.unique(#n, &[#(#cols),*]));
     }
@@ -548,10 +546,7 @@ fn table_expr(t: &Table) -> Option<TokenStream> {
         e = quote!(#e.foreign_key(#f));
     }
     for c in &t.checks {
-        let n = match &c.name {
-            Some(n) => quote!(Some(#n)),
-            None => quote!(None),
-        };
+        let n = option(&c.name);
         let expr = &c.expr;
         e = quote!(#e.check(#n, #expr));
     }

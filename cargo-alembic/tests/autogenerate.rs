@@ -742,6 +742,19 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
+    /// One of `items` (`None` when there are none; a draw is made either way, so that
+    /// the walk replays the same for a seed).
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len().max(1)))
+    }
+    /// Removes one of `items`; false when there are none.
+    fn remove_one<T>(&mut self, items: &mut Vec<T>) -> bool {
+        if items.is_empty() {
+            return false;
+        }
+        items.remove(self.below(items.len()));
+        true
+    }
 }
 
 /// `steps` states of a model set, each one to five model changes from the one before (with
@@ -879,13 +892,13 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
             tables[t].columns.push(column);
         }
         4 => {
-            let Some(c) = free.get(rng.below(free.len().max(1))) else {
+            let Some(c) = rng.pick(&free) else {
                 return false;
             };
             tables[t].columns.retain(|col| &col.name != c);
         }
         5 => {
-            let Some(c) = free.get(rng.below(free.len().max(1))) else {
+            let Some(c) = rng.pick(&free) else {
                 return false;
             };
             let new = format!("n{n}");
@@ -898,7 +911,7 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
                 .name = new;
         }
         6 | 7 => {
-            let Some(c) = free.get(rng.below(free.len().max(1))) else {
+            let Some(c) = rng.pick(&free) else {
                 return false;
             };
             let column = tables[t]
@@ -918,7 +931,7 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
             }
         }
         8 => {
-            let Some(c) = columns.get(rng.below(columns.len())) else {
+            let Some(c) = rng.pick(&columns) else {
                 return false;
             };
             let mut index = Index::new(&format!("ix_{n}"), &[c]);
@@ -928,14 +941,12 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
             tables[t].indexes.push(index);
         }
         9 => {
-            if tables[t].indexes.is_empty() {
+            if !rng.remove_one(&mut tables[t].indexes) {
                 return false;
             }
-            let i = rng.below(tables[t].indexes.len());
-            tables[t].indexes.remove(i);
         }
         10 => {
-            let Some(c) = columns.get(rng.below(columns.len())) else {
+            let Some(c) = rng.pick(&columns) else {
                 return false;
             };
             let name = rng.chance(50).then(|| format!("uq_{n}"));
@@ -953,14 +964,12 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
             });
         }
         11 => {
-            if tables[t].unique.is_empty() {
+            if !rng.remove_one(&mut tables[t].unique) {
                 return false;
             }
-            let i = rng.below(tables[t].unique.len());
-            tables[t].unique.remove(i);
         }
         12 => {
-            let Some(c) = columns.get(rng.below(columns.len())) else {
+            let Some(c) = rng.pick(&columns) else {
                 return false;
             };
             let name = rng.chance(50).then(|| format!("ck_{n}"));
@@ -970,13 +979,10 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
             });
         }
         _ => {
-            if !tables[t].checks.is_empty() && rng.chance(50) {
-                let i = rng.below(tables[t].checks.len());
-                tables[t].checks.remove(i);
-            } else if !tables[t].foreign_keys.is_empty() {
-                let i = rng.below(tables[t].foreign_keys.len());
-                tables[t].foreign_keys.remove(i);
-            } else {
+            let check_removed = !tables[t].checks.is_empty()
+                && rng.chance(50)
+                && rng.remove_one(&mut tables[t].checks);
+            if !check_removed && !rng.remove_one(&mut tables[t].foreign_keys) {
                 return false;
             }
         }

@@ -28,11 +28,7 @@ impl Migrations {
         log_context();
         let rows = version_table::read(conn)?;
         if let (true, Some(rows)) = (matches!(target, "head" | "heads"), &rows) {
-            // Version rows are unique (the table's key): same length and all present is equal.
-            let at_heads = self.rows_at_heads()?;
-            let at_head =
-                rows.len() == at_heads.len() && rows.iter().all(|r| at_heads.contains(&r.as_str()));
-            if at_head && (target == "heads" || at_heads.len() == 1) {
+            if self.at_every_head(rows)? && (target == "heads" || rows.len() == 1) {
                 return Ok(Vec::new());
             }
         }
@@ -140,10 +136,24 @@ impl Migrations {
     /// # Errors
     /// An invalid graph, a row naming an unknown revision, or a database failure.
     pub fn pending(&self, conn: &Connection) -> Result<Vec<&'static Migration>> {
+        let rows = version_table::read(conn)?;
+        if let Some(rows) = &rows {
+            if self.at_every_head(rows)? {
+                return Ok(Vec::new());
+            }
+        }
         let graph = self.graph()?;
-        let current = current_revs(graph, version_table::read(conn)?)?;
+        let current = current_revs(graph, rows)?;
         let plan = plan::upgrade(graph, &current, "heads")?;
         Ok(plan.steps.iter().map(|s| self.at(s.revision)).collect())
+    }
+
+    /// Whether the version rows are exactly the heads: the boot-time fast path, which
+    /// builds no graph when `embed_migrations!()` declared the heads.
+    fn at_every_head(&self, rows: &[String]) -> Result<bool> {
+        // Version rows are unique (the table's key): same length and all present is equal.
+        let heads = self.rows_at_heads()?;
+        Ok(rows.len() == heads.len() && rows.iter().all(|r| heads.contains(&r.as_str())))
     }
 
     /// Plans from `rows` (read without the lock) first, so that a call with nothing to do

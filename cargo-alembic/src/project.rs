@@ -68,7 +68,13 @@ impl Project {
         let metadata = cmd
             .exec()
             .map_err(|e| CliError::Project(format!("cannot read the cargo project: {e}")))?;
-        let package = select(&metadata, lookup.package)?;
+        let manifest = match lookup.manifest_path {
+            Some(path) => Some(path.to_owned()),
+            None => std::env::current_dir()
+                .ok()
+                .and_then(|cwd| nearest_manifest(&cwd)),
+        };
+        let package = select(&metadata, lookup.package, manifest.as_deref())?;
         let root = package
             .manifest_path
             .parent()
@@ -150,9 +156,21 @@ impl Project {
     }
 }
 
-/// The package to work on: `-p`, else the one the manifest names, else the only workspace
-/// member that uses cargo-alembic.
-fn select<'m>(metadata: &'m Metadata, name: Option<&str>) -> Result<&'m Package, CliError> {
+/// The manifest cargo itself would use: the nearest `Cargo.toml` from `dir` upwards.
+fn nearest_manifest(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| m.is_file())
+}
+
+/// The package to work on: `-p`, else the package whose manifest is `manifest` (given with
+/// `--manifest-path`, or the nearest to the working directory, as cargo does), else the only
+/// workspace member that uses cargo-alembic.
+fn select<'m>(
+    metadata: &'m Metadata,
+    name: Option<&str>,
+    manifest: Option<&Path>,
+) -> Result<&'m Package, CliError> {
     let members: Vec<&Package> = metadata.workspace_packages();
     if let Some(name) = name {
         return members
@@ -164,8 +182,17 @@ fn select<'m>(metadata: &'m Metadata, name: Option<&str>) -> Result<&'m Package,
                 ))
             });
     }
-    if let Some(root) = metadata.root_package() {
-        return Ok(root);
+    let same_file = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if let Some(manifest) = manifest {
+        if let Some(package) = members
+            .iter()
+            .find(|p| same_file(p.manifest_path.as_std_path(), manifest))
+        {
+            return Ok(package);
+        }
     }
     let users: Vec<&Package> = members
         .iter()

@@ -573,6 +573,25 @@ fn a_workspace_with_several_alembic_packages_asks_for_one() {
             .unwrap()
             .into()
     };
+    let in_member = Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+        .args([
+            "alembic",
+            "revision",
+            "-m",
+            "in one",
+            "--rev-id",
+            "bbbb00000001",
+        ])
+        .current_dir(dir.path().join("app_one/src"))
+        .output()
+        .unwrap();
+    assert!(in_member.status.success(), "{in_member:?}");
+    assert!(
+        dir.path()
+            .join("app_one/migrations/versions/bbbb00000001_in_one.rs")
+            .exists(),
+        "inside a member, that member is the package, as for cargo"
+    );
     let ambiguous = run(&["heads"]);
     assert_eq!(
         (ambiguous.code, ambiguous.stderr.trim_end()),

@@ -174,6 +174,19 @@ fn declared_heads_skip_validation_at_head_and_are_checked_otherwise() {
         ["aaaa00000001"]
     );
     assert!(declared.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(declared.pending(&conn).unwrap().is_empty());
+    // At the declared heads, neither upgrade nor pending builds the graph: this list's
+    // second migration names an unknown parent, which only a graph build would notice.
+    let broken = migrations(&[
+        ("aaaa00000001", &[], &[], &[]),
+        ("bbbb00000002", &["ffff00000000"], &[], &[]),
+    ]);
+    let broken: &'static Migrations = Box::leak(Box::new(
+        Migrations::new(broken.list()).with_known_heads(&["aaaa00000001"]),
+    ));
+    assert!(broken.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(broken.pending(&conn).unwrap().is_empty());
+    assert!(broken.heads().is_err());
     assert_eq!(
         stale.upgrade(&mut conn, "head").unwrap_err().to_string(),
         "invalid migrations: The heads declared for these migrations (ffff00000000) are not their heads \

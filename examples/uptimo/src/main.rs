@@ -10,14 +10,15 @@
 //! ```
 //!
 //! The database is `$DATABASE_URL`, else `instance/uptimo.db` (created, with its folder, if
-//! missing). Every
-//! command but `db` first upgrades it to head (a no-op when it is there) and checks that it
+//! missing). Every command but `db` first upgrades it to head (a no-op when it is there),
+//! copying it to `backups/` beside it when migrations are about to run, and checks that it
 //! matches the models.
 
 mod models;
 mod probe;
 
 use std::error::Error;
+use std::path::Path;
 use std::process::ExitCode;
 
 use alembic_runtime::rusqlite::{params, Connection, OptionalExtension};
@@ -55,9 +56,52 @@ fn open() -> Result<Connection, Box<dyn Error>> {
     let url = database();
     let mut conn = alembic_runtime::cli::open_database(&url)?;
     conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    back_up_before_upgrading(&conn)?;
     MIGRATIONS.upgrade(&mut conn, "head")?;
     MIGRATIONS.verify_models(&conn, &models::all())?;
     Ok(conn)
+}
+
+/// When migrations are about to run on a database that holds tables, first copies it to
+/// `backups/uptimo-<revision>.db` beside it. At head this costs one read of alembic_version.
+fn back_up_before_upgrading(conn: &Connection) -> Result<(), Box<dyn Error>> {
+    if MIGRATIONS.pending(conn)?.is_empty() {
+        return Ok(());
+    }
+    let file: String = conn.query_row(
+        "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        [],
+        |r| r.get(0),
+    )?;
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+        [],
+        |r| r.get(0),
+    )?;
+    if file.is_empty() || tables == 0 {
+        return Ok(()); // in memory, or new: nothing to lose
+    }
+    let current = MIGRATIONS.current(conn)?;
+    let name = if current.is_empty() {
+        "base".to_owned()
+    } else {
+        current.join("+")
+    };
+    let dir = Path::new(&file).with_file_name("backups");
+    std::fs::create_dir_all(&dir)?;
+    let backup = dir.join(format!("uptimo-{name}.db"));
+    if backup.exists() {
+        return Ok(()); // taken by an instance that started at the same time
+    }
+    // VACUUM INTO writes a consistent copy, even while other connections write.
+    match conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()]) {
+        Err(_) if backup.exists() => Ok(()), // another instance won the race
+        other => {
+            other?;
+            eprintln!("backed up the database to {}", backup.display());
+            Ok(())
+        }
+    }
 }
 
 fn usage() -> Box<dyn Error> {

@@ -139,10 +139,26 @@ fn the_db_commands_move_the_schema_and_the_app_brings_it_back_to_head() {
     assert!(head.ends_with(" (head)\n"), "{head}");
     let (success, _, stderr) = uptimo(d, &["db", "downgrade", "-1"]);
     assert!(success && stderr.contains("Running downgrade"), "{stderr}");
-    assert_ne!(ok(d, &["db", "current"]), head);
-    // Any other command upgrades first.
-    ok(d, &["report"]);
+    let before = ok(d, &["db", "current"]);
+    assert_ne!(before, head);
+    // Any other command upgrades first, after a backup of the database as it was.
+    let (success, _, stderr) = uptimo(d, &["report"]);
+    let backup = d.join(format!("instance/backups/uptimo-{}.db", before.trim()));
+    assert!(
+        success && stderr.contains(&format!("backed up the database to {}", backup.display())),
+        "{stderr}"
+    );
     assert_eq!(ok(d, &["db", "current"]), head);
+    let backup = backup.display().to_string();
+    assert_eq!(
+        ok(d, &["db", "--database", &backup, "current"]),
+        before,
+        "the backup is the database before the upgrade"
+    );
+    // At head, nothing is copied.
+    std::fs::remove_file(&backup).unwrap();
+    ok(d, &["report"]);
+    assert!(!Path::new(&backup).exists());
     ok(d, &["db", "downgrade", "base"]);
     assert_eq!(ok(d, &["db", "current"]), "");
 }

@@ -359,6 +359,9 @@ macro_rules! chapters {
 chapters! {
     tutorial => "tutorial.md",
     troubleshooting => "troubleshooting.md",
+    branches => "branches.md",
+    stamp => "stamp.md",
+    deployment => "deployment.md",
 }
 
 #[test]

@@ -91,6 +91,8 @@ pub mod prelude {
     pub use crate::error::OpError;
     pub use crate::op::Op;
     pub use alembic_core::schema::{Column, ForeignKey, Index, Table, Type};
+    /// A value for [`Op::bulk_insert`](crate::Op::bulk_insert).
+    pub use rusqlite::types::Value;
 
     /// The result of a migration function.
     pub type Result<T, E = OpError> = std::result::Result<T, E>;

@@ -362,6 +362,8 @@ chapters! {
     branches => "branches.md",
     stamp => "stamp.md",
     deployment => "deployment.md",
+    setup => "setup.md",
+    from_python => "from-python.md",
 }
 
 #[test]

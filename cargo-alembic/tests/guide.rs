@@ -291,7 +291,8 @@ fn run_chapter(name: &str) {
             );
         } else if let Some(path) = block.key("in") {
             let file = shell.resolve(path, &place);
-            let content = std::fs::read_to_string(&file).unwrap();
+            let content = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{place}: {}: {e}", file.display()));
             assert!(
                 content.contains(&block.text),
                 "{place}: {} does not contain the block:\n{content}",
@@ -364,6 +365,12 @@ chapters! {
     deployment => "deployment.md",
     setup => "setup.md",
     from_python => "from-python.md",
+    runtime => "runtime.md",
+    models => "models.md",
+    autogenerate => "autogenerate.md",
+    cli => "cli.md",
+    embedding => "embedding.md",
+    best_practices => "best-practices.md",
 }
 
 #[test]

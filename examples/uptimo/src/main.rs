@@ -93,14 +93,20 @@ fn back_up_before_upgrading(conn: &Connection) -> Result<(), Box<dyn Error>> {
     if backup.exists() {
         return Ok(()); // taken by an instance that started at the same time
     }
-    // VACUUM INTO writes a consistent copy, even while other connections write.
-    match conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()]) {
-        Err(_) if backup.exists() => Ok(()), // another instance won the race
-        other => {
-            other?;
+    // VACUUM INTO writes a consistent copy, even while other connections write. Each
+    // instance writes its own file and links it into place, which fails if another
+    // instance's copy got there first: no two writers ever share a file.
+    let own = dir.join(format!("uptimo-{name}.db.{}", std::process::id()));
+    conn.execute("VACUUM INTO ?1", [own.to_string_lossy()])?;
+    let linked = std::fs::hard_link(&own, &backup);
+    std::fs::remove_file(&own)?;
+    match linked {
+        Ok(()) => {
             eprintln!("backed up the database to {}", backup.display());
             Ok(())
         }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

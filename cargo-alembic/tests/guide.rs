@@ -273,6 +273,7 @@ fn add_to_struct(file: &Path, name: &str, text: &str, attribute: bool, place: &s
 fn run_chapter(name: &str) {
     let _guard = exclusive();
     let markdown = std::fs::read_to_string(repo().join("docs").join(name)).unwrap();
+    let doctested = doctested_chapters().iter().any(|c| c == name);
     let mut shell = Shell::at(fresh_checkout());
     let mut last: Option<String> = None;
     for block in blocks(&markdown) {
@@ -286,7 +287,7 @@ fn run_chapter(name: &str) {
             assert_shows(&block.text, out, &place);
         } else if block.doctested() {
             assert!(
-                doctested_chapters().iter().any(|c| c == name),
+                doctested,
                 "{place}: a rust block in a chapter rustdoc does not test"
             );
         } else if let Some(path) = block.key("in") {

@@ -30,9 +30,9 @@ if cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -F '(pr
     exit 1
 fi
 
-# The runtime accepts rusqlite >=0.25, <0.44 (see Cargo.toml); the lock file holds the
+# The runtime accepts rusqlite >=0.26.3, <0.44 (see Cargo.toml); the lock file holds the
 # newest, so test the oldest too, on a scratch copy of the lock file.
-oldest=0.25.4
+oldest=0.26.3
 step "alembic-runtime tests with rusqlite $oldest, the oldest it accepts"
 lock_backup=$(mktemp)
 cp Cargo.lock "$lock_backup"

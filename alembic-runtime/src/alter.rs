@@ -4,7 +4,7 @@
 //! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
 
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
-use alembic_core::sql::{column_sql, mentions, quote_ident};
+use alembic_core::sql::{column_sql, mentions, quote_ident, unqualify};
 
 use crate::error::OpError;
 use crate::rebuild::{rebuild, ColumnSource};
@@ -86,11 +86,11 @@ pub(crate) enum TableChange {
 /// statements of the changes so far (`None` once one of them needs a rebuild).
 struct Draft<'s> {
     schema: &'s Schema,
+    /// The table's columns before any change, for what a change back restores.
+    original: &'s [Column],
     table: Table,
     sources: Vec<ColumnSource>,
     native: Option<Vec<String>>,
-    /// Columns renamed (old, new), to follow in view and trigger text.
-    renamed: Vec<(String, String)>,
 }
 
 impl Draft<'_> {
@@ -162,7 +162,18 @@ impl Draft<'_> {
                 }
                 if let Some(nullable) = alter.nullable {
                     column.not_null = !nullable;
-                    column.not_null_on_conflict = None;
+                    // NOT NULL ON CONFLICT …: gone with the NOT NULL, and back with it when
+                    // the column had it before this change.
+                    column.not_null_on_conflict = if nullable {
+                        None
+                    } else {
+                        column.not_null_on_conflict.take().or_else(|| {
+                            self.original
+                                .iter()
+                                .find(|c| c.name.eq_ignore_ascii_case(&old))
+                                .and_then(|c| c.not_null_on_conflict.clone())
+                        })
+                    };
                 }
                 if let Some(default) = alter.default {
                     column.default = default;
@@ -170,7 +181,6 @@ impl Draft<'_> {
                 if let Some(new) = alter.name {
                     column.name.clone_from(&new);
                     self.table.rename_column_references(&old, &new);
-                    self.renamed.push((old.clone(), new.clone()));
                     for s in self
                         .sources
                         .iter_mut()
@@ -287,20 +297,33 @@ pub(crate) fn split_renames(changes: Vec<TableChange>) -> (Vec<TableChange>, Vec
     (renames, rest)
 }
 
+/// What [`alter_table`] did.
+pub(crate) struct Altered {
+    /// The statements.
+    pub(crate) sql: Vec<String>,
+    /// Columns a rebuild removed, which views and triggers may still use; empty when the
+    /// change was native (SQLite checks those itself) or removed nothing.
+    pub(crate) removed: Vec<String>,
+}
+
 /// Applies `changes` to `table` in `schema` and returns the statements: the native ones when
 /// every change has one, otherwise one rebuild. Call with the renames of [`split_renames`]
-/// first.
+/// first, and read the schema again after them: SQLite rewrites views, triggers, indexes
+/// and expressions that use a renamed column, and its rewrite is the one to keep.
+/// `statistics`: the database has `sqlite_stat1`.
 pub(crate) fn alter_table(
     schema: &mut Schema,
     table: &str,
     changes: Vec<TableChange>,
-) -> Result<Vec<String>, OpError> {
+    statistics: bool,
+) -> Result<Altered, OpError> {
     let old = schema
         .table(table)
         .ok_or_else(|| OpError::Schema(format!("No such table: '{table}'")))?
         .clone();
     let mut draft = Draft {
         schema,
+        original: &old.columns,
         table: old.clone(),
         sources: old
             .columns
@@ -311,63 +334,46 @@ pub(crate) fn alter_table(
             })
             .collect(),
         native: Some(Vec::new()),
-        renamed: Vec::new(),
     };
     for change in changes {
         draft.apply(change)?;
     }
     let Draft {
-        table: new,
+        table: mut new,
         sources,
         native,
-        renamed,
         ..
     } = draft;
-    let sql = match native {
-        Some(stmts) => stmts,
+    let altered = match native {
+        Some(sql) => Altered {
+            sql,
+            removed: Vec::new(),
+        },
         None => {
-            check_triggers(schema, &old, &new)?;
-            rebuild(schema, &old, &new, &sources)
-        }
-    };
-    // SQLite rewrites views and triggers when it renames a column; so does the model.
-    for (from, to) in &renamed {
-        let views = schema.views.iter_mut().map(|v| &mut v.sql);
-        for sql in views.chain(schema.triggers.iter_mut().map(|t| &mut t.sql)) {
-            if mentions(sql, &new.name) {
-                *sql = alembic_core::sql::rename_ident(sql, from, to);
+            unqualify_own_expressions(&mut new);
+            Altered {
+                sql: rebuild(schema, &old, &new, &sources, statistics),
+                removed: old
+                    .columns
+                    .iter()
+                    .filter(|c| new.column_named(&c.name).is_none())
+                    .map(|c| c.name.clone())
+                    .collect(),
             }
         }
-    }
+    };
     let slot = schema.table_mut(table).expect("the table was found above");
     *slot = new;
-    Ok(sql)
+    Ok(altered)
 }
 
-/// A rebuild re-creates the table's triggers from their text; one that uses a column the
-/// new table lacks would be re-created broken (SQLite resolves trigger bodies only when they
-/// fire), so it is refused here.
-fn check_triggers(schema: &Schema, old: &Table, new: &Table) -> Result<(), OpError> {
-    let gone: Vec<&str> = old
-        .columns
-        .iter()
-        .filter(|c| new.column_named(&c.name).is_none())
-        .map(|c| c.name.as_str())
-        .collect();
-    for trigger in schema
-        .triggers
-        .iter()
-        .filter(|t| t.table.eq_ignore_ascii_case(&old.name))
-    {
-        if let Some(column) = gone.iter().find(|c| mentions(&trigger.sql, c)) {
-            return Err(OpError::Schema(format!(
-                "trigger '{}' on '{}' uses column '{column}', which this change removes; drop or \
-                 re-create the trigger in the migration first",
-                trigger.name, old.name
-            )));
-        }
+/// A rebuild creates the table under a temporary name, where a CHECK that qualifies columns
+/// with the table's own name would not compile; within the table's own definition the
+/// qualifier means nothing, so it goes. (Generated columns cannot be qualified at all.)
+fn unqualify_own_expressions(table: &mut Table) {
+    for check in &mut table.checks {
+        check.expr = unqualify(&check.expr, &table.name);
     }
-    Ok(())
 }
 
 /// SQLite's ADD COLUMN cannot add a NOT NULL column without a non-NULL default, a default
@@ -485,6 +491,7 @@ pub(crate) fn drop_table(schema: &mut Schema, name: &str) -> Result<Vec<String>,
 }
 
 /// ALTER TABLE … RENAME TO, which SQLite does natively, updating references elsewhere.
+/// Read the schema again afterwards (see [`alter_table`]).
 pub(crate) fn rename_table(
     schema: &mut Schema,
     old: &str,
@@ -509,13 +516,8 @@ pub(crate) fn rename_table(
             trigger.table = new.to_owned();
         }
     }
-    // SQLite rewrites references in views and triggers; so does the model.
-    let views = schema.views.iter_mut().map(|v| &mut v.sql);
-    for sql in views.chain(schema.triggers.iter_mut().map(|t| &mut t.sql)) {
-        if mentions(sql, &old_name) {
-            *sql = alembic_core::sql::rename_ident(sql, &old_name, new);
-        }
-    }
+    // SQLite also rewrites views, triggers and expressions that name the table; the
+    // operations read its rewrite back rather than imitate it.
     Ok(vec![format!(
         "ALTER TABLE {} RENAME TO {}",
         quote_ident(&old_name),

@@ -25,6 +25,9 @@ pub enum OpError {
     Schema(String),
     /// `op.connection()` while recording SQL: there is no database in `--sql` mode.
     Offline,
+    /// The migration ran a statement that would end the runner's transaction (`BEGIN`,
+    /// `COMMIT`, `END`, `ROLLBACK`); it was refused before it ran.
+    TransactionControl(String),
     /// Any other failure of a data migration, see [`OpError::custom`].
     Custom(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -53,6 +56,12 @@ impl fmt::Display for OpError {
                 "this migration uses op.connection(), which has no database to work on when \
                  recording SQL (--sql); run it against a database instead",
             ),
+            OpError::TransactionControl(sql) => write!(
+                f,
+                "refused `{sql}`: it would end the transaction the migrations run in, which the \
+                 runtime commits once every migration of the call has succeeded; remove it \
+                 (SAVEPOINT, RELEASE and ROLLBACK TO nest inside that transaction and may stay)"
+            ),
             OpError::Custom(e) => e.fmt(f),
         }
     }
@@ -63,7 +72,7 @@ impl std::error::Error for OpError {
         match self {
             OpError::Sql { source, .. } => Some(source),
             OpError::Sqlite(e) => e.source(),
-            OpError::Schema(_) | OpError::Offline => None,
+            OpError::Schema(_) | OpError::Offline | OpError::TransactionControl(_) => None,
             OpError::Custom(e) => e.source(),
         }
     }

@@ -10,7 +10,7 @@ use alembic_core::schema::{Schema, Table, Trigger, View};
 use alembic_core::sql::{parse_create_index, parse_create_table};
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OpError, Result};
 
 const OBJECTS: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
      WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
@@ -52,6 +52,38 @@ pub fn schema(conn: &Connection) -> Result<Schema> {
         }
     }
     Ok(schema)
+}
+
+/// The schema, and whether the database has ANALYZE statistics (`sqlite_stat1`), which a
+/// table rebuild carries over.
+pub(crate) fn schema_and_statistics(conn: &Connection) -> Result<(Schema, bool)> {
+    const STAT1: &str = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'";
+    let statistics: i64 = conn
+        .query_row(STAT1, [], |r| r.get(0))
+        .map_err(|e| Error::sqlite(conn, STAT1, e))?;
+    Ok((schema(conn)?, statistics > 0))
+}
+
+/// The schema that `stmts` leave when run on a database holding `schema` (and no rows):
+/// a scratch in-memory copy, so that SQLite itself decides what a statement does to the
+/// objects that refer to what it changes. Record mode uses it for renames.
+pub(crate) fn replay(schema: &Schema, stmts: &[String]) -> std::result::Result<Schema, OpError> {
+    let scratch = |e: rusqlite::Error| OpError::Schema(format!("recording SQL: {e}"));
+    let conn = Connection::open_in_memory().map_err(scratch)?;
+    let mut ddl = Vec::new();
+    for t in &schema.tables {
+        ddl.push(t.create_sql());
+        ddl.extend(t.indexes.iter().map(|i| t.index_sql(i)));
+    }
+    ddl.extend(schema.views.iter().map(|v| v.sql.clone()));
+    ddl.extend(schema.triggers.iter().map(|t| t.sql.clone()));
+    for stmt in ddl.iter().chain(stmts) {
+        conn.execute_batch(stmt).map_err(|source| OpError::Sql {
+            sql: stmt.clone(),
+            source,
+        })?;
+    }
+    self::schema(&conn).map_err(|e| OpError::Schema(e.to_string()))
 }
 
 /// One table with its indexes, or `None` when there is no such table.

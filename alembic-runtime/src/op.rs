@@ -50,6 +50,8 @@ enum Mode<'c> {
         tx: &'c Transaction<'c>,
         /// The schema as the operations so far left it; `None` until read.
         schema: Option<Schema>,
+        /// Whether the database has `sqlite_stat1`, read with the schema.
+        statistics: bool,
         /// Set when the migration had the connection or ran raw SQL: the schema may have
         /// changed behind the operations' back.
         stale: Cell<bool>,
@@ -66,6 +68,7 @@ impl<'c> Op<'c> {
             mode: Mode::Execute {
                 tx,
                 schema: None,
+                statistics: false,
                 stale: Cell::new(false),
             },
         }
@@ -153,7 +156,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// A table of that name exists, or SQLite rejects the definition.
     pub fn create_table(&mut self, table: Table) -> Result<(), OpError> {
-        self.schema_op(|s| alter::create_table(s, table))
+        self.schema_op(|s, _| alter::create_table(s, table))
     }
 
     /// `DROP TABLE`. Destroys the table's rows.
@@ -161,7 +164,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table.
     pub fn drop_table(&mut self, name: &str) -> Result<(), OpError> {
-        self.schema_op(|s| alter::drop_table(s, name))
+        self.schema_op(|s, _| alter::drop_table(s, name))
     }
 
     /// `ALTER TABLE … RENAME TO …`; SQLite updates references in other tables, views and
@@ -170,7 +173,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table, or the new name is taken.
     pub fn rename_table(&mut self, old: &str, new: &str) -> Result<(), OpError> {
-        self.schema_op(|s| alter::rename_table(s, old, new))
+        self.rename_op(|s| alter::rename_table(s, old, new))
     }
 
     /// Adds a column: `ALTER TABLE … ADD COLUMN` when SQLite allows it, else a rebuild
@@ -222,9 +225,10 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such index.
     pub fn drop_index(&mut self, name: &str) -> Result<(), OpError> {
-        self.schema_op(|s| {
+        self.schema_op(|s, statistics| {
             let table = alter::index_table(s, name)?;
-            alter::alter_table(s, &table, vec![TableChange::DropIndex(name.to_owned())])
+            let change = vec![TableChange::DropIndex(name.to_owned())];
+            Ok(alter::alter_table(s, &table, change, statistics)?.sql)
         })
     }
 
@@ -361,29 +365,37 @@ impl<'c> Op<'c> {
     fn alter(&mut self, table: &str, changes: Vec<TableChange>) -> Result<(), OpError> {
         let (renames, rest) = alter::split_renames(changes);
         if !renames.is_empty() {
-            self.schema_op(|s| alter::alter_table(s, table, renames))?;
+            self.rename_op(|s| Ok(alter::alter_table(s, table, renames, false)?.sql))?;
         }
         if !rest.is_empty() {
-            self.schema_op(|s| alter::alter_table(s, table, rest))?;
-            self.check_views(table)?;
+            self.schema_op_checked(
+                |s, statistics| {
+                    let altered = alter::alter_table(s, table, rest, statistics)?;
+                    Ok((altered.sql, altered.removed))
+                },
+                |conn, schema, removed| check_dependents(conn, schema, table, &removed),
+            )?;
         }
         Ok(())
     }
 
-    /// SQLite resolves a view's names only when the view is used, so a rebuild can re-create
-    /// a view that no longer works (it selects a dropped column). Preparing a query on each
-    /// view that mentions the table finds that while the migration can still fail.
-    fn check_views(&self, table: &str) -> Result<(), OpError> {
-        let Mode::Execute { tx, .. } = &self.mode else {
+    /// A native rename: SQLite rewrites every view, trigger, index and expression that uses
+    /// the name, so the schema is read back from SQLite afterwards rather than rewritten
+    /// here — from the database when executing, from a scratch copy when recording.
+    fn rename_op(
+        &mut self,
+        plan: impl FnOnce(&mut Schema) -> Result<Vec<String>, OpError>,
+    ) -> Result<(), OpError> {
+        if let Mode::Record { schema, sql } = &mut self.mode {
+            let before = schema.clone();
+            let stmts = plan(schema)?;
+            *schema = introspect::replay(&before, &stmts)?;
+            sql.extend(stmts);
             return Ok(());
-        };
-        let views = introspect::views(tx).map_err(|e| OpError::Schema(e.to_string()))?;
-        for view in views.iter().filter(|v| mentions(&v.sql, table)) {
-            let probe = format!("SELECT * FROM {} LIMIT 0", quote_ident(&view.name));
-            tx.prepare(&probe).map_err(|source| OpError::Sql {
-                sql: view.sql.clone(),
-                source,
-            })?;
+        }
+        self.schema_op(|s, _| plan(s))?;
+        if let Mode::Execute { stale, .. } = &self.mode {
+            stale.set(true);
         }
         Ok(())
     }
@@ -391,25 +403,84 @@ impl<'c> Op<'c> {
     /// Plans against the current schema, then runs or records the statements.
     fn schema_op(
         &mut self,
-        plan: impl FnOnce(&mut Schema) -> Result<Vec<String>, OpError>,
+        plan: impl FnOnce(&mut Schema, bool) -> Result<Vec<String>, OpError>,
     ) -> Result<(), OpError> {
-        let stmts = match &mut self.mode {
-            Mode::Execute { tx, schema, stale } => {
-                if stale.replace(false) || schema.is_none() {
-                    *schema =
-                        Some(introspect::schema(tx).map_err(|e| OpError::Schema(e.to_string()))?);
-                }
-                let current = schema.as_mut().expect("read above");
-                plan(current).inspect_err(|_| *schema = None)?
-            }
-            Mode::Record { schema, .. } => plan(schema)?,
+        self.schema_op_checked(
+            |s, statistics| Ok((plan(s, statistics)?, ())),
+            |_, _, ()| Ok(()),
+        )
+    }
+
+    /// [`Op::schema_op`], with `check` run on the database after the statements and before
+    /// they are kept. Executing, an operation of several statements runs in a savepoint, so
+    /// that a failure anywhere in it (or in `check`) undoes all of it and leaves the
+    /// transaction as it was before the operation.
+    fn schema_op_checked<T>(
+        &mut self,
+        plan: impl FnOnce(&mut Schema, bool) -> Result<(Vec<String>, T), OpError>,
+        check: impl FnOnce(&rusqlite::Connection, &Schema, T) -> Result<(), OpError>,
+    ) -> Result<(), OpError> {
+        let Mode::Execute {
+            tx,
+            schema,
+            statistics,
+            stale,
+        } = &mut self.mode
+        else {
+            let Mode::Record { schema, sql } = &mut self.mode else {
+                unreachable!("two modes")
+            };
+            sql.extend(plan(schema, false)?.0);
+            return Ok(());
         };
-        // A migration may go on after a failed operation; the schema is then read afresh.
-        self.run(stmts).inspect_err(|_| {
-            if let Mode::Execute { schema, .. } = &mut self.mode {
+        if stale.replace(false) || schema.is_none() {
+            let read = introspect::schema_and_statistics(tx)
+                .map_err(|e| OpError::Schema(e.to_string()))?;
+            *statistics = read.1;
+            *schema = Some(read.0);
+        }
+        let current = schema.as_mut().expect("read above");
+        let (stmts, planned) = match plan(current, *statistics) {
+            Ok(planned) => planned,
+            Err(e) => {
                 *schema = None;
+                return Err(e);
             }
-        })
+        };
+        let atomic = stmts.len() > 1;
+        let outcome = (|| {
+            if atomic {
+                run_statement(tx, SAVEPOINT).map_err(|source| OpError::Sql {
+                    sql: SAVEPOINT.to_owned(),
+                    source,
+                })?;
+            }
+            for stmt in stmts {
+                run_statement(tx, &stmt).map_err(|source| OpError::Sql { sql: stmt, source })?;
+            }
+            check(tx, schema.as_ref().expect("read above"), planned)
+        })();
+        match outcome {
+            Ok(()) if atomic => run_statement(tx, RELEASE).map_err(|source| OpError::Sql {
+                sql: RELEASE.to_owned(),
+                source,
+            }),
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // A migration may go on after a failed operation: undo this one whole and
+                // read the schema afresh before the next.
+                if atomic {
+                    for undo in UNDO {
+                        // The savepoint exists (it was the first statement); if even
+                        // this fails, the runner's rollback of the whole transaction
+                        // still undoes everything, and `e` is the error to report.
+                        let _ = run_statement(tx, undo);
+                    }
+                }
+                *schema = None;
+                Err(e)
+            }
+        }
     }
 
     fn run(&mut self, stmts: Vec<String>) -> Result<(), OpError> {
@@ -424,6 +495,79 @@ impl<'c> Op<'c> {
         }
         Ok(())
     }
+}
+
+/// The savepoint around an operation of several statements.
+const SAVEPOINT: &str = "SAVEPOINT _alembic_op";
+const RELEASE: &str = "RELEASE _alembic_op";
+/// Undoes a failed operation; a rebuild may have failed with the legacy rename mode on.
+const UNDO: [&str; 3] = [
+    "ROLLBACK TO _alembic_op",
+    "RELEASE _alembic_op",
+    "PRAGMA legacy_alter_table = OFF",
+];
+
+/// After a rebuild removed `removed` columns from `table`, prepares (never runs) a statement
+/// for each view and trigger that can reach the table; one that no longer compiles because
+/// it used a removed column is refused by name. Errors about anything else (an object that
+/// was already broken, a view that takes no INSERT) are not this change's doing.
+fn check_dependents(
+    conn: &rusqlite::Connection,
+    schema: &Schema,
+    table: &str,
+    removed: &[String],
+) -> Result<(), OpError> {
+    if removed.is_empty() {
+        return Ok(());
+    }
+    let refuse = |kind: &str, name: &str, column: &str| {
+        OpError::Schema(format!(
+            "{kind} '{name}' uses column '{column}' of '{table}', which this change removes; drop \
+             or re-create the {kind} in the migration first"
+        ))
+    };
+    for trigger in schema
+        .triggers
+        .iter()
+        .filter(|t| t.table.eq_ignore_ascii_case(table))
+    {
+        let of = crate::rebuild::update_of(&trigger.sql);
+        if let Some(column) = removed
+            .iter()
+            .find(|r| of.iter().any(|c| c.eq_ignore_ascii_case(r)))
+        {
+            return Err(refuse("trigger", &trigger.name, column));
+        }
+    }
+    let view_columns = |view: &str| {
+        conn.prepare(&format!("SELECT * FROM {}", quote_ident(view)))
+            .map(|s| {
+                (0..s.column_count())
+                    .filter_map(|i| s.column_name(i).ok().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for probe in crate::rebuild::dependents(schema, table, view_columns) {
+        let Err(e) = conn.prepare(&probe.sql) else {
+            continue;
+        };
+        let message = e.to_string();
+        let Some(missing) = message.strip_prefix("no such column: ") else {
+            continue;
+        };
+        let column = missing.rsplit('.').next().unwrap_or(missing);
+        let Some(column) = removed.iter().find(|c| c.eq_ignore_ascii_case(column)) else {
+            continue;
+        };
+        let (name, _) = probe
+            .objects
+            .iter()
+            .find(|(_, sql)| mentions(sql, column))
+            .unwrap_or(&probe.objects[0]);
+        return Err(refuse(probe.kind, name, column));
+    }
+    Ok(())
 }
 
 /// Changes collected by [`Op::batch_alter_table`].

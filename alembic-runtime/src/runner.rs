@@ -8,9 +8,14 @@
 use alembic_core::graph::{Rev, RevisionGraph};
 use alembic_core::plan::{self, Plan, StampPlan};
 use alembic_core::RevisionError;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::error::{database_path, Direction, Error, FailedMigration, ForeignKeyViolation, Result};
+use crate::error::{
+    database_path, Direction, Error, FailedMigration, ForeignKeyViolation, OpError, Result,
+};
 use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::Op;
 use crate::version_table;
@@ -172,7 +177,9 @@ impl Migrations {
             return Ok(Vec::new());
         }
         with_foreign_keys_deferred(conn, |conn, enforced| {
-            self.migrate_locked(conn, graph, direction, planner, enforced)
+            TransactionGuard::around(conn, |conn, guard| {
+                self.migrate_locked(conn, graph, direction, planner, enforced, guard)
+            })
         })
     }
 
@@ -183,6 +190,7 @@ impl Migrations {
         direction: Direction,
         planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
         check_foreign_keys: bool,
+        guard: &TransactionGuard,
     ) -> Result<Vec<&'static str>> {
         let locked = begin(conn, Some(graph))?;
         let plan = planner(graph, &locked.current)?;
@@ -202,7 +210,7 @@ impl Migrations {
                 Direction::Upgrade => migration.upgrade,
                 Direction::Downgrade => migration.downgrade,
             };
-            let outcome = function(&mut Op::new(tx));
+            let outcome = guard.run(|| function(&mut Op::new(tx)));
             if tx.is_autocommit() {
                 return Err(Error::TransactionEnded(migration.revision));
             }
@@ -252,15 +260,19 @@ pub fn apply(
     ops: impl FnOnce(&mut Op<'_>) -> std::result::Result<(), crate::OpError>,
 ) -> Result<()> {
     with_foreign_keys_deferred(conn, |conn, enforced| {
-        let path = database_path(conn);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
-        ops(&mut Op::new(&tx)).map_err(Error::Operation)?;
-        if enforced {
-            foreign_key_check(&tx)?;
-        }
-        tx.commit().map_err(|e| Error::sqlite_at(path, "COMMIT", e))
+        TransactionGuard::around(conn, |conn, guard| {
+            let path = database_path(conn);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
+            guard
+                .run(|| ops(&mut Op::new(&tx)))
+                .map_err(Error::Operation)?;
+            if enforced {
+                foreign_key_check(&tx)?;
+            }
+            tx.commit().map_err(|e| Error::sqlite_at(path, "COMMIT", e))
+        })
     })
 }
 
@@ -286,6 +298,100 @@ fn with_foreign_keys_deferred<T>(
         }
     }
     result
+}
+
+/// Refuses the statements that would end the runner's transaction — `BEGIN`, `COMMIT`,
+/// `END`, `ROLLBACK` — while migration code runs, whether it sends them through
+/// `op.execute` or the connection: an SQLite authorizer denies them when they are prepared,
+/// before they can run. (Savepoints nest inside the runner's `BEGIN` transaction, so no
+/// `RELEASE` or `ROLLBACK TO` can end it; they stay allowed.)
+///
+/// The authorizer is installed on the connection for one call and removed after it; an
+/// authorizer the application had set is not restored.
+struct TransactionGuard {
+    armed: Arc<AtomicBool>,
+    refused: Arc<Mutex<Option<&'static str>>>,
+}
+
+impl TransactionGuard {
+    /// Runs `body` with the guard installed (disarmed: the runner's own BEGIN and COMMIT
+    /// pass), and removes it after.
+    fn around<T>(
+        conn: &mut Connection,
+        body: impl FnOnce(&mut Connection, &TransactionGuard) -> Result<T>,
+    ) -> Result<T> {
+        let guard = TransactionGuard {
+            armed: Arc::new(AtomicBool::new(false)),
+            refused: Arc::new(Mutex::new(None)),
+        };
+        let (armed, refused) = (Arc::clone(&guard.armed), Arc::clone(&guard.refused));
+        let path = database_path(conn);
+        let installed = conn.authorizer(Some(move |ctx: AuthContext<'_>| {
+            let AuthAction::Transaction { operation } = ctx.action else {
+                return Authorization::Allow;
+            };
+            if !armed.load(Ordering::Relaxed) {
+                return Authorization::Allow;
+            }
+            let statement = match operation {
+                TransactionOperation::Begin => "BEGIN",
+                TransactionOperation::Rollback => "ROLLBACK",
+                _ => "COMMIT",
+            };
+            *refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(statement);
+            Authorization::Deny
+        }));
+        installed
+            .into_result()
+            .map_err(|e| Error::sqlite_at(path.clone(), "sqlite3_set_authorizer", e))?;
+        let result = body(conn, &guard);
+        let removed = conn
+            .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
+            .into_result()
+            .map_err(|e| Error::sqlite_at(path, "sqlite3_set_authorizer", e));
+        let value = result?;
+        removed?;
+        Ok(value)
+    }
+
+    /// Runs migration code with the guard armed. A refused statement fails the migration
+    /// even when the code went on past the error.
+    fn run(
+        &self,
+        code: impl FnOnce() -> std::result::Result<(), OpError>,
+    ) -> std::result::Result<(), OpError> {
+        self.armed.store(true, Ordering::Relaxed);
+        let outcome = code();
+        self.armed.store(false, Ordering::Relaxed);
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match (refused, outcome) {
+            (None, outcome) => outcome,
+            (Some(_), Err(OpError::Sql { sql, .. })) => Err(OpError::TransactionControl(sql)),
+            (Some(statement), _) => Err(OpError::TransactionControl(statement.to_owned())),
+        }
+    }
+}
+
+/// `Connection::authorizer` returns `()` in older rusqlite versions and a `Result` in newer; the
+/// runtime accepts both.
+trait AuthorizerOutcome {
+    fn into_result(self) -> rusqlite::Result<()>;
+}
+
+impl AuthorizerOutcome for () {
+    fn into_result(self) -> rusqlite::Result<()> {
+        Ok(())
+    }
+}
+
+impl AuthorizerOutcome for rusqlite::Result<()> {
+    fn into_result(self) -> rusqlite::Result<()> {
+        self
+    }
 }
 
 /// Reads `PRAGMA foreign_keys`, or sets it when `set` is given (outside a transaction only).

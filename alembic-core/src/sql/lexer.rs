@@ -266,6 +266,47 @@ pub fn rename_ident(sql: &str, old: &str, new: &str) -> String {
     out
 }
 
+/// Removes `table.` (and `schema.table.`) qualifiers before column names in an expression
+/// of `table`'s own (a CHECK, a generated column), where they add nothing: SQLite resolves
+/// such an expression against the table alone, and a qualifier naming the table stops the
+/// expression from working under any other name (a rebuild's temporary table).
+///
+/// ```
+/// use alembic_core::sql::unqualify;
+/// assert_eq!(unqualify("t1.a != main.\"t1\".b AND t2.c = 't1.a'", "T1"), "a != b AND t2.c = 't1.a'");
+/// ```
+pub fn unqualify(sql: &str, table: &str) -> String {
+    let toks = tokens(sql);
+    let is_name = |i: usize| {
+        toks.get(i)
+            .is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent))
+    };
+    let is_dot = |i: usize| toks.get(i).is_some_and(|t| t.is(sql, '.'));
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for i in 0..toks.len() {
+        let names_table = is_name(i) && ident_value(&toks[i], sql).eq_ignore_ascii_case(table);
+        if !(names_table && is_dot(i + 1) && is_name(i + 2)) {
+            continue;
+        }
+        let start = match i {
+            // `schema.table.column`
+            2.. if is_dot(i - 1) && is_name(i - 2) && !is_dot(i.wrapping_sub(3)) => {
+                toks[i - 2].start
+            }
+            1.. if is_dot(i - 1) => continue,
+            _ => toks[i].start,
+        };
+        if start < last {
+            continue;
+        }
+        out.push_str(&sql[last..start]);
+        last = toks[i + 2].start;
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
 /// Whether `sql` names `name` as an identifier (in any quoting). Over-approximates — a
 /// column of another table with the same name counts — which only costs a needless drop
 /// and re-create.

@@ -6,8 +6,8 @@ mod parse;
 mod render;
 
 pub use lexer::{
-    ident_value, mentions, quote_ident, quote_literal, rename_ident, statements, tokens, Kind,
-    Token,
+    ident_value, mentions, quote_ident, quote_literal, rename_ident, statements, tokens, unqualify,
+    Kind, Token,
 };
 pub use parse::{parse_create_index, parse_create_table, ParseError};
 pub use render::{column_sql, foreign_key_sql, names};

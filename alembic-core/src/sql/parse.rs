@@ -200,8 +200,15 @@ impl<'s> Parser<'s> {
 
     /// `( col [COLLATE c] [ASC|DESC], … )`
     fn key_columns(&mut self) -> Result<Vec<KeyColumn>, ParseError> {
+        Ok(self.key_columns_autoincrement()?.0)
+    }
+
+    /// Key columns and whether one was marked `AUTOINCREMENT`, which SQLite accepts inside a
+    /// table-level `PRIMARY KEY (id AUTOINCREMENT)`.
+    fn key_columns_autoincrement(&mut self) -> Result<(Vec<KeyColumn>, bool), ParseError> {
         self.expect_punct('(')?;
         let mut cols = Vec::new();
+        let mut autoincrement = false;
         loop {
             let name = self.name()?;
             let collation = if self.eat_kw("COLLATE") {
@@ -215,6 +222,7 @@ impl<'s> Parser<'s> {
                 self.eat_kw("ASC");
                 false
             };
+            autoincrement |= self.eat_kw("AUTOINCREMENT");
             cols.push(KeyColumn {
                 name,
                 collation,
@@ -225,7 +233,24 @@ impl<'s> Parser<'s> {
             }
         }
         self.expect_punct(')')?;
-        Ok(cols)
+        Ok((cols, autoincrement))
+    }
+
+    /// Whether the next tokens are `GENERATED ALWAYS AS` or `AS`, a generated column. SQLite
+    /// reads `GENERATED ALWAYS` without `AS` as part of the type name.
+    fn peek_generated(&self) -> bool {
+        let kw = |i: usize, kw: &str| {
+            self.toks
+                .get(self.pos + i)
+                .is_some_and(|t| t.is_kw(self.sql, kw))
+        };
+        kw(0, "AS") || (kw(0, "GENERATED") && kw(1, "ALWAYS") && kw(2, "AS"))
+    }
+
+    /// Whether the current token ends a column or constraint definition.
+    fn at_item_end(&self) -> bool {
+        self.peek()
+            .is_none_or(|t| t.is(self.sql, ',') || t.is(self.sql, ')'))
     }
 
     fn name_list(&mut self) -> Result<Vec<String>, ParseError> {
@@ -421,7 +446,7 @@ fn column_def(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseError> {
         } else if p.eat_kw("REFERENCES") {
             let fk = p.references(constraint_name, vec![name.clone()])?;
             table.foreign_keys.push(fk);
-        } else if p.peek_kw("GENERATED") || p.peek_kw("AS") {
+        } else if p.peek_generated() {
             if p.eat_kw("GENERATED") {
                 p.expect_kw("ALWAYS")?;
             }
@@ -432,6 +457,9 @@ fn column_def(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseError> {
                 p.eat_kw("VIRTUAL");
             }
             column.generated = Some(Generated { expr, stored });
+        } else if constraint_name.is_some() && p.at_item_end() {
+            // A trailing `CONSTRAINT name` with no constraint: SQLite accepts it.
+            break;
         } else if constraint_name.is_some() {
             return Err(p.error("expected a constraint after CONSTRAINT <name>"));
         } else {
@@ -445,14 +473,22 @@ fn column_def(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseError> {
 /// Type name words and an optional `(n[, m])`, normalised to single spaces.
 fn type_name(p: &mut Parser<'_>) -> Result<String, ParseError> {
     let mut words: Vec<String> = Vec::new();
+    let mut span = None;
     while let Some(t) = p.peek() {
         let t = *t;
         let is_word = matches!(t.kind, Kind::Word | Kind::QuotedIdent);
-        if !is_word || COLUMN_CONSTRAINT_START.iter().any(|kw| t.is_kw(p.sql, kw)) {
+        let generated_word = t.is_kw(p.sql, "GENERATED") && !p.peek_generated();
+        if !is_word
+            || (!generated_word && COLUMN_CONSTRAINT_START.iter().any(|kw| t.is_kw(p.sql, kw)))
+        {
             break;
         }
+        span = Some((span.map_or(t.start, |(s, _)| s), t.end));
         words.push(t.text(p.sql).to_owned());
         p.pos += 1;
+    }
+    if let Some((start, end)) = span {
+        strip_generated_always(&mut words, &p.sql[start..end]);
     }
     let mut ty = words.join(" ");
     if !ty.is_empty() && p.peek_punct('(') {
@@ -461,6 +497,21 @@ fn type_name(p: &mut Parser<'_>) -> Result<String, ParseError> {
         ty = format!("{ty}({})", args.join(", "));
     }
     Ok(ty)
+}
+
+/// SQLite's parser can read the words `GENERATED ALWAYS` (not followed by `AS`) into the
+/// type name, and then drops a trailing `ALWAYS`, and a `GENERATED` before it, from a type
+/// whose text is at least 16 characters long (sqlite3AddColumn); the same rule here keeps
+/// the type SQLite reports.
+fn strip_generated_always(words: &mut Vec<String>, raw: &str) {
+    let ends_with =
+        |words: &[String], w: &str| words.last().is_some_and(|l| l.eq_ignore_ascii_case(w));
+    if raw.len() >= 16 && ends_with(words, "ALWAYS") {
+        words.pop();
+        if ends_with(words, "GENERATED") {
+            words.pop();
+        }
+    }
 }
 
 /// `DEFAULT` value: a literal, a signed number, `(expr)`, or a bare word.
@@ -493,12 +544,12 @@ fn table_constraint(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseEr
     };
     if p.eat_kw("PRIMARY") {
         p.expect_kw("KEY")?;
-        let columns = p.key_columns()?;
+        let (columns, autoincrement) = p.key_columns_autoincrement()?;
         let on_conflict = p.conflict_clause()?;
         table.primary_key = Some(PrimaryKey {
             name,
             columns,
-            autoincrement: false,
+            autoincrement,
             on_conflict,
         });
     } else if p.eat_kw("UNIQUE") {
@@ -511,6 +562,9 @@ fn table_constraint(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseEr
         });
     } else if p.eat_kw("CHECK") {
         let expr = p.parenthesized()?;
+        // SQLite's grammar accepts a conflict clause after a table CHECK and ignores it
+        // (a CHECK always aborts), so it carries no meaning to keep.
+        p.conflict_clause()?;
         table.checks.push(Check { name, expr });
     } else if p.eat_kw("FOREIGN") {
         p.expect_kw("KEY")?;
@@ -518,6 +572,8 @@ fn table_constraint(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseEr
         p.expect_kw("REFERENCES")?;
         let fk = p.references(name, columns)?;
         table.foreign_keys.push(fk);
+    } else if name.is_some() && p.at_item_end() {
+        // `CONSTRAINT name` alone: SQLite accepts it and it constrains nothing.
     } else {
         return Err(p.error("expected PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY"));
     }

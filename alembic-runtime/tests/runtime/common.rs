@@ -72,6 +72,23 @@ pub fn tables(conn: &Connection) -> Vec<String> {
         .collect()
 }
 
+/// The rows a query returns, each as its values' debug forms joined by `|`.
+pub fn rows(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    let mut q = stmt.query([]).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = q.next().unwrap() {
+        out.push(
+            (0..n)
+                .map(|i| format!("{:?}", r.get::<_, Value>(i).unwrap()))
+                .collect::<Vec<_>>()
+                .join("|"),
+        );
+    }
+    out
+}
+
 /// The version rows, sorted; `None` without the table.
 pub fn version_rows(conn: &Connection) -> Option<Vec<String>> {
     let mut stmt = conn

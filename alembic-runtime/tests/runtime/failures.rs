@@ -117,7 +117,7 @@ fn a_failing_downgrade_changes_nothing() {
 }
 
 #[test]
-fn a_migration_that_commits_by_itself_is_reported() {
+fn a_migration_that_commits_by_itself_is_refused() {
     static LIST: [Migration; 1] = [Migration {
         revision: "dddd00000004",
         down_revisions: &[],
@@ -135,7 +135,9 @@ fn a_migration_that_commits_by_itself_is_reported() {
     let err = M.upgrade(&mut conn, "head").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Revision dddd00000004 ended the migration transaction itself (a COMMIT, END or ROLLBACK in its SQL); \
-         remove it, the runtime commits each call as a whole"
+        "Running upgrade  -> dddd00000004, commits failed in revision dddd00000004; the database \
+         was left unchanged.\nrefused `COMMIT`: it would end the transaction the migrations run \
+         in, which the runtime commits once every migration of the call has succeeded; remove it \
+         (SAVEPOINT, RELEASE and ROLLBACK TO nest inside that transaction and may stay)"
     );
 }

@@ -10,5 +10,6 @@ mod diff_roundtrip;
 mod failures;
 mod introspect;
 mod log_lines;
+mod lossless;
 mod ops;
 mod record;

@@ -9,28 +9,30 @@
 //! new one renamed into its place. What that does to the objects around the table decides
 //! everything else:
 //!
-//! - **Views are left alone.** Dropping a table does not drop the views that name it, and a
-//!   view is resolved only when it is used, so a view (and a view on that view, and the
-//!   INSTEAD OF triggers on either) is simply there again, unchanged, once the new table
-//!   has the old name. Dropping and re-creating views, as this module once did, loses an
-//!   INSTEAD OF trigger with its view and cannot order views on views.
 //! - **The final rename runs with `PRAGMA legacy_alter_table = ON`.** Since SQLite 3.26 a
-//!   rename re-parses every view and trigger of the schema to rewrite references, and fails
-//!   ("error in view …: no such table") while views name the table just dropped. The
-//!   documentation's compatibility notes give the legacy mode for exactly this: the rename
-//!   then touches only the renamed table. Nothing else names the temporary table, so
-//!   nothing else needed rewriting; the pragma is turned off again at once.
+//!   rename re-parses and resolves every view and trigger of the schema, and fails while
+//!   any of them names the table just dropped — or names anything missing at all, so one
+//!   broken view anywhere would block every rebuild. The documentation's compatibility
+//!   notes give the legacy mode for exactly this; nothing names the temporary table, so
+//!   nothing needed rewriting. The pragma is turned off again at once.
+//! - **Views that read the table** (directly, or through other views: Northwind's sales
+//!   views), **the triggers on those views** (INSTEAD OF) **and the triggers elsewhere whose
+//!   bodies name the table or those views** are dropped before the swap and created again
+//!   after it, views first, from the SQL `sqlite_master` holds for them. Even the legacy
+//!   rename still parses every object, and some valid ones (a CTE inside `… IN ()`, a
+//!   row-value `UPDATE … SET (c) = (…)` with CTEs, both from SQLite's own test suite) do not
+//!   parse while the table is missing. Their text is SQLite's own, never rewritten here: the
+//!   operations re-read the schema after every native rename, so it is SQLite's rewrite.
+//!   Dropping a view takes its INSTEAD OF triggers with it, which is why they are created
+//!   again too (once, whatever else also named them).
 //! - **The table's own triggers and indexes** go with `DROP TABLE` and are created again
-//!   after the rename: indexes from the new model, triggers from their SQL as
-//!   `sqlite_master` holds it (the operations re-read the schema after every native
-//!   rename, so that text is SQLite's own rewrite, never a token-replaced copy).
-//! - **Triggers on other tables** are left alone, like views.
+//!   after the rename: indexes from the new model, triggers from their stored SQL.
 //! - **A CHECK naming its own table** (`CHECK (t.a != t.b)`) cannot be created under the
 //!   temporary name; the qualifier adds nothing inside the table's own definition, so the
 //!   new table is written without it.
 //! - **`sqlite_stat1`** rows (`ANALYZE` statistics) of the table are moved to the temporary
 //!   table before the drop would delete them, and back after; rows of indexes the change
-//!   removed are deleted.
+//!   removed are deleted (a WITHOUT ROWID table's own row names the table as its index).
 //!
 //! A rebuild that removes a column can break a view or trigger that used it, and SQLite
 //! would not say so until the object is next used. [`dependents`] lists the statements
@@ -43,7 +45,7 @@
 //! Steps 1, 2, 10, 11 and 12 — foreign keys off around the transaction, `foreign_key_check`
 //! before commit — belong to the runner, which owns the transaction.
 
-use alembic_core::schema::{Schema, Table};
+use alembic_core::schema::{Schema, Table, Trigger, View};
 use alembic_core::sql::{ident_value, mentions, quote_ident, quote_literal, tokens, Kind};
 
 /// Prefix of the temporary table, as Alembic names it.
@@ -59,6 +61,47 @@ pub(crate) struct ColumnSource {
     pub(crate) from: Option<String>,
 }
 
+/// The views that read a table, directly or through other views, in schema order, and the
+/// triggers (not on the table itself) that are on those views or whose bodies name the
+/// table or one of them.
+struct Around<'s> {
+    views: Vec<&'s View>,
+    triggers: Vec<&'s Trigger>,
+}
+
+impl<'s> Around<'s> {
+    fn of(schema: &'s Schema, table: &str) -> Self {
+        let mut reach = vec![table];
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for v in &schema.views {
+                let new = !reach.iter().any(|r| r.eq_ignore_ascii_case(&v.name));
+                if new && reach.iter().any(|r| mentions(&v.sql, r)) {
+                    reach.push(&v.name);
+                    grew = true;
+                }
+            }
+        }
+        let views = schema
+            .views
+            .iter()
+            .filter(|v| reach[1..].iter().any(|r| r.eq_ignore_ascii_case(&v.name)))
+            .collect();
+        let triggers = schema
+            .triggers
+            .iter()
+            .filter(|t| !t.table.eq_ignore_ascii_case(table))
+            .filter(|t| {
+                reach
+                    .iter()
+                    .any(|r| t.table.eq_ignore_ascii_case(r) || mentions(&t.sql, r))
+            })
+            .collect();
+        Around { views, triggers }
+    }
+}
+
 /// The statements that rebuild `old` (as found in `schema`) into `new`. `statistics`: the
 /// database has a `sqlite_stat1` table whose rows for the table are to be kept.
 pub(crate) fn rebuild(
@@ -71,6 +114,20 @@ pub(crate) fn rebuild(
     let tmp = format!("{TMP_PREFIX}{}", new.name);
     let (tmp_lit, name_lit) = (quote_literal(&tmp), quote_literal(&new.name));
     let mut sql = vec![new.create_sql_named(&tmp)];
+    let around = Around::of(schema, &old.name);
+    sql.extend(
+        around
+            .triggers
+            .iter()
+            .map(|t| format!("DROP TRIGGER {}", quote_ident(&t.name))),
+    );
+    sql.extend(
+        around
+            .views
+            .iter()
+            .rev()
+            .map(|v| format!("DROP VIEW {}", quote_ident(&v.name))),
+    );
 
     let copied: Vec<(&str, &str)> = sources
         .iter()
@@ -132,13 +189,15 @@ pub(crate) fn rebuild(
             .filter(|t| t.table.eq_ignore_ascii_case(&old.name))
             .map(|t| t.sql.clone()),
     );
+    sql.extend(around.views.iter().map(|v| v.sql.clone()));
+    sql.extend(around.triggers.iter().map(|t| t.sql.clone()));
     if statistics {
         sql.push(format!(
             "UPDATE sqlite_stat1 SET tbl = {name_lit} WHERE tbl = {tmp_lit}"
         ));
         sql.push(format!(
             "DELETE FROM sqlite_stat1 WHERE tbl = {name_lit} AND idx IS NOT NULL AND idx NOT IN \
-             (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = {name_lit})"
+             (SELECT name FROM sqlite_master WHERE tbl_name = {name_lit})"
         ));
     }
     sql
@@ -166,21 +225,11 @@ pub(crate) fn dependents(
     table: &str,
     view_columns: impl Fn(&str) -> Vec<String>,
 ) -> Vec<Probe> {
-    // Names that reach the table, growing as views on them are found.
-    let mut reach = vec![table.to_owned()];
-    let mut views = Vec::new();
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for v in &schema.views {
-            let new = !reach.iter().any(|r| r.eq_ignore_ascii_case(&v.name));
-            if new && reach.iter().any(|r| mentions(&v.sql, r)) {
-                reach.push(v.name.clone());
-                views.push(v);
-                grew = true;
-            }
-        }
-    }
+    let Around { views, triggers } = Around::of(schema, table);
+    let own = schema
+        .triggers
+        .iter()
+        .filter(|t| t.table.eq_ignore_ascii_case(table));
     let mut probes: Vec<Probe> = views
         .iter()
         .map(|v| Probe {
@@ -192,11 +241,7 @@ pub(crate) fn dependents(
     // Triggers, grouped by the table or view they are on: a statement on it compiles
     // all of its triggers for that event.
     let mut targets: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for t in &schema.triggers {
-        let on_reach = reach.iter().any(|r| r.eq_ignore_ascii_case(&t.table));
-        if !on_reach && !reach.iter().any(|r| mentions(&t.sql, r)) {
-            continue;
-        }
+    for t in own.chain(triggers) {
         match targets
             .iter_mut()
             .find(|(on, _)| on.eq_ignore_ascii_case(&t.table))

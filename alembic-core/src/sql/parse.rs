@@ -484,7 +484,8 @@ fn type_name(p: &mut Parser<'_>) -> Result<String, ParseError> {
             break;
         }
         span = Some((span.map_or(t.start, |(s, _)| s), t.end));
-        words.push(t.text(p.sql).to_owned());
+        // SQLite dequotes the type name it stores (`x "b"` has type `b`).
+        words.push(ident_value(&t, p.sql));
         p.pos += 1;
     }
     if let Some((start, end)) = span {
@@ -544,7 +545,19 @@ fn table_constraint(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseEr
     };
     if p.eat_kw("PRIMARY") {
         p.expect_kw("KEY")?;
-        let (columns, autoincrement) = p.key_columns_autoincrement()?;
+        let (mut columns, autoincrement) = p.key_columns_autoincrement()?;
+        // A column named twice in a key with the same collation constrains nothing more;
+        // SQLite keeps the first.
+        let mut seen: Vec<(String, Option<String>)> = Vec::new();
+        columns.retain(|k| {
+            let key = (
+                k.name.to_ascii_lowercase(),
+                k.collation.as_ref().map(|c| c.to_ascii_lowercase()),
+            );
+            let first = !seen.contains(&key);
+            seen.push(key);
+            first
+        });
         let on_conflict = p.conflict_clause()?;
         table.primary_key = Some(PrimaryKey {
             name,

@@ -108,106 +108,112 @@ fn introspection_agrees_with_sqlites_pragmas() {
         let case = &case.replace("CREATE TEMP TABLE", "CREATE TABLE");
         let conn = create(case);
         let schema = introspect::schema(&conn).unwrap();
-        for table in &schema.tables {
-            let pragma = format!(
-                "PRAGMA table_xinfo({})",
-                alembic_core::sql::quote_literal(&table.name)
-            );
-            let cols: Vec<(String, String, bool, Option<String>, i64, i64)> = conn
-                .prepare(&pragma)
-                .unwrap()
-                .query_map([], |r| {
-                    Ok((
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            let ours: Vec<(String, String, bool, Option<String>, i64, i64)> = table
-                .columns
-                .iter()
-                .map(|c| {
-                    let pk_position = table.primary_key.as_ref().and_then(|pk| {
-                        pk.columns
-                            .iter()
-                            .position(|k| k.name.eq_ignore_ascii_case(&c.name))
-                    });
-                    let hidden = match &c.generated {
-                        None => 0,
-                        Some(g) if g.stored => 3,
-                        Some(_) => 2,
-                    };
+        assert_agrees_with_pragmas(&conn, &schema, case);
+    }
+}
+
+/// Asserts that every table of `schema` (read from `conn`) has the columns and foreign keys
+/// that SQLite's `table_xinfo` and `foreign_key_list` report; `case` labels failures.
+pub fn assert_agrees_with_pragmas(conn: &Connection, schema: &Schema, case: &str) {
+    for table in &schema.tables {
+        let pragma = format!(
+            "PRAGMA table_xinfo({})",
+            alembic_core::sql::quote_literal(&table.name)
+        );
+        let cols: Vec<(String, String, bool, Option<String>, i64, i64)> = conn
+            .prepare(&pragma)
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let ours: Vec<(String, String, bool, Option<String>, i64, i64)> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let pk_position = table.primary_key.as_ref().and_then(|pk| {
+                    pk.columns
+                        .iter()
+                        .position(|k| k.name.eq_ignore_ascii_case(&c.name))
+                });
+                let hidden = match &c.generated {
+                    None => 0,
+                    Some(g) if g.stored => 3,
+                    Some(_) => 2,
+                };
+                (
+                    c.name.clone(),
+                    c.sql_type.clone(),
+                    // A WITHOUT ROWID table's key columns are NOT NULL whatever they declare.
+                    c.not_null || (table.without_rowid && pk_position.is_some()),
+                    // table_xinfo reports `DEFAULT (expr)` without its parentheses.
+                    c.default.as_deref().map(|d| {
+                        d.strip_prefix('(')
+                            .and_then(|d| d.strip_suffix(')'))
+                            .unwrap_or(d)
+                            .to_owned()
+                    }),
+                    pk_position.map_or(0, |p| p as i64 + 1),
+                    hidden,
+                )
+            })
+            .collect();
+        // SQLite reports the declared type as written and the default as written, so
+        // normalise only the spacing that our type parser folds. SQLite before 3.37 also
+        // appends "GENERATED ALWAYS" to a generated column's type.
+        let squash = |s: &str| {
+            let s = s.replace(' ', "").to_ascii_uppercase();
+            s.strip_suffix("GENERATEDALWAYS")
+                .map_or(s.clone(), str::to_owned)
+        };
+        let norm = |v: Vec<(String, String, bool, Option<String>, i64, i64)>| {
+            v.into_iter()
+                .map(|(n, t, nn, d, pk, h)| (n, squash(&t), nn, d, pk, h))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(norm(ours), norm(cols), "table {} of\n{case}", table.name);
+
+        let pragma = format!(
+            "PRAGMA foreign_key_list({})",
+            alembic_core::sql::quote_literal(&table.name)
+        );
+        let fks: Vec<(String, String, Option<String>, String, String)> = conn
+            .prepare(&pragma)
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let ours: Vec<(String, String, Option<String>, String, String)> = table
+            .foreign_keys
+            .iter()
+            .flat_map(|fk| {
+                fk.columns.iter().enumerate().map(|(i, col)| {
                     (
-                        c.name.clone(),
-                        c.sql_type.clone(),
-                        // A WITHOUT ROWID table's key columns are NOT NULL whatever they declare.
-                        c.not_null || (table.without_rowid && pk_position.is_some()),
-                        // table_xinfo reports `DEFAULT (expr)` without its parentheses.
-                        c.default.as_deref().map(|d| {
-                            d.strip_prefix('(')
-                                .and_then(|d| d.strip_suffix(')'))
-                                .unwrap_or(d)
-                                .to_owned()
-                        }),
-                        pk_position.map_or(0, |p| p as i64 + 1),
-                        hidden,
+                        fk.ref_table.clone(),
+                        col.clone(),
+                        fk.ref_columns.get(i).cloned(),
+                        fk.on_update.clone().unwrap_or_else(|| "NO ACTION".into()),
+                        fk.on_delete.clone().unwrap_or_else(|| "NO ACTION".into()),
                     )
                 })
-                .collect();
-            // SQLite reports the declared type as written and the default as written, so
-            // normalise only the spacing that our type parser folds. SQLite before 3.37 also
-            // appends "GENERATED ALWAYS" to a generated column's type.
-            let squash = |s: &str| {
-                let s = s.replace(' ', "").to_ascii_uppercase();
-                s.strip_suffix("GENERATEDALWAYS")
-                    .map_or(s.clone(), str::to_owned)
-            };
-            let norm = |v: Vec<(String, String, bool, Option<String>, i64, i64)>| {
-                v.into_iter()
-                    .map(|(n, t, nn, d, pk, h)| (n, squash(&t), nn, d, pk, h))
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(norm(ours), norm(cols), "table {} of\n{case}", table.name);
-
-            let pragma = format!(
-                "PRAGMA foreign_key_list({})",
-                alembic_core::sql::quote_literal(&table.name)
-            );
-            let fks: Vec<(String, String, Option<String>, String, String)> = conn
-                .prepare(&pragma)
-                .unwrap()
-                .query_map([], |r| {
-                    Ok((r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            let ours: Vec<(String, String, Option<String>, String, String)> = table
-                .foreign_keys
-                .iter()
-                .flat_map(|fk| {
-                    fk.columns.iter().enumerate().map(|(i, col)| {
-                        (
-                            fk.ref_table.clone(),
-                            col.clone(),
-                            fk.ref_columns.get(i).cloned(),
-                            fk.on_update.clone().unwrap_or_else(|| "NO ACTION".into()),
-                            fk.on_delete.clone().unwrap_or_else(|| "NO ACTION".into()),
-                        )
-                    })
-                })
-                .collect();
-            let mut fks = fks;
-            let mut ours = ours;
-            fks.sort();
-            ours.sort();
-            assert_eq!(ours, fks, "foreign keys of {} in\n{case}", table.name);
-        }
+            })
+            .collect();
+        let mut fks = fks;
+        let mut ours = ours;
+        fks.sort();
+        ours.sort();
+        assert_eq!(ours, fks, "foreign keys of {} in\n{case}", table.name);
     }
 }

@@ -9,9 +9,7 @@
 //! the schema in memory and collects the SQL it would run, for `--sql` output.
 
 use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
-use alembic_core::sql::{
-    mentions, names, parse_create_index, parse_create_table, quote_ident, quote_literal, statements,
-};
+use alembic_core::sql::{mentions, names, quote_ident, quote_literal, statements};
 use std::cell::Cell;
 
 use rusqlite::types::Value;
@@ -119,8 +117,9 @@ impl<'c> Op<'c> {
 
     /// Runs one or more SQL statements separated by `;`. A failure names the statement.
     ///
-    /// When recording, the statements are recorded, and tables and indexes they create are
-    /// tracked; other schema changes made by raw SQL are not known to later operations.
+    /// When recording, the statements are recorded, and what they do to the schema is
+    /// learnt by running them on a scratch copy of it without rows, so later operations
+    /// know the tables, indexes, views and triggers raw SQL made, changed or dropped.
     ///
     /// # Errors
     /// [`OpError::Sql`] with the first statement SQLite rejected.
@@ -128,8 +127,11 @@ impl<'c> Op<'c> {
         let stmts: Vec<String> = statements(sql).into_iter().map(str::to_owned).collect();
         match &mut self.mode {
             Mode::Record { schema, .. } => {
-                for stmt in &stmts {
-                    track_raw(schema, stmt);
+                // SQLite itself says what the statement does to the schema, on a scratch
+                // copy without rows; a statement it refuses there (one that needs the data
+                // or objects the recording does not know) leaves the schema as it was.
+                if let Ok(next) = introspect::replay(schema, &stmts) {
+                    *schema = next;
                 }
             }
             Mode::Execute { stale, .. } => stale.set(true),
@@ -647,17 +649,6 @@ impl Batch {
 
 fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-/// Keeps a recording's schema up to date with tables and indexes that raw SQL creates.
-fn track_raw(schema: &mut Schema, stmt: &str) {
-    if let Ok(table) = parse_create_table(stmt) {
-        schema.tables.push(table);
-    } else if let Ok((table, index)) = parse_create_index(stmt) {
-        if let Some(t) = schema.table_mut(&table) {
-            t.indexes.push(index);
-        }
-    }
 }
 
 /// A value as an SQL literal.

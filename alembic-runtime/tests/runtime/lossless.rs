@@ -398,3 +398,34 @@ fn a_failed_rebuild_inside_a_migration_leaves_the_transaction_as_before_it() {
         "the legacy rename mode is off again"
     );
 }
+
+#[test]
+fn a_recording_knows_the_views_and_triggers_raw_sql_made_and_keeps_them_through_a_rebuild() {
+    let mut op = Op::record(alembic_runtime::schema::Schema::default());
+    op.execute(INSTEAD_OF).unwrap();
+    op.execute(
+        "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END",
+    )
+    .unwrap();
+    op.alter_column("t", "a", AlterColumn::new().nullable(false))
+        .unwrap();
+    let script = op.recorded().join(";\n");
+    let replayed = Connection::open_in_memory().unwrap();
+    replayed.execute_batch(&script).unwrap();
+    let mut executed = db(INSTEAD_OF);
+    apply(&mut executed, |op| {
+        op.execute(
+            "CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END",
+        )?;
+        op.alter_column("t", "a", AlterColumn::new().nullable(false))
+    })
+    .unwrap();
+    assert_eq!(dependents(&replayed), dependents(&executed));
+    assert_eq!(
+        rows(
+            &replayed,
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1"
+        ),
+        ["Text(\"t_audit\")", "Text(\"tr\")", "Text(\"tr2\")"]
+    );
+}

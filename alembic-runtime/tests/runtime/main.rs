@@ -13,5 +13,6 @@ mod introspect;
 mod log_lines;
 mod lossless;
 mod ops;
+mod rebuild_property;
 mod record;
 mod transaction_escape;

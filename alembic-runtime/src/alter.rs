@@ -179,8 +179,10 @@ impl Draft<'_> {
                     column.default = default;
                 }
                 if let Some(new) = alter.name {
+                    // Only the column: a rename runs natively on its own (split_renames),
+                    // and the operations then read back SQLite's rewrite of everything
+                    // that used the old name.
                     column.name.clone_from(&new);
-                    self.table.rename_column_references(&old, &new);
                     for s in self
                         .sources
                         .iter_mut()

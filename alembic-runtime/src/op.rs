@@ -422,18 +422,17 @@ impl<'c> Op<'c> {
         plan: impl FnOnce(&mut Schema, bool) -> Result<(Vec<String>, T), OpError>,
         check: impl FnOnce(&rusqlite::Connection, &Schema, T) -> Result<(), OpError>,
     ) -> Result<(), OpError> {
-        let Mode::Execute {
-            tx,
-            schema,
-            statistics,
-            stale,
-        } = &mut self.mode
-        else {
-            let Mode::Record { schema, sql } = &mut self.mode else {
-                unreachable!("two modes")
-            };
-            sql.extend(plan(schema, false)?.0);
-            return Ok(());
+        let (tx, schema, statistics, stale) = match &mut self.mode {
+            Mode::Record { schema, sql } => {
+                sql.extend(plan(schema, false)?.0);
+                return Ok(());
+            }
+            Mode::Execute {
+                tx,
+                schema,
+                statistics,
+                stale,
+            } => (tx, schema, statistics, stale),
         };
         if stale.replace(false) || schema.is_none() {
             let read = introspect::schema_and_statistics(tx)

@@ -31,8 +31,9 @@
 //!   temporary name; the qualifier adds nothing inside the table's own definition, so the
 //!   new table is written without it.
 //! - **`sqlite_stat1`** rows (`ANALYZE` statistics) of the table are moved to the temporary
-//!   table before the drop would delete them, and back after; rows of indexes the change
-//!   removed are deleted (a WITHOUT ROWID table's own row names the table as its index).
+//!   table before the drop would delete them, and back after; an automatic index's row
+//!   follows its key to the new number SQLite gives it; rows of indexes the change removed
+//!   are deleted (a WITHOUT ROWID table's own row names the table as its index).
 //!
 //! A rebuild that removes a column can break a view or trigger that used it, and SQLite
 //! would not say so until the object is next used. [`dependents`] lists the statements
@@ -168,10 +169,7 @@ pub(crate) fn rebuild(
         ));
     }
     if statistics {
-        sql.push(format!(
-            "UPDATE sqlite_stat1 SET tbl = {tmp_lit} WHERE tbl = {}",
-            quote_literal(&old.name)
-        ));
+        sql.push(keep_statistics(&old.name, &tmp));
     }
     sql.push(format!("DROP TABLE {}", quote_ident(&old.name)));
     sql.push("PRAGMA legacy_alter_table = ON".to_owned());
@@ -201,6 +199,30 @@ pub(crate) fn rebuild(
         ));
     }
     sql
+}
+
+/// Moves the table's `sqlite_stat1` rows to the temporary table before the drop deletes
+/// them. A row of an automatic index (a UNIQUE or PRIMARY KEY constraint's) is given the
+/// name that the temporary table's automatic index over the same key will have after the
+/// rename: the new CREATE TABLE may list its constraints in another order, and SQLite
+/// numbers automatic indexes in that order.
+fn keep_statistics(table: &str, tmp: &str) -> String {
+    const AUTO: &str = "'sqlite_autoindex_'";
+    let (table, tmp) = (quote_literal(table), quote_literal(tmp));
+    let key = |index: &str| {
+        format!(
+            "(SELECT group_concat(coalesce(x.name, '') || ' ' || x.coll || ' ' || x.\"desc\", ',') \
+             FROM pragma_index_xinfo({index}) x WHERE x.key)"
+        )
+    };
+    format!(
+        "UPDATE sqlite_stat1 SET tbl = {tmp}, idx = CASE WHEN substr(idx, 1, 17) = {AUTO} THEN \
+         coalesce((SELECT {AUTO} || {table} || substr(n.name, length({AUTO} || {tmp}) + 1) \
+         FROM sqlite_master n WHERE n.type = 'index' AND n.tbl_name = {tmp} \
+         AND substr(n.name, 1, 17) = {AUTO} AND {} = {}), idx) ELSE idx END WHERE tbl = {table}",
+        key("n.name"),
+        key("sqlite_stat1.idx"),
+    )
 }
 
 /// A view or trigger that may use a rebuilt table, and a statement that SQLite can only

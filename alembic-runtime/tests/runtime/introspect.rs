@@ -4,7 +4,7 @@
 
 use alembic_runtime::introspect;
 use alembic_runtime::rusqlite::{self, Connection};
-use alembic_runtime::schema::Schema;
+use alembic_runtime::schema::{Index, Schema};
 
 /// Each case is a script; the objects it creates form the schema under test.
 const CORPUS: &[&str] = &[
@@ -116,6 +116,9 @@ fn introspection_agrees_with_sqlites_pragmas() {
 /// that SQLite's `table_xinfo` and `foreign_key_list` report; `case` labels failures.
 pub fn assert_agrees_with_pragmas(conn: &Connection, schema: &Schema, case: &str) {
     for table in &schema.tables {
+        for index in &table.indexes {
+            assert_index_agrees(conn, index, &format!("index {} of\n{case}", index.name));
+        }
         let pragma = format!(
             "PRAGMA table_xinfo({})",
             alembic_core::sql::quote_literal(&table.name)
@@ -215,5 +218,72 @@ pub fn assert_agrees_with_pragmas(conn: &Connection, schema: &Schema, case: &str
         fks.sort();
         ours.sort();
         assert_eq!(ours, fks, "foreign keys of {} in\n{case}", table.name);
+    }
+}
+
+/// The index as `PRAGMA index_list` and `index_xinfo` report it: unique and partial flags,
+/// one key column per term, and for a term that is a plain column its name, collation and
+/// direction.
+fn assert_index_agrees(conn: &Connection, index: &Index, case: &str) {
+    use alembic_core::sql::{ident_value, quote_literal, tokens, Kind};
+    let table: String = conn
+        .query_row(
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?1",
+            [&index.name],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (unique, partial): (bool, bool) = conn
+        .query_row(
+            &format!(
+                "SELECT \"unique\", partial FROM pragma_index_list({}) WHERE name = ?1",
+                quote_literal(&table)
+            ),
+            [&index.name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (index.unique, index.where_clause.is_some()),
+        (unique, partial),
+        "{case}"
+    );
+    let keys: Vec<(Option<String>, bool, String)> = conn
+        .prepare(&format!(
+            "SELECT name, \"desc\", coll FROM pragma_index_xinfo({}) WHERE key ORDER BY seqno",
+            quote_literal(&index.name)
+        ))
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(keys.len(), index.terms.len(), "{case}");
+    for (term, (name, desc, coll)) in index.terms.iter().zip(keys) {
+        let toks = tokens(term);
+        let words: Vec<String> = toks
+            .iter()
+            .map(|t| t.text(term).to_ascii_uppercase())
+            .collect();
+        let descending = words.last().is_some_and(|w| w == "DESC");
+        assert_eq!(descending, desc, "direction of {term} in {case}");
+        let plain = match words.as_slice() {
+            [_] | [_, _] => true,
+            [_, c, _] | [_, c, _, _] => c == "COLLATE",
+            _ => false,
+        } && matches!(toks[0].kind, Kind::Word | Kind::QuotedIdent);
+        if plain {
+            assert!(
+                name.as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&ident_value(&toks[0], term))),
+                "column of {term} in {case}: {name:?}"
+            );
+            if let Some(i) = words.iter().position(|w| w == "COLLATE") {
+                assert!(
+                    ident_value(&toks[i + 1], term).eq_ignore_ascii_case(&coll),
+                    "collation of {term} in {case}: {coll}"
+                );
+            }
+        }
     }
 }

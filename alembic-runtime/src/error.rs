@@ -108,7 +108,9 @@ pub enum Error {
     Migration(Box<FailedMigration>),
     /// An operation run by [`crate::apply`] failed; rolled back.
     Operation(OpError),
-    /// A migration committed or rolled back the runtime's transaction itself.
+    /// A migration committed or rolled back the runtime's transaction itself, getting past
+    /// the authorizer that refuses such statements (with a rusqlite whose `authorizer`
+    /// takes `&self`, migration code can remove it through `op.connection()`).
     TransactionEnded(&'static str),
     /// An UPDATE or DELETE of the version table did not hit exactly one row.
     VersionRow {

@@ -336,7 +336,7 @@ impl TransactionGuard {
             let statement = match operation {
                 TransactionOperation::Begin => "BEGIN",
                 TransactionOperation::Rollback => "ROLLBACK",
-                _ => "COMMIT",
+                _ => "COMMIT or END",
             };
             *refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(statement);
             Authorization::Deny

@@ -70,14 +70,7 @@ pub(crate) fn schema_and_statistics(conn: &Connection) -> Result<(Schema, bool)>
 pub(crate) fn replay(schema: &Schema, stmts: &[String]) -> std::result::Result<Schema, OpError> {
     let scratch = |e: rusqlite::Error| OpError::Schema(format!("recording SQL: {e}"));
     let conn = Connection::open_in_memory().map_err(scratch)?;
-    let mut ddl = Vec::new();
-    for t in &schema.tables {
-        ddl.push(t.create_sql());
-        ddl.extend(t.indexes.iter().map(|i| t.index_sql(i)));
-    }
-    ddl.extend(schema.views.iter().map(|v| v.sql.clone()));
-    ddl.extend(schema.triggers.iter().map(|t| t.sql.clone()));
-    for stmt in ddl.iter().chain(stmts) {
+    for stmt in schema.create_statements().iter().chain(stmts) {
         conn.execute_batch(stmt).map_err(|source| OpError::Sql {
             sql: stmt.clone(),
             source,

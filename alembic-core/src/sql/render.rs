@@ -5,7 +5,32 @@
 use std::fmt::Write;
 
 use super::lexer::quote_ident;
-use crate::schema::{Column, ForeignKey, Index, KeyColumn, PrimaryKey, Table};
+use crate::schema::{Column, ForeignKey, Index, KeyColumn, PrimaryKey, Schema, Table};
+
+impl Schema {
+    /// The statements that create the schema in an empty database: each table with its
+    /// indexes, then the views, then the triggers (a trigger needs its table or view).
+    ///
+    /// ```
+    /// use alembic_core::schema::{Column, Schema, Table, Type, View};
+    /// let schema = Schema {
+    ///     tables: vec![Table::new("t").column(Column::new("a", Type::Text))],
+    ///     views: vec![View { name: "v".into(), sql: "CREATE VIEW v AS SELECT a FROM t".into() }],
+    ///     triggers: Vec::new(),
+    /// };
+    /// assert_eq!(schema.create_statements()[1], "CREATE VIEW v AS SELECT a FROM t");
+    /// ```
+    pub fn create_statements(&self) -> Vec<String> {
+        let mut sql = Vec::new();
+        for t in &self.tables {
+            sql.push(t.create_sql());
+            sql.extend(t.indexes.iter().map(|i| t.index_sql(i)));
+        }
+        sql.extend(self.views.iter().map(|v| v.sql.clone()));
+        sql.extend(self.triggers.iter().map(|t| t.sql.clone()));
+        sql
+    }
+}
 
 impl Table {
     /// The `CREATE TABLE` statement (indexes are separate, see [`Table::index_sql`]).

@@ -89,6 +89,61 @@ pub fn rows(conn: &Connection, sql: &str) -> Vec<String> {
     out
 }
 
+/// What a rebuild must leave as it was, in a comparable form: the stored SQL of every view
+/// and trigger; every table (sorted by name, with its indexes, in the [`normalized`] form)
+/// and its rows; what each view returns (or the error of a view that was broken already);
+/// and `PRAGMA integrity_check`.
+pub fn state(conn: &Connection) -> Vec<String> {
+    use alembic_core::sql::quote_ident;
+    let mut out = rows(
+        conn,
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') \
+         ORDER BY 1, 2",
+    );
+    let mut schema = alembic_runtime::introspect::schema(conn).unwrap();
+    // A rebuilt table moves to the end of sqlite_master, which means nothing.
+    schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
+    for t in schema.tables {
+        let q = format!("SELECT * FROM {} ORDER BY 1", quote_ident(&t.name));
+        out.extend(
+            rows(conn, &q)
+                .into_iter()
+                .map(|r| format!("{}: {r}", t.name)),
+        );
+        out.push(format!("{:?}", normalized(t)));
+    }
+    for v in &schema.views {
+        let q = format!("SELECT * FROM {} ORDER BY 1, 2", quote_ident(&v.name));
+        match conn.prepare(&q) {
+            Ok(_) => out.extend(rows(conn, &q)),
+            Err(e) => out.push(format!("view {} broken: {e}", v.name)),
+        }
+    }
+    out.extend(rows(conn, "PRAGMA integrity_check"));
+    out
+}
+
+/// A table with what a rebuild may respell and that means nothing undone: a CHECK's
+/// qualifier naming the table itself goes (a rebuild drops it), and key columns are spelt
+/// as their column (SQLite names are case-insensitive).
+pub fn normalized(mut table: alembic_runtime::schema::Table) -> alembic_runtime::schema::Table {
+    for check in &mut table.checks {
+        check.expr = alembic_core::sql::unqualify(&check.expr, &table.name);
+    }
+    let columns = table.columns.clone();
+    if let Some(pk) = &mut table.primary_key {
+        for key in &mut pk.columns {
+            if let Some(c) = columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(&key.name))
+            {
+                key.name.clone_from(&c.name);
+            }
+        }
+    }
+    table
+}
+
 /// The version rows, sorted; `None` without the table.
 pub fn version_rows(conn: &Connection) -> Option<Vec<String>> {
     let mut stmt = conn

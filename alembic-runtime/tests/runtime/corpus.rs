@@ -6,10 +6,9 @@
 
 use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
-use alembic_runtime::schema::Table;
 use alembic_runtime::{apply, introspect};
 
-use crate::common::rows;
+use crate::common::state;
 use crate::introspect::assert_agrees_with_pragmas;
 use crate::lossless::statistics_by_key;
 
@@ -34,39 +33,6 @@ fn open(sql: &str) -> (Connection, usize) {
         .filter(|s| conn.execute_batch(s).is_ok())
         .count();
     (conn, kept)
-}
-
-/// Everything a rebuild of one table must leave as it was: every table's rows, the stored
-/// SQL of views and triggers, the indexes as read, and what the views return.
-fn state(conn: &Connection) -> Vec<String> {
-    let mut out = rows(
-        conn,
-        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY 1, 2",
-    );
-    let mut schema = introspect::schema(conn).unwrap();
-    // A rebuilt table moves to the end of sqlite_master, which means nothing.
-    schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
-    for t in &schema.tables {
-        out.extend(
-            t.indexes
-                .iter()
-                .map(|i| format!("index on {}: {i:?}", t.name)),
-        );
-        let q = format!("SELECT * FROM {} ORDER BY 1", quote(&t.name));
-        out.extend(
-            rows(conn, &q)
-                .into_iter()
-                .map(|r| format!("{}: {r}", t.name)),
-        );
-    }
-    for v in &schema.views {
-        // A view the test suite left broken on purpose stays broken; it must not change.
-        match conn.prepare(&format!("SELECT * FROM {}", quote(&v.name))) {
-            Ok(_) => out.extend(rows(conn, &format!("SELECT * FROM {}", quote(&v.name)))),
-            Err(e) => out.push(format!("view {} broken: {e}", v.name)),
-        }
-    }
-    out
 }
 
 /// `PRAGMA foreign_key_check`'s rows, or its error: some cases declare foreign keys that
@@ -103,34 +69,6 @@ fn assert_statistics_kept(before: &[String], after: &[String], source: &str) {
             "{source}: statistics row {row} lost"
         );
     }
-}
-
-fn quote(name: &str) -> String {
-    alembic_core::sql::quote_ident(name)
-}
-
-/// The table as a rebuild writes it: CHECKs lose a qualifier naming the table itself, and
-/// key columns are spelt as their column (SQLite names are case-insensitive).
-fn as_rebuilt(mut table: Table) -> Table {
-    for check in &mut table.checks {
-        check.expr = alembic_core::sql::unqualify(&check.expr, &table.name);
-    }
-    spelt_as_columns(table)
-}
-
-fn spelt_as_columns(mut table: Table) -> Table {
-    let columns = table.columns.clone();
-    if let Some(pk) = &mut table.primary_key {
-        for key in &mut pk.columns {
-            if let Some(c) = columns
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(&key.name))
-            {
-                key.name.clone_from(&c.name);
-            }
-        }
-    }
-    table
 }
 
 /// Cases whose rebuild SQLite itself cannot do, refused with SQLite's message and the
@@ -226,12 +164,6 @@ fn every_table_of_every_case_survives_a_rebuild() {
                 continue;
             }
             outcome.unwrap_or_else(|e| panic!("{source}, table {}: {e}\n{sql}", table.name));
-            let after = introspect::table(&conn, &table.name).unwrap().unwrap();
-            assert_eq!(
-                spelt_as_columns(after),
-                as_rebuilt(table.clone()),
-                "{source}\n{sql}"
-            );
             assert_eq!(
                 state(&conn),
                 before,
@@ -240,11 +172,6 @@ fn every_table_of_every_case_survives_a_rebuild() {
             );
             assert_statistics_kept(&stats, &statistics_by_key(&conn), source);
             assert_eq!(foreign_key_check(&conn), fk_problems, "{source}");
-            assert_eq!(
-                rows(&conn, "PRAGMA integrity_check"),
-                ["Text(\"ok\")"],
-                "{source}"
-            );
             rebuilt += 1;
         }
     }

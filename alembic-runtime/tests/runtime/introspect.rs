@@ -72,14 +72,7 @@ fn create(sql: &str) -> Connection {
 
 /// Recreates a schema from its rendering alone.
 fn render(schema: &Schema) -> String {
-    let mut script = Vec::new();
-    for t in &schema.tables {
-        script.push(t.create_sql());
-        script.extend(t.indexes.iter().map(|i| t.index_sql(i)));
-    }
-    script.extend(schema.views.iter().map(|v| v.sql.clone()));
-    script.extend(schema.triggers.iter().map(|t| t.sql.clone()));
-    script.join(";\n")
+    schema.create_statements().join(";\n")
 }
 
 #[test]

@@ -7,14 +7,14 @@
 //! they are (`PRAGMA writable_schema`). Afterwards both databases hold the same views and
 //! triggers (stored SQL), indexes, tables, rows, and view results.
 
-use alembic_core::sql::{quote_ident, quote_literal, unqualify};
+use alembic_core::sql::{quote_ident, quote_literal};
 use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::schema::Table;
 use alembic_runtime::{apply, introspect, Op};
 use proptest::prelude::*;
 
-use crate::common::rows;
+use crate::common::state;
 
 #[derive(Debug, Clone)]
 struct Shape {
@@ -258,35 +258,6 @@ fn edit_definition(conn: &Connection, table: &str, change: impl FnOnce(&mut Tabl
         version + 1
     ))
     .unwrap();
-}
-
-/// Everything compared: views' and triggers' stored SQL, tables (CHECK qualifiers aside,
-/// which a rebuild drops) with their indexes, rows, and what each view returns.
-fn state(conn: &Connection) -> Vec<String> {
-    let mut out = rows(
-        conn,
-        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY 1, 2",
-    );
-    let mut schema = introspect::schema(conn).unwrap();
-    schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
-    for mut t in schema.tables {
-        for check in &mut t.checks {
-            check.expr = unqualify(&check.expr, &t.name);
-        }
-        out.push(format!("{t:?}"));
-        out.extend(rows(
-            conn,
-            &format!("SELECT * FROM {} ORDER BY 1", quote_ident(&t.name)),
-        ));
-    }
-    for v in schema.views {
-        out.extend(rows(
-            conn,
-            &format!("SELECT * FROM {} ORDER BY 1, 2", quote_ident(&v.name)),
-        ));
-    }
-    out.extend(rows(conn, "PRAGMA integrity_check"));
-    out
 }
 
 proptest! {

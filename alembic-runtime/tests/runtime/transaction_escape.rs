@@ -145,7 +145,7 @@ fn every_transaction_ending_statement_is_refused_through_the_connection() {
         fns.into_iter()
             .zip(["COMMIT or END", "COMMIT or END", "ROLLBACK", "BEGIN"])
     {
-        for at in 1..3 {
+        for at in 0..3 {
             refused(f, at, statement);
         }
     }

@@ -96,12 +96,9 @@ pub fn upgrade(
     let targets = upgrade_targets(graph, current, target)?;
     let required = graph.ancestors(&targets, true);
     let done = graph.ancestors(current, true);
-    let needs: Vec<Rev> = graph
-        .topological()
-        .iter()
-        .copied()
-        .filter(|&r| required[r] && !done[r])
-        .collect();
+    let todo: Vec<bool> = required.iter().zip(&done).map(|(&r, &d)| r && !d).collect();
+    let mut needs = alembic_order(graph, todo, &targets);
+    needs.reverse();
     Ok(run_steps(graph, current, needs, Direction::Upgrade))
 }
 
@@ -136,18 +133,16 @@ pub fn downgrade(
     };
     let undo = graph.descendants(&roots, true);
     let applied = graph.ancestors(current, true);
-    let mut needs: Vec<Rev> = graph
-        .topological()
-        .iter()
-        .copied()
-        .filter(|&r| undo[r] && applied[r])
-        .collect();
+    let todo: Vec<bool> = undo.iter().zip(&applied).map(|(&u, &a)| u && a).collect();
+    let needs = alembic_order(graph, todo, current);
     if let Position::At(d) = dest {
-        if needs.is_empty() && !current.contains(&d) && !applied[d] {
+        // A target that is applied only as another revision's dependency is not a point
+        // the database can be brought down to (Alembic's refusal).
+        let below_a_head = graph.ancestors(current, false);
+        if needs.is_empty() && !current.contains(&d) && !below_a_head[d] {
             return Err(RevisionError::NotDowngradeTarget(target.to_owned()));
         }
     }
-    needs.reverse();
     Ok(run_steps(graph, current, needs, Direction::Downgrade))
 }
 
@@ -347,20 +342,34 @@ fn downgrade_target(
             (branch, start)
         }
         None => {
-            let on_branch = match branch {
-                Some(b) => {
+            let on_branch = match (branch, rel.label) {
+                (Some(b), Some(label)) => {
                     let mut on = graph.on_lineage(current, b);
                     if on.is_empty() {
+                        // No current head is on the branch: its applied tip, if any of it
+                        // is applied (a revision below its branch point is not).
                         let applied = graph.ancestors(current, true);
-                        on = normalize(graph, graph.on_lineage(&graph.members(&applied), b));
+                        let members = graph.members(&applied);
+                        on = normalize(
+                            graph,
+                            members
+                                .into_iter()
+                                .filter(|&r| on_branch(graph, r, label, b))
+                                .collect(),
+                        );
                     }
                     on
                 }
-                None => current.to_vec(),
+                _ => current.to_vec(),
             };
             match on_branch.as_slice() {
                 [] => return Err(too_far()),
-                [one] => (Some(branch.unwrap_or(*one)), Position::At(*one)),
+                [one] => {
+                    if let (Some(b), Some(label)) = (branch, rel.label) {
+                        stays_on_branch(graph, *one, rel.steps, label, b).ok_or_else(too_far)?;
+                    }
+                    (Some(branch.unwrap_or(*one)), Position::At(*one))
+                }
                 _ => return Err(RevisionError::AmbiguousDowngrade(rel.written.to_owned())),
             }
         }
@@ -370,6 +379,95 @@ fn downgrade_target(
         None if rel.symbol.is_none() => Err(too_far()),
         None => Err(RevisionError::WalkedTooFar),
     }
+}
+
+/// The revisions of `todo` in the order Alembic visits them walking down from `heads`:
+/// children before parents, and one branch at a time. A walk follows a line of parents
+/// until it reaches a revision that another walk still has to pass first (a branch point
+/// or a shared dependency); it then switches to that walk. At a merge the walk follows the
+/// first parent as declared and queues the others. Walks start from `heads` in id order,
+/// which is Alembic's file order for files named `<rev>_<slug>`. A downgrade runs in this
+/// order; an upgrade in the reverse.
+///
+/// Alembic's own tests pin the resulting orders (for `b → c1 → d1`, `b → c2 → d2` merged by
+/// `e`, an upgrade runs `c2 d2 c1 d1 e`), and two branches that touch the same table make
+/// them visible to a user.
+fn alembic_order(graph: &RevisionGraph<'_>, mut todo: Vec<bool>, heads: &[Rev]) -> Vec<Rev> {
+    let mut walks: Vec<Rev> = heads.iter().copied().filter(|&h| todo[h]).collect();
+    walks.sort_by_key(|&h| graph.id(h));
+    walks.dedup();
+    let mut reach: Vec<Vec<bool>> = walks.iter().map(|&w| graph.ancestors(&[w], true)).collect();
+    let mut order = Vec::new();
+    let mut at = 0;
+    while let Some(&rev) = walks.get(at) {
+        if let Some(first) = (0..walks.len()).find(|&o| o != at && reach[o][rev]) {
+            at = first;
+            continue;
+        }
+        if std::mem::replace(&mut todo[rev], false) {
+            order.push(rev);
+        }
+        let next: Vec<Rev> = graph
+            .normalized_down_revisions(rev)
+            .iter()
+            .copied()
+            .filter(|&p| todo[p] && !walks.contains(&p))
+            .collect();
+        match next.split_first() {
+            None => {
+                walks.remove(at);
+                reach.remove(at);
+                at = at.saturating_sub(1);
+            }
+            Some((&first, rest)) => {
+                let straight = graph.down_revisions(rev).len() == 1
+                    && graph.normalized_down_revisions(rev).len() == 1;
+                walks[at] = first;
+                if straight {
+                    reach[at][rev] = false;
+                } else {
+                    reach[at] = graph.ancestors(&[first], true);
+                    walks.extend(rest);
+                    reach.extend(rest.iter().map(|&r| graph.ancestors(&[r], true)));
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Whether `rev` belongs to the branch `label` names (`branch` is what it resolves to): the
+/// revisions that carry the label, or, for a revision id used as a branch, its lineage.
+fn on_branch(graph: &RevisionGraph<'_>, rev: Rev, label: &str, branch: Rev) -> bool {
+    if graph.label_owner(label).is_some() {
+        graph.branch_labels(rev).contains(&label)
+    } else {
+        graph.shares_lineage(rev, branch)
+    }
+}
+
+/// `Some` when reverting `steps` revisions down from `start` reverts only revisions of the
+/// branch: `label@-N` walks that branch and never the line below its branch point, which
+/// other branches share.
+fn stays_on_branch(
+    graph: &RevisionGraph<'_>,
+    start: Rev,
+    steps: i64,
+    label: &str,
+    branch: Rev,
+) -> Option<()> {
+    let mut at = start;
+    for _ in 0..steps.unsigned_abs() {
+        if !on_branch(graph, at, label, branch) {
+            return None;
+        }
+        match graph.down_revisions(at) {
+            [parent] => at = *parent,
+            // A root or a merge: the plain walk reports walking past either.
+            _ => return Some(()),
+        }
+    }
+    Some(())
 }
 
 fn run_steps(

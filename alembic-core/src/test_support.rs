@@ -68,7 +68,114 @@ pub struct Command {
     pub ran: Vec<String>,
     /// The version rows afterwards, sorted.
     pub rows: Vec<String>,
+    /// Alembic's warnings during the command.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
+
+/// What a planner did with a command: the steps run (`up <rev>` / `down <rev>`, in order) and
+/// the version rows after (sorted), or the error's message.
+pub type Outcome = Result<(Vec<String>, Vec<String>), String>;
+
+/// A kind of command where we deliberately answer differently from Alembic, recognised by
+/// what Alembic recorded and what we answered.
+pub struct DeviationRule {
+    /// A short name.
+    pub name: &'static str,
+    /// Alembic's behaviour, and why we differ.
+    pub why: &'static str,
+    /// Whether the rule explains this pair of answers.
+    pub applies: fn(&Command, &Outcome) -> bool,
+}
+
+fn alembic_error<'c>(cmd: &'c Command, prefix: &str) -> Option<&'c str> {
+    cmd.error.as_deref().filter(|e| e.starts_with(prefix))
+}
+
+/// The kinds of deliberate difference the random graphs run into; each command they
+/// explain is counted, and every rule must explain at least one.
+pub const DEVIATION_RULES: &[DeviationRule] = &[
+    DeviationRule {
+        name: "alembic-crashes",
+        why: "Alembic fails with a bare AssertionError (relative moves from a revision with no \
+              such neighbour, a branch none of which is applied); we refuse with a message saying \
+              what did not resolve, or do nothing when the target is where the database is",
+        applies: |cmd, ours| {
+            alembic_error(cmd, "AssertionError").is_some()
+                && match ours {
+                    Err(message) => !message.is_empty(),
+                    Ok((ran, rows)) => ran.is_empty() && rows == &cmd.rows,
+                }
+        },
+    },
+    DeviationRule {
+        name: "ambiguous-walk-says-where",
+        why: "Alembic says only \"Ambiguous walk\"; we name the revision the walk stopped at and \
+              what to write instead",
+        applies: |cmd, ours| {
+            cmd.error.as_deref() == Some("CommandError: Ambiguous walk")
+                && ours
+                    .as_ref()
+                    .is_err_and(|e| e.starts_with("Ambiguous walk from "))
+        },
+    },
+    DeviationRule {
+        name: "multiple-heads-advice",
+        why: "Alembic pastes the argument into its advice ('<branchname>@l0@head', \
+              '<branchname>@heads'); we advise '<branchname>@head'",
+        applies: |cmd, ours| {
+            let head = |e: &str| e.split("; please").next().map(str::to_owned);
+            alembic_error(cmd, "CommandError: Multiple head revisions").is_some_and(|a| {
+                ours.as_ref().is_err_and(|e| {
+                    head(e) == head(a.trim_start_matches("CommandError: "))
+                        && e.contains("'<branchname>@head'")
+                })
+            })
+        },
+    },
+    DeviationRule {
+        name: "downgrade-label-head-stays-on-the-label",
+        why: "for `downgrade label@head` Alembic drops the label and resolves `head` over the \
+              whole graph (\"Multiple head revisions\" whenever there are several); we resolve \
+              the head of that branch",
+        applies: |cmd, ours| {
+            cmd.command == "downgrade"
+                && cmd.arg.ends_with("@head")
+                && alembic_error(cmd, "CommandError: Multiple head revisions").is_some()
+                && !ours
+                    .as_ref()
+                    .is_err_and(|e| e.starts_with("Multiple head revisions"))
+        },
+    },
+    DeviationRule {
+        name: "stamp-takes-no-relative-move",
+        why: "Alembic's stamp resolves `label@-N` from the branch's heads in some graphs and \
+              fails in others naming only '-N'; a stamp names where the database is, so we take \
+              revisions, heads and base only and name the whole argument we cannot locate",
+        applies: |cmd, ours| {
+            cmd.command == "stamp"
+                && cmd.arg.contains(['+', '-'])
+                && ours.as_ref().err()
+                    == Some(&format!(
+                        "Can't locate revision identified by '{}'",
+                        cmd.arg
+                    ))
+        },
+    },
+    DeviationRule {
+        name: "no-relative-downgrade-from-several-heads",
+        why: "Alembic warns that `downgrade -N` from several heads is ambiguous and will be \
+              disallowed, then walks from whichever head it lists first; we already refuse",
+        applies: |cmd, ours| {
+            cmd.warnings
+                .iter()
+                .any(|w| w.contains("from multiple heads is ambiguous"))
+                && ours
+                    .as_ref()
+                    .is_err_and(|e| e.contains("from multiple heads is ambiguous"))
+        },
+    },
+];
 
 /// The recorded fixture.
 pub fn alembic_fixture() -> Fixture {

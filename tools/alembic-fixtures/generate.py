@@ -131,7 +131,141 @@ SCENARIOS = {
             ("stamp", "base"), ("downgrade", "base"),
         ],
     },
+    # A branch whose only applied revision is its root's parent: relative moves on the
+    # branch must not walk the other line.
+    "label_walk": {
+        "revisions": [
+            ("a0aaaaaaaaaa", [], [], []),
+            ("b0bbbbbbbbbb", ["a0aaaaaaaaaa"], [], []),
+            ("c0cccccccccc", ["b0bbbbbbbbbb"], [], []),
+            ("s0ssssssssss", ["a0aaaaaaaaaa"], ["search"], []),
+            ("s1ssssssssss", ["s0ssssssssss"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "c0cc"), ("downgrade", "search@-1"), ("upgrade", "search@+1"),
+            ("downgrade", "search@-1"), ("upgrade", "search@+2"), ("downgrade", "search@-1"),
+            ("downgrade", "search@-1"), ("upgrade", "heads"), ("downgrade", "search@-2"),
+            ("downgrade", "c0cc-1"), ("upgrade", "search@head"), ("downgrade", "search@base"),
+            ("downgrade", "b0bb-1"), ("downgrade", "base"),
+        ],
+    },
+    # Two lines from one branch point, merged: Alembic runs one line, then the other.
+    "merged_paths": {
+        "revisions": [
+            ("b1bbbbbbbbbb", [], [], []),
+            ("c1cccccccccc", ["b1bbbbbbbbbb"], [], []),
+            ("d1dddddddddd", ["c1cccccccccc"], [], []),
+            ("c2cccccccccc", ["b1bbbbbbbbbb"], [], []),
+            ("d2dddddddddd", ["c2cccccccccc"], [], []),
+            ("e1eeeeeeeeee", ["d1dddddddddd", "d2dddddddddd"], [], []),
+            ("f1ffffffffff", ["e1eeeeeeeeee"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "b1bb"), ("upgrade", "e1ee"), ("downgrade", "b1bb"), ("upgrade", "heads"),
+            ("downgrade", "c1cc"), ("upgrade", "d2dd"), ("upgrade", "f1ff"), ("downgrade", "base"),
+            ("upgrade", "d1dd"), ("upgrade", "d2dd"), ("upgrade", "+1"), ("downgrade", "-2"),
+            ("downgrade", "base"),
+        ],
+    },
+    # Two roots where the second line depends on the first: Alembic runs the first line,
+    # then the second.
+    "depends_across_roots": {
+        "revisions": [
+            ("a1aaaaaaaaaa", [], [], []),
+            ("b1bbbbbbbbbb", ["a1aaaaaaaaaa"], [], []),
+            ("c1cccccccccc", ["b1bbbbbbbbbb"], ["lib"], []),
+            ("a2aaaaaaaaaa", [], [], []),
+            ("b2bbbbbbbbbb", ["a2aaaaaaaaaa"], [], []),
+            ("c2cccccccccc", ["b2bbbbbbbbbb"], ["app"], ["c1cccccccccc"]),
+        ],
+        "commands": [
+            ("upgrade", "c2cc"), ("downgrade", "base"), ("upgrade", "app@head"),
+            ("downgrade", "lib@-1"), ("downgrade", "c1cc"), ("downgrade", "a1aa"),
+            ("upgrade", "heads"), ("downgrade", "app@base"), ("downgrade", "lib@base"),
+            ("upgrade", "lib@+2"), ("upgrade", "app@+3"), ("downgrade", "base"),
+        ],
+    },
+    # A revision applied only as another branch's dependency, then asked to be the target
+    # of a downgrade.
+    "dependency_only": {
+        "revisions": [
+            ("c1cccccccccc", [], ["core"], []),
+            ("c2cccccccccc", ["c1cccccccccc"], [], []),
+            ("d1dddddddddd", [], ["data"], ["c1cccccccccc"]),
+        ],
+        "commands": [
+            ("upgrade", "d1dd"), ("downgrade", "c1cc"), ("upgrade", "c2cc"), ("downgrade", "c1cc"),
+            ("downgrade", "base"),
+        ],
+    },
 }
+
+# Seeded random graphs of the shapes real histories take: several roots, chains, branch
+# points, 2- and 3-way merges, depends_on by id and by label, branch labels, ids sharing
+# prefixes; and random command sequences over them.
+RANDOM_GRAPHS = 24
+
+
+def random_scenario(seed):
+    import random
+    rng = random.Random(seed)
+    revs = []
+    labels = {}
+    n = rng.randint(5, 11)
+    for i in range(n):
+        # Pairs of ids share their first four characters, so prefixes are ambiguous.
+        rev = "%s%d%s" % ("abcdef"[i // 2 % 6] * 3, i % 2, ("%08x" % rng.getrandbits(32)))
+        down = []
+        if i > 0 and rng.random() > 0.2:
+            down.append(rng.choice(revs)[0])
+            if rng.random() > 0.7:
+                for _ in range(rng.choice([1, 1, 2])):
+                    other = rng.choice(revs)[0]
+                    if other not in down:
+                        down.append(other)
+        lab = []
+        if rng.random() > 0.75:
+            name = "l%d" % len(labels)
+            labels[name] = rev
+            lab.append(name)
+        deps = []
+        if i > 1 and rng.random() > 0.8:
+            target = rng.choice(revs)
+            deps.append(rng.choice(target[2]) if target[2] and rng.random() > 0.5 else target[0])
+        revs.append((rev, down, lab, deps))
+    # Drop merges whose parents are ancestors of each other: Alembic refuses such graphs.
+    parents = {r: d + p for r, d, _, p in revs}
+
+    def ancestors(r, seen=None):
+        seen = set() if seen is None else seen
+        for d in parents.get(r, []):
+            d = labels.get(d, d)
+            if d not in seen:
+                seen.add(d)
+                ancestors(d, seen)
+        return seen
+
+    clean = []
+    for rev, down, lab, deps in revs:
+        down = [d for d in down if not any(d in ancestors(o) for o in down if o != d)]
+        deps = [p for p in deps if labels.get(p, p) not in ancestors(rev) and labels.get(p, p) not in down]
+        clean.append((rev, down, lab, deps))
+        parents[rev] = down + deps
+    ids = [r[0] for r in clean]
+    targets = (["head", "heads", "base", "+1", "+2", "-1", "-2"]
+               + [i[:4] for i in ids] + ids
+               + ["%s@head" % l for l in labels] + ["%s@base" % l for l in labels]
+               + ["%s@+1" % l for l in labels] + ["%s@-1" % l for l in labels]
+               + ["%s-1" % i[:6] for i in ids] + ["%s+1" % i[:6] for i in ids])
+    commands = []
+    for _ in range(rng.randint(10, 16)):
+        cmd = rng.choice(["upgrade", "upgrade", "downgrade", "downgrade", "stamp"])
+        commands.append((cmd, rng.choice(targets)))
+    return {"revisions": clean, "commands": commands}
+
+
+for seed in range(RANDOM_GRAPHS):
+    SCENARIOS["random_%02d" % seed] = random_scenario(seed)
 
 
 def run(name, scenario):

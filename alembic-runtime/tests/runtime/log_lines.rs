@@ -63,8 +63,9 @@ fn progress_lines_are_alembics() {
     let mut want: Vec<&str> = context.to_vec();
     want.extend([
         "INFO  [alembic.runtime.migration] Running upgrade  -> aaaa00000001, create t0",
-        "INFO  [alembic.runtime.migration] Running upgrade aaaa00000001 -> bbbb00000002, create t1",
+        // Alembic's order: the merge's second parent's line first.
         "INFO  [alembic.runtime.migration] Running upgrade aaaa00000001 -> cccc00000003, create t2",
+        "INFO  [alembic.runtime.migration] Running upgrade aaaa00000001 -> bbbb00000002, create t1",
         "INFO  [alembic.runtime.migration] Running upgrade bbbb00000002, cccc00000003 -> dddd00000004, create t3",
     ]);
     want.extend(context);

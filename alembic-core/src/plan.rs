@@ -97,7 +97,7 @@ pub fn upgrade(
     let required = graph.ancestors(&targets, true);
     let done = graph.ancestors(current, true);
     let todo: Vec<bool> = required.iter().zip(&done).map(|(&r, &d)| r && !d).collect();
-    let mut needs = alembic_order(graph, todo, &targets);
+    let mut needs = graph.walk_order(todo, &targets);
     needs.reverse();
     Ok(run_steps(graph, current, needs, Direction::Upgrade))
 }
@@ -134,7 +134,7 @@ pub fn downgrade(
     let undo = graph.descendants(&roots, true);
     let applied = graph.ancestors(current, true);
     let todo: Vec<bool> = undo.iter().zip(&applied).map(|(&u, &a)| u && a).collect();
-    let needs = alembic_order(graph, todo, current);
+    let needs = graph.walk_order(todo, current);
     if let Position::At(d) = dest {
         // A target that is applied only as another revision's dependency is not a point
         // the database can be brought down to (Alembic's refusal).
@@ -379,61 +379,6 @@ fn downgrade_target(
         None if rel.symbol.is_none() => Err(too_far()),
         None => Err(RevisionError::WalkedTooFar),
     }
-}
-
-/// The revisions of `todo` in the order Alembic visits them walking down from `heads`:
-/// children before parents, and one branch at a time. A walk follows a line of parents
-/// until it reaches a revision that another walk still has to pass first (a branch point
-/// or a shared dependency); it then switches to that walk. At a merge the walk follows the
-/// first parent as declared and queues the others. Walks start from `heads` in id order,
-/// which is Alembic's file order for files named `<rev>_<slug>`. A downgrade runs in this
-/// order; an upgrade in the reverse.
-///
-/// Alembic's own tests pin the resulting orders (for `b → c1 → d1`, `b → c2 → d2` merged by
-/// `e`, an upgrade runs `c2 d2 c1 d1 e`), and two branches that touch the same table make
-/// them visible to a user.
-fn alembic_order(graph: &RevisionGraph<'_>, mut todo: Vec<bool>, heads: &[Rev]) -> Vec<Rev> {
-    let mut walks: Vec<Rev> = heads.iter().copied().filter(|&h| todo[h]).collect();
-    walks.sort_by_key(|&h| graph.id(h));
-    walks.dedup();
-    let mut reach: Vec<Vec<bool>> = walks.iter().map(|&w| graph.ancestors(&[w], true)).collect();
-    let mut order = Vec::new();
-    let mut at = 0;
-    while let Some(&rev) = walks.get(at) {
-        if let Some(first) = (0..walks.len()).find(|&o| o != at && reach[o][rev]) {
-            at = first;
-            continue;
-        }
-        if std::mem::replace(&mut todo[rev], false) {
-            order.push(rev);
-        }
-        let next: Vec<Rev> = graph
-            .normalized_down_revisions(rev)
-            .iter()
-            .copied()
-            .filter(|&p| todo[p] && !walks.contains(&p))
-            .collect();
-        match next.split_first() {
-            None => {
-                walks.remove(at);
-                reach.remove(at);
-                at = at.saturating_sub(1);
-            }
-            Some((&first, rest)) => {
-                let straight = graph.down_revisions(rev).len() == 1
-                    && graph.normalized_down_revisions(rev).len() == 1;
-                walks[at] = first;
-                if straight {
-                    reach[at][rev] = false;
-                } else {
-                    reach[at] = graph.ancestors(&[first], true);
-                    walks.extend(rest);
-                    reach.extend(rest.iter().map(|&r| graph.ancestors(&[r], true)));
-                }
-            }
-        }
-    }
-    order
 }
 
 /// Whether `rev` belongs to the branch `label` names (`branch` is what it resolves to): the

@@ -231,7 +231,16 @@ impl<'a> RevisionGraph<'a> {
         Ok(at)
     }
 
-    /// Resolves a `history -r` range to the revisions it covers, newest first.
+    /// Every revision, newest first, in Alembic's `history` order (see
+    /// [`RevisionGraph::walk_order`]).
+    pub fn history(&self) -> Vec<Rev> {
+        self.walk_order(vec![true; self.len()], &self.real_heads())
+    }
+
+    /// Resolves a `history -r` range to the revisions it covers, newest first, as Alembic's
+    /// `history` walks it: the end's ancestors (dependencies included) that are the start or
+    /// descend from it through parents (not through dependencies); with `label@…` as the
+    /// start, only the ends on that branch. An empty start is `base`, an empty end `heads`.
     ///
     /// `current` stands for the given current heads in either end.
     ///
@@ -240,28 +249,59 @@ impl<'a> RevisionGraph<'a> {
     /// [`RevisionError::RangeNotAncestor`] when the start is not below the end.
     pub fn history_range(&self, range: &str, current: &[Rev]) -> Result<Vec<Rev>, RevisionError> {
         let (start, end) = range.split_once(':').ok_or(RevisionError::BadRange)?;
-        let end_revs = match end {
-            "" => self.heads().to_vec(),
+        let mut ends = match end {
+            "" => self.real_heads(),
             e => self.resolve_range_end(e, current)?,
         };
-        let start_revs = match start {
+        let label = start.split_once('@').map(|(label, _)| label);
+        if let Some(label) = label.filter(|l| self.label_owner(l).is_some()) {
+            ends.retain(|&e| self.branch_labels(e).contains(&label));
+        }
+        let starts = match start {
             "" => Vec::new(),
+            s if Relative::parse(s).is_some_and(|r| r.symbol.is_none()) => {
+                self.relative_range_start(s, &ends)?
+            }
             s => self.resolve_range_end(s, current)?,
         };
-        let below_end = self.ancestors(&end_revs, true);
-        let mut covered = below_end.clone();
-        if !start_revs.is_empty() {
-            if start_revs.iter().any(|&s| !below_end[s]) {
-                return Err(RevisionError::RangeNotAncestor(range.to_owned()));
-            }
-            let above_start = self.descendants(&start_revs, true);
-            for (c, a) in covered.iter_mut().zip(above_start) {
-                *c &= a;
+        let required = self.ancestors(&ends, true);
+        if starts.iter().any(|&s| !required[s]) {
+            return Err(RevisionError::RangeNotAncestor(range.to_owned()));
+        }
+        let mut todo = required;
+        if !starts.is_empty() {
+            let above_start = self.descendants(&starts, false);
+            for (t, a) in todo.iter_mut().zip(above_start) {
+                *t &= a;
             }
         }
-        let mut revs = self.members(&covered);
-        revs.reverse();
-        Ok(revs)
+        Ok(self.walk_order(todo, &ends))
+    }
+
+    /// A start such as `-1` or `lib@-1`: counted down from the range's end on that branch.
+    fn relative_range_start(&self, arg: &str, ends: &[Rev]) -> Result<Vec<Rev>, RevisionError> {
+        let rel = Relative::parse(arg).expect("checked by the caller");
+        let from: Vec<Rev> = match rel.label {
+            Some(l) => {
+                let branch = self.resolve_branch(l)?;
+                self.on_lineage(ends, branch)
+            }
+            None => ends.to_vec(),
+        };
+        let one = match from.as_slice() {
+            // Nothing of the branch is an end: nothing to list.
+            [] => return Ok(Vec::new()),
+            [one] => *one,
+            _ => return Err(RevisionError::AmbiguousWalk("heads".to_owned())),
+        };
+        match self.walk(Some(Position::At(one)), rel.steps, None)? {
+            Some(Position::At(r)) => Ok(vec![r]),
+            Some(Position::Base) => Ok(Vec::new()),
+            None => Err(RevisionError::RelativeTooFar {
+                relative: rel.written.to_owned(),
+                count: rel.steps.unsigned_abs(),
+            }),
+        }
     }
 
     fn resolve_range_end(&self, arg: &str, current: &[Rev]) -> Result<Vec<Rev>, RevisionError> {

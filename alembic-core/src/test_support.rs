@@ -98,12 +98,15 @@ pub const DEVIATION_RULES: &[DeviationRule] = &[
     DeviationRule {
         name: "alembic-crashes",
         why: "Alembic fails with a bare AssertionError (relative moves from a revision with no \
-              such neighbour, a branch none of which is applied); we refuse with a message saying \
-              what did not resolve, or do nothing when the target is where the database is",
+              such neighbour, a branch none of which is applied, a history range whose end \
+              reaches its start only through a dependency); we refuse with a message saying what \
+              did not resolve, do nothing when the target is where the database is, or list the \
+              range",
         applies: |cmd, ours| {
             alembic_error(cmd, "AssertionError").is_some()
                 && match ours {
                     Err(message) => !message.is_empty(),
+                    Ok((listed, _)) if cmd.command == "history" => !listed.is_empty(),
                     Ok((ran, rows)) => ran.is_empty() && rows == &cmd.rows,
                 }
         },
@@ -160,6 +163,19 @@ pub const DEVIATION_RULES: &[DeviationRule] = &[
                         "Can't locate revision identified by '{}'",
                         cmd.arg
                     ))
+        },
+    },
+    DeviationRule {
+        name: "relative-history-start-from-several-heads",
+        why: "for `history -r -1:` (or `label@-1:`) with several heads to count from, Alembic \
+              fails with an unrelated \"Requested revision … overlaps with other requested \
+              revisions …\"; we say the walk is ambiguous",
+        applies: |cmd, ours| {
+            cmd.command == "history"
+                && alembic_error(cmd, "CommandError: Requested revision").is_some()
+                && ours
+                    .as_ref()
+                    .is_err_and(|e| e.starts_with("Ambiguous walk from heads"))
         },
     },
     DeviationRule {

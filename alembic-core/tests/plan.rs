@@ -40,30 +40,42 @@ fn planner_matches_alembic_on_every_recorded_command() {
                 .iter()
                 .map(|r| graph.get(r).expect("known row"))
                 .collect();
-            let outcome = match cmd.command.as_str() {
+            let as_ids = |revs: &[Rev]| -> Vec<String> {
+                revs.iter().map(|&r| graph.id(r).to_owned()).collect()
+            };
+            let planned = match cmd.command.as_str() {
                 "upgrade" => plan::upgrade(&graph, &current, &cmd.arg),
                 "downgrade" => plan::downgrade(&graph, &current, &cmd.arg),
+                "history" => graph.history_range(&cmd.arg, &current).map(|listed| Plan {
+                    // The listed revisions stand in for the steps; nothing changes.
+                    steps: Vec::new(),
+                    heads: listed,
+                }),
                 _ => plan::stamp(&graph, &current, &[cmd.arg.as_str()], false).map(|s| Plan {
                     steps: Vec::new(),
                     heads: s.heads,
                 }),
-            }
-            .map(|p| {
-                let ran: Vec<String> = p
-                    .steps
-                    .iter()
-                    .map(|s| match s.direction {
-                        Direction::Upgrade => format!("up {}", graph.id(s.revision)),
-                        Direction::Downgrade => format!("down {}", graph.id(s.revision)),
-                    })
-                    .collect();
-                let rows = ids(&graph, &p.heads)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect();
-                (ran, rows)
-            })
-            .map_err(|e| e.to_string());
+            };
+            let outcome: test_support::Outcome = planned
+                .map(|p| {
+                    if cmd.command == "history" {
+                        return (as_ids(&p.heads), rows.clone());
+                    }
+                    let ran: Vec<String> = p
+                        .steps
+                        .iter()
+                        .map(|s| match s.direction {
+                            Direction::Upgrade => format!("up {}", graph.id(s.revision)),
+                            Direction::Downgrade => format!("down {}", graph.id(s.revision)),
+                        })
+                        .collect();
+                    let rows = ids(&graph, &p.heads)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect();
+                    (ran, rows)
+                })
+                .map_err(|e| e.to_string());
 
             let problem = match (test_support::deviation(scenario, index), &outcome) {
                 (Some(Deviation::Error(msg)), _) => {

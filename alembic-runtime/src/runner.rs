@@ -110,18 +110,13 @@ impl Migrations {
         Ok(sorted_ids(graph, graph.heads()))
     }
 
-    /// Every migration, newest first.
+    /// Every migration, newest first, in Alembic's `history` order.
     ///
     /// # Errors
     /// An invalid graph.
     pub fn history(&self) -> Result<Vec<&'static Migration>> {
         let graph = self.graph()?;
-        Ok(graph
-            .topological()
-            .iter()
-            .rev()
-            .map(|&r| self.at(r))
-            .collect())
+        Ok(graph.history().into_iter().map(|r| self.at(r)).collect())
     }
 
     /// The migrations of an Alembic range (`a:b`, `a:`, `:b`, `current` for the database's

@@ -3,7 +3,8 @@
 Run: pip install 'alembic==1.20.1' && python3 tools/alembic-fixtures/generate.py
 Writes alembic-core/tests/fixtures/alembic.json. For each scenario (a revision graph and
 a sequence of commands) it records, after every command, the rows of alembic_version,
-the migration steps Alembic ran, or the error it raised. alembic-core's test
+the migration steps Alembic ran (for `history`, the revisions it lists), or the error it
+raised. alembic-core's test
 `alembic_fixtures.rs` replays the same commands and compares.
 """
 import json
@@ -15,6 +16,7 @@ import warnings
 import alembic
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 import sqlalchemy as sa
 
 ENV_PY = '''
@@ -147,6 +149,8 @@ SCENARIOS = {
             ("downgrade", "search@-1"), ("upgrade", "heads"), ("downgrade", "search@-2"),
             ("downgrade", "c0cc-1"), ("upgrade", "search@head"), ("downgrade", "search@base"),
             ("downgrade", "b0bb-1"), ("downgrade", "base"),
+            ("history", ":"), ("history", "search@base:"), ("history", "search@-1:"),
+            ("history", "b0bb:"), ("history", ":s0ss"), ("history", "a0aa:c0cc"),
         ],
     },
     # Two lines from one branch point, merged: Alembic runs one line, then the other.
@@ -164,7 +168,7 @@ SCENARIOS = {
             ("upgrade", "b1bb"), ("upgrade", "e1ee"), ("downgrade", "b1bb"), ("upgrade", "heads"),
             ("downgrade", "c1cc"), ("upgrade", "d2dd"), ("upgrade", "f1ff"), ("downgrade", "base"),
             ("upgrade", "d1dd"), ("upgrade", "d2dd"), ("upgrade", "+1"), ("downgrade", "-2"),
-            ("downgrade", "base"),
+            ("downgrade", "base"), ("history", ":"), ("history", "c1cc:"), ("history", ":e1ee"),
         ],
     },
     # Two roots where the second line depends on the first: Alembic runs the first line,
@@ -183,6 +187,8 @@ SCENARIOS = {
             ("downgrade", "lib@-1"), ("downgrade", "c1cc"), ("downgrade", "a1aa"),
             ("upgrade", "heads"), ("downgrade", "app@base"), ("downgrade", "lib@base"),
             ("upgrade", "lib@+2"), ("upgrade", "app@+3"), ("downgrade", "base"),
+            ("history", ":"), ("history", "a1aa:"), ("history", "lib@base:"),
+            ("history", "app@base:"), ("history", "lib@-1:"), ("history", "b1bb:c2cc"),
         ],
     },
     # A revision applied only as another branch's dependency, then asked to be the target
@@ -196,6 +202,20 @@ SCENARIOS = {
         "commands": [
             ("upgrade", "d1dd"), ("downgrade", "c1cc"), ("upgrade", "c2cc"), ("downgrade", "c1cc"),
             ("downgrade", "base"),
+        ],
+    },
+    "history_depends": {
+        "revisions": [
+            ("base10000001", [], [], []),
+            ("a10000000001", ["base10000001"], [], []),
+            ("b10000000001", ["a10000000001"], [], []),
+            ("c20000000002", [], [], ["a10000000001"]),
+            ("c30000000003", ["c20000000002"], [], []),
+        ],
+        "commands": [
+            ("history", "base1000:"), ("history", ":"), ("history", "a100:"),
+            ("history", ":c300"), ("history", "a100:c300"), ("history", "c200:"),
+            ("upgrade", "heads"), ("downgrade", "a100"), ("history", "-1:"),
         ],
     },
 }
@@ -261,6 +281,9 @@ def random_scenario(seed):
     for _ in range(rng.randint(10, 16)):
         cmd = rng.choice(["upgrade", "upgrade", "downgrade", "downgrade", "stamp"])
         commands.append((cmd, rng.choice(targets)))
+    ranges = ([":"] + ["%s:" % i[:4] for i in ids] + [":%s" % i[:4] for i in ids]
+              + ["%s@base:" % l for l in labels] + ["%s@-1:" % l for l in labels])
+    commands.extend(("history", r) for r in rng.sample(ranges, min(4, len(ranges))))
     return {"revisions": clean, "commands": commands}
 
 
@@ -299,6 +322,14 @@ def run(name, scenario):
                     command.downgrade(cfg, arg)
                 elif cmd == "stamp":
                     command.stamp(cfg, arg.split())
+                elif cmd == "history":
+                    # What `alembic history -r ARG` lists, in its order, newest first.
+                    base, head = arg.split(":")
+                    script = ScriptDirectory.from_config(cfg)
+                    cfg.attributes["log"] = [
+                        r.revision
+                        for r in script.walk_revisions(base=base or "base", head=head or "heads")
+                    ]
             except Exception as e:  # the fixture records whatever Alembic does
                 entry["error"] = "%s: %s" % (type(e).__name__, e)
         entry["warnings"] = [str(w.message) for w in caught if "alembic" in str(w.filename)]

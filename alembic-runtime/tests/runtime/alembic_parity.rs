@@ -79,6 +79,10 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
         let mut conn = Connection::open_in_memory().unwrap();
         for (index, cmd) in scenario.commands.iter().enumerate() {
             let context = format!("{} #{index}: {} {}", scenario.name, cmd.command, cmd.arg);
+            if cmd.command == "history" {
+                // Listing changes nothing; alembic-core's replay compares what it lists.
+                continue;
+            }
             let outcome = match cmd.command.as_str() {
                 "upgrade" => m.upgrade(&mut conn, &cmd.arg),
                 "downgrade" => m.downgrade(&mut conn, &cmd.arg),

@@ -54,11 +54,13 @@ fn current_heads_history_and_pending() {
     );
     assert_eq!(m.current(&conn).unwrap(), ["3333aaaa0003"]);
     assert_eq!(revisions(m.pending(&conn).unwrap()), ["3333bbbb0004"]);
+    // Alembic's history order: the heads in id order, each line down to where the next
+    // head's line joins it.
     assert_eq!(
         revisions(m.history().unwrap()),
         [
-            "3333bbbb0004",
             "3333aaaa0003",
+            "3333bbbb0004",
             "2222aaaa0002",
             "1111aaaa0001"
         ]

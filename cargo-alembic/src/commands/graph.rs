@@ -65,7 +65,7 @@ pub fn history(
             .collect();
         let revs: Vec<Rev> = match range {
             Some(range) => graph.history_range(range, &stored)?,
-            None => graph.topological().iter().rev().copied().collect(),
+            None => graph.history(),
         };
         let tips = graph.branch_tips(&stored);
         let current_mark = |rev: Rev| {

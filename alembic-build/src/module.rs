@@ -27,6 +27,8 @@ pub struct MigrationModule {
     pub depends_on: Vec<String>,
     /// The first line of the module's doc header.
     pub message: String,
+    /// The whole doc header, as Alembic's `show` prints a script's docstring.
+    pub doc: String,
     /// FNV-1a of the file's text: identifies the exact source a build embedded.
     pub checksum: u64,
     /// Lines of the constants, for messages about the graph.
@@ -215,6 +217,7 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
         branch_labels,
         depends_on,
         message: doc_message(&file.attrs),
+        doc: doc_text(&file.attrs),
         checksum: fnv1a(text.as_bytes()),
         lines: ConstLines {
             revision: revision_line,
@@ -275,6 +278,24 @@ fn is_op_argument(arg: &FnArg) -> bool {
 
 /// The first non-empty line of the module's `//!` header.
 fn doc_message(attrs: &[syn::Attribute]) -> String {
+    doc_lines(attrs)
+        .into_iter()
+        .map(|l| l.trim().to_owned())
+        .find(|line| !line.is_empty())
+        .unwrap_or_default()
+}
+
+/// The module's `//!` header, one line per doc line (the space after `//!` dropped), with
+/// the blank lines around it trimmed, as Alembic strips a docstring.
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = doc_lines(attrs)
+        .into_iter()
+        .map(|l| l.strip_prefix(' ').unwrap_or(&l).trim_end().to_owned())
+        .collect();
+    lines.join("\n").trim_matches('\n').to_owned()
+}
+
+fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
@@ -282,9 +303,13 @@ fn doc_message(attrs: &[syn::Attribute]) -> String {
             syn::Meta::NameValue(nv) => string_literal(&nv.value),
             _ => None,
         })
-        .flat_map(|doc| doc.lines().map(|l| l.trim().to_owned()).collect::<Vec<_>>())
-        .find(|line| !line.is_empty())
-        .unwrap_or_default()
+        // `split`, not `lines`: a bare `//!` is an empty line that separates paragraphs.
+        .flat_map(|doc| {
+            doc.split('\n')
+                .map(|l| l.trim_end_matches('\r').to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// 64-bit FNV-1a: a stable checksum with no dependency and no randomness.

@@ -43,9 +43,10 @@ pub struct Step {
     pub revision: Rev,
     /// Which of its functions.
     pub direction: Direction,
-    /// Revisions the database is at before the step, for log lines (`a, b -> m`).
+    /// For log lines (`a, b -> m`), as Alembic writes them: the parents of an upgraded
+    /// revision (not its dependencies), or the downgraded revision.
     pub from: Vec<Rev>,
-    /// Revisions the database is at after the step.
+    /// For log lines: the upgraded revision, or the parents of the downgraded one.
     pub to: Vec<Rev>,
     /// Version-table changes, in order.
     pub rows: Vec<RowChange>,
@@ -470,7 +471,7 @@ fn upgrade_step(graph: &RevisionGraph<'_>, heads: &mut Vec<Rev>, rev: Rev) -> St
     Step {
         revision: rev,
         direction: Direction::Upgrade,
-        from: down.to_vec(),
+        from: graph.down_revisions(rev).to_vec(),
         to: vec![rev],
         rows,
     }
@@ -507,7 +508,7 @@ fn downgrade_step(graph: &RevisionGraph<'_>, heads: &mut Vec<Rev>, rev: Rev) -> 
         revision: rev,
         direction: Direction::Downgrade,
         from: vec![rev],
-        to: down.to_vec(),
+        to: graph.down_revisions(rev).to_vec(),
         rows,
     }
 }

@@ -107,7 +107,11 @@ enum Command {
     Check,
     /// Show the head revisions.
     #[command(after_help = "Example:\n  cargo alembic heads")]
-    Heads,
+    Heads {
+        /// Show each head's full entry.
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// Show the revisions, newest first.
     #[command(after_help = "Example:\n  cargo alembic history -r 156027c76783:head")]
     History {
@@ -123,9 +127,13 @@ enum Command {
     },
     /// Show the branch points and the revisions they branch into.
     #[command(after_help = "Example:\n  cargo alembic branches")]
-    Branches,
-    /// Show a revision's full entry.
-    #[command(after_help = "Example:\n  cargo alembic show head")]
+    Branches {
+        /// Show each branch point's full entry.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show a revision's full entry (`current`: the revisions the database is at).
+    #[command(after_help = "Examples:\n  cargo alembic show head\n  cargo alembic show current")]
     Show {
         /// The revision.
         revision: String,
@@ -150,6 +158,7 @@ enum Command {
     )]
     Upgrade {
         /// The target: head, heads, a revision, +N, label@head.
+        #[arg(allow_hyphen_values = true)]
         revision: String,
         /// Print the SQL instead of running it.
         #[arg(long)]
@@ -270,7 +279,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             };
             commands::revision::merge(&project, revisions, &new).map(drop)
         }
-        Command::Heads => commands::graph::heads(&project),
+        Command::Heads { verbose } => commands::graph::heads(&project, *verbose),
         Command::History {
             rev_range,
             verbose,
@@ -292,8 +301,15 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 *indicate_current,
             )
         }
-        Command::Branches => commands::graph::branches(&project),
-        Command::Show { revision } => commands::graph::show(&project, revision),
+        Command::Branches { verbose } => commands::graph::branches(&project, *verbose),
+        Command::Show { revision } => {
+            let current = if revision == "current" {
+                Some(commands::runner::current_rows(&project)?)
+            } else {
+                None
+            };
+            commands::graph::show(&project, revision, current.as_deref())
+        }
         Command::Edit { revision } => commands::edit::edit(&project, revision),
         Command::Completions { .. } => unreachable!("answered before the project is looked up"),
         Command::Upgrade { revision, sql } | Command::Downgrade { revision, sql } => {

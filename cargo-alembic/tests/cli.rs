@@ -455,18 +455,36 @@ fn graph_commands_read_the_files() {
         p.ok(&["heads"]),
         "bbbb00000002 (effective head)\ncccc00000003 (net) (head)\n"
     );
+    // The expected text below is what Python Alembic 1.20.1 prints for the same graph
+    // (branch children aside: Alembic lists them in set order, we in file order).
     assert_eq!(
         p.ok(&["branches"]),
-        "aaaa00000001 (branchpoint), base\n             -> bbbb00000002 (effective head), core work\n             -> cccc00000003 (net) (head), network\n"
+        "aaaa00000001 (branchpoint)\n             -> bbbb00000002 (effective head)\n             -> cccc00000003 (net) (head)\n\n"
+    );
+    let branches = p.ok(&["branches", "-v"]);
+    assert!(
+        branches.starts_with("Rev: aaaa00000001 (branchpoint)\nParent: <base>\nBranches into: bbbb00000002, cccc00000003\nPath: ")
+            && branches.ends_with("\n\n             -> bbbb00000002 (effective head), core work\n             -> cccc00000003 (net) (head), network\n\n"),
+        "{branches}"
     );
     let show = p.ok(&["show", "net@head"]);
     assert!(
-        show.starts_with("Rev: cccc00000003 (net) (head)\nParent: aaaa00000001\nAlso depends on: bbbb00000002\nBranch names: net\nPath: "),
+        show.starts_with("Rev: cccc00000003 (head)\nParent: aaaa00000001\nAlso depends on: bbbb00000002\nBranch names: net\nPath: "),
         "{show}"
     );
+    let doc = "cccc00000003_network.rs\n\n    network\n    \n    Revision ID: cccc00000003\n    Revises: aaaa00000001\n    Create Date: ";
+    assert!(show.contains(doc) && show.ends_with("\n\n"), "{show}");
+    let heads = p.ok(&["heads", "-v"]);
     assert!(
-        show.ends_with("cccc00000003_network.rs\n\n    network\n\n"),
-        "{show}"
+        heads.starts_with("Rev: bbbb00000002 (head)\nParent: aaaa00000001\nPath: ")
+            && heads.matches("Rev: ").count() == 2,
+        "{heads}"
+    );
+    assert_eq!(
+        p.ok(&["history"]),
+        "aaaa00000001 (bbbb00000002) -> cccc00000003 (net) (head), network\n\
+         aaaa00000001 -> bbbb00000002 (effective head), core work\n\
+         <base> -> aaaa00000001 (branchpoint), base\n"
     );
     assert_eq!(p.ok(&["history", "-r", "aaaa:bbbb"]), "aaaa00000001 -> bbbb00000002 (effective head), core work\n<base> -> aaaa00000001 (branchpoint), base\n");
     assert!(p.ok(&["history", "--verbose"]).matches("Rev: ").count() == 3);
@@ -491,6 +509,18 @@ fn graph_commands_read_the_files() {
     assert_eq!(
         p.ok(&["current"]),
         "bbbb00000002 (effective head)\ncccc00000003 (head)\n"
+    );
+    assert_eq!(
+        p.ok(&["history", "-i"]),
+        "aaaa00000001 (bbbb00000002) -> cccc00000003 (net) (head) (current), network\n\
+         aaaa00000001 -> bbbb00000002 (effective head), core work\n\
+         <base> -> aaaa00000001 (branchpoint), base\n",
+        "(current) marks the stored version rows only"
+    );
+    let current = p.ok(&["show", "current"]);
+    assert!(
+        current.starts_with("Rev: cccc00000003 (head)\n") && current.matches("Rev: ").count() == 1,
+        "{current}"
     );
 }
 

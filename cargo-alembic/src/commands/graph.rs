@@ -20,33 +20,37 @@ pub(crate) fn with_graph<T>(
     f(&tree, &graph)
 }
 
-/// Prints the heads: `<rev> (<labels>) (head)`.
+/// Prints the heads as Alembic's `heads` does: `<rev> (<labels>) (head)`, or with `verbose`
+/// each head's full entry.
 ///
 /// # Errors
 /// A broken versions directory.
-pub fn heads(project: &Project) -> Result<(), CliError> {
-    with_graph(project, |_, graph| {
+pub fn heads(project: &Project, verbose: bool) -> Result<(), CliError> {
+    with_graph(project, |tree, graph| {
         for &head in graph
             .topological()
             .iter()
             .filter(|r| graph.heads().contains(r))
         {
-            println!(
-                "{}{}{}",
-                graph.id(head),
-                labels(graph, head),
-                graph.annotations(head, false)
-            );
+            if verbose {
+                println!("{}", entry(graph, &tree.migrations[head], head, false));
+            } else {
+                println!(
+                    "{}{}",
+                    graph.id(head),
+                    line_marks(graph, head, false, false)
+                );
+            }
         }
         Ok(())
     })
 }
 
-/// Prints the history newest first, Alembic's line per revision:
-/// `<parent> -> <rev> (<labels>) (head) (branchpoint) (mergepoint), <message>`, or with
-/// `verbose` each revision's full entry (as `show` prints it). `current` (the database's
-/// rows) lets ranges use `current`; with `indicate`, the revisions it is at are marked
-/// ` (current)`.
+/// Prints the history newest first in Alembic's order, Alembic's line per revision:
+/// `<parents> (<depends_on>) -> <rev> (<labels>) (head) (current) (branchpoint)
+/// (mergepoint), <doc>`, or with `verbose` each revision's full entry (as `show` prints it).
+/// `current` (the database's rows) lets ranges use `current`; with `indicate`, the stored
+/// version rows are marked ` (current)`, as Alembic marks them.
 ///
 /// # Errors
 /// A broken versions directory, or a bad range.
@@ -67,82 +71,80 @@ pub fn history(
             Some(range) => graph.history_range(range, &stored)?,
             None => graph.history(),
         };
-        let tips = graph.branch_tips(&stored);
-        let current_mark = |rev: Rev| {
-            if indicate && tips.contains(&rev) {
-                " (current)"
-            } else {
-                ""
-            }
-        };
         for rev in revs {
             let module = &tree.migrations[rev];
+            let is_current = indicate && stored.contains(&rev);
             if verbose {
-                print!("{}", entry(graph, module, rev));
+                println!("{}", entry(graph, module, rev, is_current));
                 continue;
             }
-            let down: Vec<&str> = graph
-                .down_revisions(rev)
-                .iter()
-                .map(|&d| graph.id(d))
-                .collect();
-            let parent = if down.is_empty() {
-                "<base>".to_owned()
+            let deps = if module.depends_on.is_empty() {
+                String::new()
             } else {
-                down.join(", ")
+                format!(" ({})", module.depends_on.join(", "))
             };
             println!(
-                "{parent} -> {}{}{}, {}",
+                "{}{deps} -> {}{}, {}",
+                parents(graph, rev),
                 graph.id(rev),
-                marks(graph, rev),
-                current_mark(rev),
-                module.message
+                line_marks(graph, rev, is_current, true),
+                first_paragraph(&module.doc)
             );
         }
         Ok(())
     })
 }
 
-/// Prints each branch point and the revisions it branches into.
+/// Prints each branch point and the revisions it branches into, as Alembic's `branches`
+/// does (a blank line after each); with `verbose` the branch point's full entry and each
+/// child's message.
 ///
 /// # Errors
 /// A broken versions directory.
-pub fn branches(project: &Project) -> Result<(), CliError> {
+pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
     with_graph(project, |tree, graph| {
-        for &rev in graph
-            .topological()
-            .iter()
-            .rev()
-            .filter(|&&r| graph.is_branch_point(r))
+        for rev in graph
+            .history()
+            .into_iter()
+            .filter(|&r| graph.is_branch_point(r))
         {
-            println!(
-                "{}{}, {}",
-                graph.id(rev),
-                marks(graph, rev),
-                tree.migrations[rev].message
-            );
+            if verbose {
+                println!("{}", entry(graph, &tree.migrations[rev], rev, false));
+            } else {
+                println!("{}{}", graph.id(rev), line_marks(graph, rev, false, true));
+            }
             let indent = " ".repeat(graph.id(rev).len());
             for &child in graph.children(rev) {
-                let message = &tree.migrations[child].message;
+                let doc = if verbose {
+                    format!(", {}", first_paragraph(&tree.migrations[child].doc))
+                } else {
+                    String::new()
+                };
                 println!(
-                    "{indent} -> {}{}, {message}",
+                    "{indent} -> {}{}{doc}",
                     graph.id(child),
-                    marks(graph, child)
+                    line_marks(graph, child, false, true)
                 );
             }
+            println!();
         }
         Ok(())
     })
 }
 
-/// Prints the full entry of the revision(s) `arg` names.
+/// Prints the full entry of the revision(s) `arg` names; `current` are the database's
+/// version rows, for `show current`.
 ///
 /// # Errors
 /// A broken versions directory, or an unknown revision.
-pub fn show(project: &Project, arg: &str) -> Result<(), CliError> {
+pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<(), CliError> {
     with_graph(project, |tree, graph| {
-        for rev in graph.resolve(arg)? {
-            print!("{}", entry(graph, &tree.migrations[rev], rev));
+        let revs: Vec<Rev> = match (arg, current) {
+            ("current", Some(rows)) => rows.iter().filter_map(|r| graph.get(r)).collect(),
+            _ => graph.resolve(arg)?,
+        };
+        for rev in revs {
+            println!("{}", entry(graph, &tree.migrations[rev], rev, false));
         }
         Ok(())
     })
@@ -161,18 +163,23 @@ pub fn file_of(project: &Project, arg: &str) -> Result<PathBuf, CliError> {
     })
 }
 
-/// Alembic's verbose log entry.
-fn entry(graph: &RevisionGraph<'_>, module: &MigrationModule, rev: Rev) -> String {
-    let mut out = format!("Rev: {}{}\n", graph.id(rev), marks(graph, rev));
-    let down: Vec<&str> = graph
-        .down_revisions(rev)
-        .iter()
-        .map(|&d| graph.id(d))
-        .collect();
-    match down.as_slice() {
-        [] => out.push_str("Parent: <base>\n"),
-        [one] => out.push_str(&format!("Parent: {one}\n")),
-        many => out.push_str(&format!("Merges: {}\n", many.join(", "))),
+/// Alembic's verbose log entry: its `Rev:` line carries ` (head)` (no versioned child),
+/// ` (branchpoint)`, ` (mergepoint)` and ` (current)`, never branch labels, which have a line
+/// of their own; the whole doc header follows, indented.
+fn entry(graph: &RevisionGraph<'_>, module: &MigrationModule, rev: Rev, current: bool) -> String {
+    let flag = |on: bool, text: &'static str| if on { text } else { "" };
+    let mut out = format!(
+        "Rev: {}{}{}{}{}\n",
+        graph.id(rev),
+        flag(graph.children(rev).is_empty(), " (head)"),
+        flag(graph.is_branch_point(rev), " (branchpoint)"),
+        flag(graph.is_merge_point(rev), " (mergepoint)"),
+        flag(current, " (current)"),
+    );
+    if graph.is_merge_point(rev) {
+        out.push_str(&format!("Merges: {}\n", parents(graph, rev)));
+    } else {
+        out.push_str(&format!("Parent: {}\n", parents(graph, rev)));
     }
     if !module.depends_on.is_empty() {
         out.push_str(&format!(
@@ -190,17 +197,44 @@ fn entry(graph: &RevisionGraph<'_>, module: &MigrationModule, rev: Rev) -> Strin
             graph.branch_labels(rev).join(", ")
         ));
     }
-    out.push_str(&format!(
-        "Path: {}\n\n    {}\n\n",
-        module.file.display(),
-        module.message
-    ));
+    out.push_str(&format!("Path: {}\n\n", module.file.display()));
+    let doc: Vec<String> = module.doc.lines().map(|l| format!("    {l}")).collect();
+    out.push_str(&doc.join("\n"));
+    out.push('\n');
     out
 }
 
-/// ` (labels)` and Alembic's annotations, as they apply.
-fn marks(graph: &RevisionGraph<'_>, rev: Rev) -> String {
-    labels(graph, rev) + &graph.annotations(rev, true)
+/// The parents as Alembic writes them: `<base>`, or the ids joined by `, `.
+fn parents(graph: &RevisionGraph<'_>, rev: Rev) -> String {
+    match graph.down_revisions(rev) {
+        [] => "<base>".to_owned(),
+        down => down
+            .iter()
+            .map(|&d| graph.id(d))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Alembic's marks after a revision in one-line output: ` (labels)`, ` (head)` or
+/// ` (effective head)`, ` (current)`, and with `tree` ` (branchpoint)` and ` (mergepoint)`.
+fn line_marks(graph: &RevisionGraph<'_>, rev: Rev, current: bool, tree: bool) -> String {
+    let mut out = labels(graph, rev) + &graph.annotations(rev, false);
+    if current {
+        out.push_str(" (current)");
+    }
+    if tree && graph.is_branch_point(rev) {
+        out.push_str(" (branchpoint)");
+    }
+    if tree && graph.is_merge_point(rev) {
+        out.push_str(" (mergepoint)");
+    }
+    out
+}
+
+/// A docstring's first paragraph, which Alembic's one-line output shows.
+fn first_paragraph(doc: &str) -> &str {
+    doc.split("\n\n").next().unwrap_or_default()
 }
 
 fn labels(graph: &RevisionGraph<'_>, rev: Rev) -> String {

@@ -124,12 +124,26 @@ pub enum Change {
     },
 }
 
+/// `Detected added index 'ix' on 'table' (terms)`, or `added unique index` for a unique one.
+fn added_index(table: &str, index: &Index) -> String {
+    format!(
+        "Detected added {}index '{}' on '{table}' ({})",
+        if index.unique { "unique " } else { "" },
+        index.name,
+        index.terms.join(", ")
+    )
+}
+
 impl Change {
     /// Alembic's log line for the change (`Detected added column 'monitor.description'`).
     pub fn detected(&self) -> String {
         let cols = |cols: &[String]| format!("({})", cols.join(", "));
         match self {
-            Change::AddTable(t) => format!("Detected added table '{}'", t.name),
+            // As Alembic, each index of a new table gets its own line after the table's.
+            Change::AddTable(t) => std::iter::once(format!("Detected added table '{}'", t.name))
+                .chain(t.indexes.iter().map(|i| added_index(&t.name, i)))
+                .collect::<Vec<_>>()
+                .join("\n"),
             Change::DropTable(t) => format!("Detected removed table '{}'", t.name),
             Change::RenameTable { from, to } => {
                 format!("Detected renamed table '{from}' to '{to}'")
@@ -161,13 +175,7 @@ impl Change {
                 }
                 lines.join("\n")
             }
-            Change::AddIndex { table, index } => {
-                format!(
-                    "Detected added index '{}' on '{table}' ({})",
-                    index.name,
-                    index.terms.join(", ")
-                )
-            }
+            Change::AddIndex { table, index } => added_index(table, index),
             Change::DropIndex { table, index } => {
                 format!("Detected removed index '{}' on '{table}'", index.name)
             }
@@ -709,6 +717,27 @@ mod tests {
                 "Detected added check constraint 'ck_interval' on table 'monitor'",
                 "Detected removed column 'monitor.legacy'",
             ]
+        );
+    }
+
+    #[test]
+    fn a_new_tables_indexes_each_get_a_detected_line_after_it() {
+        let tag = Table::new("tag")
+            .column(Column::new("id", Type::Integer))
+            .column(Column::new("name", Type::Text))
+            .primary_key(&["id"])
+            .index(Index::new("ix_tag_name", &["name"]))
+            .index(Index::new("uq_tag_name_id", &["name", "id"]).unique());
+        let target = Schema {
+            tables: vec![tag],
+            ..Schema::default()
+        };
+        let changes = diff(&Schema::default(), &target, &Renames::default(), &[]);
+        assert_eq!(
+            changes[0].detected(),
+            "Detected added table 'tag'\n\
+             Detected added index 'ix_tag_name' on 'tag' (\"name\")\n\
+             Detected added unique index 'uq_tag_name_id' on 'tag' (\"name\", \"id\")"
         );
     }
 

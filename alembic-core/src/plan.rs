@@ -80,6 +80,10 @@ pub struct StampPlan {
     pub rows: Vec<RowChange>,
     /// The version rows afterwards.
     pub heads: Vec<Rev>,
+    /// What Alembic logs, one `Running stamp_revision from -> to` line per entry: for each
+    /// target not already stored, the stored heads it replaces; for `base`, each head it
+    /// clears.
+    pub steps: Vec<(Vec<Rev>, Vec<Rev>)>,
 }
 
 /// Plans `upgrade <target>` from the revisions in the version table.
@@ -163,10 +167,12 @@ pub fn stamp(
 ) -> Result<StampPlan, RevisionError> {
     let mut dests = Vec::new();
     for t in targets {
-        let revs = graph.resolve(t).map_err(|e| match e {
+        let mut revs = graph.resolve(t).map_err(|e| match e {
             RevisionError::MultipleHeads(_) => RevisionError::MultipleHeadsStamp,
             e => e,
         })?;
+        // `heads` in Alembic's file order, which is id order.
+        revs.sort_by_key(|&r| graph.id(r));
         for r in revs {
             if !dests.contains(&r) {
                 dests.push(r);
@@ -206,6 +212,22 @@ pub fn stamp(
             !related && !cleared
         })
         .collect();
+    // Alembic reads the stored heads in the version table's key order, which is id order.
+    let mut stored = start.to_vec();
+    stored.sort_by_key(|&r| graph.id(r));
+    let mut steps: Vec<(Vec<Rev>, Vec<Rev>)> = stored
+        .iter()
+        .filter(|&&h| clears_all || cleared_branches.iter().any(|&b| graph.shares_lineage(h, b)))
+        .map(|&h| (vec![h], Vec::new()))
+        .collect();
+    for &d in dests.iter().filter(|d| !stored.contains(d)) {
+        let replaced: Vec<Rev> = stored
+            .iter()
+            .copied()
+            .filter(|&h| graph.is_ancestor(h, d, true) || graph.is_ancestor(d, h, true))
+            .collect();
+        steps.push((replaced, vec![d]));
+    }
     heads.extend(dests);
     let heads = normalize(graph, heads);
     let mut rows: Vec<RowChange> = current
@@ -219,7 +241,7 @@ pub fn stamp(
             .filter(|h| purge || !current.contains(h))
             .map(|&h| RowChange::Insert(h)),
     );
-    Ok(StampPlan { rows, heads })
+    Ok(StampPlan { rows, heads, steps })
 }
 
 /// Drops every head that another head implies.
@@ -581,6 +603,8 @@ mod tests {
         let plan = upgrade(&g, &[], "n2").unwrap();
         assert_eq!(plan.revisions(&g), ["c1", "c2", "n1", "n2"]);
         assert_eq!(names(&g, &plan.heads), ["n2"]);
+        // Alembic's "Running upgrade n1 -> n2" names the parent, not the dependency.
+        assert_eq!(names(&g, &plan.steps[3].from), ["n1"]);
     }
 
     #[test]
@@ -626,6 +650,37 @@ mod tests {
         let g = RevisionGraph::build(&specs).unwrap();
         let down = downgrade(&g, &[g.get("r2").unwrap()], "r1").unwrap();
         assert_eq!(names(&g, &down.heads), ["r1"]);
+    }
+
+    #[test]
+    fn label_moves_never_walk_another_branch() {
+        // a → b → c, and s (branch "search") on a: nothing of search is applied at c.
+        let specs = [
+            RevisionSpec::new("a0", &[]),
+            RevisionSpec::new("b0", &["a0"]),
+            RevisionSpec::new("c0", &["b0"]),
+            RevisionSpec::new("s0", &["a0"]).labels(&["search"]),
+            RevisionSpec::new("s1", &["s0"]),
+        ];
+        let g = RevisionGraph::build(&specs).unwrap();
+        let at = |ids: &[&str]| -> Vec<Rev> { ids.iter().map(|i| g.get(i).unwrap()).collect() };
+        let msg = |r: Result<Plan, RevisionError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(downgrade(&g, &at(&["c0"]), "search@-1")),
+            "Relative revision -1 didn't produce 1 migrations"
+        );
+        // Two back from s1 reverts the branch and stops at the branch point; three would
+        // revert a0, which the other line needs.
+        let two = downgrade(&g, &at(&["c0", "s1"]), "search@-2").unwrap();
+        assert_eq!(two.revisions(&g), ["s1", "s0"]);
+        assert_eq!(
+            msg(downgrade(&g, &at(&["c0", "s1"]), "search@-3")),
+            "Relative revision -3 didn't produce 3 migrations"
+        );
+        assert_eq!(
+            msg(downgrade(&g, &at(&["c0", "s1"]), "search@b0")),
+            "Revision b0 is not a member of branch 'search'"
+        );
     }
 
     #[test]

@@ -145,6 +145,11 @@ impl<'a> RevisionGraph<'a> {
             return Ok(r);
         }
         if ident.len() < MIN_PREFIX {
+            // Alembic accepts three characters; with twelve hex digits per id, a short word
+            // (`add`, `bad`, `fab`) too easily names a revision nobody meant.
+            if !ident.is_empty() && self.ids().any(|id| id.starts_with(ident)) {
+                return Err(RevisionError::PrefixTooShort(arg.to_owned()));
+            }
             return Err(RevisionError::NotFound(arg.to_owned()));
         }
         let mut candidates: Vec<&str> = self.ids().filter(|id| id.starts_with(ident)).collect();
@@ -365,7 +370,8 @@ mod tests {
             ("base", Ok(&[])),
             ("1111aaaa", Ok(&["1111aaaa"])),
             ("1111", Ok(&["1111aaaa"])),
-            ("111", Err("Can't locate revision identified by '111'")),
+            ("111", Err("Can't locate revision identified by '111': prefixes need at least 4 characters, so that a short word cannot pick a revision by accident")),
+            ("999", Err("Can't locate revision identified by '999'")),
             ("3333", Err("Multiple revisions start with '3333': '3333aaaa', '3333bbbb'")),
             ("alpha", Ok(&["3333aaaa"])),
             ("alpha@head", Ok(&["4444aaaa"])),

@@ -206,7 +206,7 @@ pub const DEVIATIONS: &[(&str, usize, &str, Deviation, &str)] = &[
         "linear",
         19,
         "upgrade 1aa",
-        Deviation::Error("Can't locate revision identified by '1aa'"),
+        Deviation::Error("Can't locate revision identified by '1aa': prefixes need at least 4 characters, so that a short word cannot pick a revision by accident"),
         "DESIGN §4: a partial id needs at least four characters; Alembic accepts three",
     ),
     (
@@ -243,6 +243,14 @@ pub const DEVIATIONS: &[(&str, usize, &str, Deviation, &str)] = &[
         "stamp heads",
         Deviation::Rows(&["n2nnnnnnnnnn", "x1xxxxxxxxxx"]),
         "Alembic replaces every head related to any target, dropping x1 although x1 is itself a target",
+    ),
+    (
+        "stamp_below_merge",
+        1,
+        "stamp a2aa b2bb",
+        Deviation::Rows(&["a2aaaaaaaaaa", "b2bbbbbbbbbb"]),
+        "Alembic raises KeyError: 'm3mmmmmmmmmm' after committing one of the two rows; both \
+         targets are stored, as asked",
     ),
     (
         "depends_on",

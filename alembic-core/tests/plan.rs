@@ -43,6 +43,7 @@ fn planner_matches_alembic_on_every_recorded_command() {
             let as_ids = |revs: &[Rev]| -> Vec<String> {
                 revs.iter().map(|&r| graph.id(r).to_owned()).collect()
             };
+            let targets: Vec<&str> = cmd.arg.split_whitespace().collect();
             let planned = match cmd.command.as_str() {
                 "upgrade" => plan::upgrade(&graph, &current, &cmd.arg),
                 "downgrade" => plan::downgrade(&graph, &current, &cmd.arg),
@@ -51,7 +52,7 @@ fn planner_matches_alembic_on_every_recorded_command() {
                     steps: Vec::new(),
                     heads: listed,
                 }),
-                _ => plan::stamp(&graph, &current, &[cmd.arg.as_str()], false).map(|s| Plan {
+                _ => plan::stamp(&graph, &current, &targets, false).map(|s| Plan {
                     steps: Vec::new(),
                     heads: s.heads,
                 }),

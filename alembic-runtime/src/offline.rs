@@ -59,12 +59,15 @@ impl Migrations {
         let graph = self.graph()?;
         let stamp = plan::stamp(graph, &[], targets, false)?;
         let mut out = format!("BEGIN;\n\n{};\n\n", version_table::CREATE);
-        writeln!(
-            out,
-            "-- Running stamp_revision  -> {}\n",
-            joined(graph, &stamp.heads)
-        )
-        .expect("write to String");
+        for (from, to) in &stamp.steps {
+            writeln!(
+                out,
+                "-- Running stamp_revision {} -> {}\n",
+                joined(graph, from),
+                joined(graph, to)
+            )
+            .expect("write to String");
+        }
         for &change in &stamp.rows {
             writeln!(out, "{};\n", row_sql(graph, change)).expect("write to String");
         }

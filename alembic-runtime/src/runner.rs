@@ -71,7 +71,7 @@ impl Migrations {
         let graph = self.graph()?;
         // --purge exists to repair a table whose rows name unknown revisions: don't read them.
         let locked = begin(conn, if purge { None } else { Some(graph) })?;
-        let StampPlan { rows, heads } = plan::stamp(graph, &locked.current, targets, purge)?;
+        let StampPlan { rows, heads, steps } = plan::stamp(graph, &locked.current, targets, purge)?;
         if !rows.is_empty() || purge {
             let tx = &locked.tx;
             if !locked.table_exists {
@@ -80,9 +80,10 @@ impl Migrations {
             if purge {
                 delete_all_rows(tx)?;
             }
-            let from = sorted_ids(graph, &locked.current).join(", ");
-            let to = sorted_ids(graph, &heads).join(", ");
-            log::info!(target: LOG, "Running stamp_revision {from} -> {to}");
+            for (from, to) in &steps {
+                let (from, to) = (joined(graph, from), joined(graph, to));
+                log::info!(target: LOG, "Running stamp_revision {from} -> {to}");
+            }
             for change in rows {
                 version_table::apply(tx, graph, change)?;
             }

@@ -527,6 +527,8 @@ fn detected_lines_are_alembics() {
         [
             "Detected added table 'user'",
             "Detected added table 'monitor'",
+            "Detected added index 'ix_monitor_url' on 'monitor' (\"url\")",
+            "Detected added index 'idx_monitor_name' on 'monitor' (\"name\")",
             "Detected added table 'incident'"
         ]
     );

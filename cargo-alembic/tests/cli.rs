@@ -719,7 +719,8 @@ fn autogenerate_upgrade_and_check_from_edited_models() {
         (check.code, check.stderr.as_str()),
         (
             1,
-            "error: New upgrade operations detected:\n  Detected added table 'monitor'\n\
+            "error: New upgrade operations detected:\n  Detected added table 'monitor'\n  \
+             Detected added index 'ix_monitor_url' on 'monitor' (\"url\")\n\
              Generate the migration with `cargo alembic revision --autogenerate -m \"…\"`.\n"
         )
     );
@@ -735,7 +736,8 @@ fn autogenerate_upgrade_and_check_from_edited_models() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr,
-        "INFO  [alembic.autogenerate.compare] Detected added table 'monitor'\n"
+        "INFO  [alembic.autogenerate.compare] Detected added table 'monitor'\n\
+         INFO  [alembic.autogenerate.compare] Detected added index 'ix_monitor_url' on 'monitor' (\"url\")\n"
     );
     let file = p.read("migrations/versions/aaaa00000001_create_monitor.rs");
     assert!(

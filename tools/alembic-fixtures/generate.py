@@ -204,6 +204,19 @@ SCENARIOS = {
             ("downgrade", "base"),
         ],
     },
+    # Two revisions below a merge, stamped together.
+    "stamp_below_merge": {
+        "revisions": [
+            ("r1aaaaaaaaaa", [], [], []),
+            ("a2aaaaaaaaaa", ["r1aaaaaaaaaa"], [], []),
+            ("b2bbbbbbbbbb", ["r1aaaaaaaaaa"], [], []),
+            ("m3mmmmmmmmmm", ["a2aaaaaaaaaa", "b2bbbbbbbbbb"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "head"), ("stamp", "a2aa b2bb"), ("stamp", "m3mm"),
+            ("downgrade", "base"),
+        ],
+    },
     "history_depends": {
         "revisions": [
             ("base10000001", [], [], []),

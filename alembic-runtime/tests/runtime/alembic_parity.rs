@@ -86,7 +86,11 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
             let outcome = match cmd.command.as_str() {
                 "upgrade" => m.upgrade(&mut conn, &cmd.arg),
                 "downgrade" => m.downgrade(&mut conn, &cmd.arg),
-                _ => m.stamp(&mut conn, &[cmd.arg.as_str()], false),
+                _ => m.stamp(
+                    &mut conn,
+                    &cmd.arg.split_whitespace().collect::<Vec<_>>(),
+                    false,
+                ),
             };
             let step = if cmd.command == "downgrade" {
                 "down"

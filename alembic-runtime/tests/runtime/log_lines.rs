@@ -55,6 +55,9 @@ fn progress_lines_are_alembics() {
     m.upgrade(&mut conn, "head").unwrap();
     m.downgrade(&mut conn, "bbbb").unwrap();
     m.stamp(&mut conn, &["aaaa"], false).unwrap();
+    // One line per head a stamp changes, as Alembic 1.20.1 logs them on this graph.
+    m.stamp(&mut conn, &["bbbb", "cccc"], false).unwrap();
+    m.stamp(&mut conn, &["base"], false).unwrap();
 
     let context = [
         "INFO  [alembic.runtime.migration] Context impl SQLiteImpl.",
@@ -72,5 +75,15 @@ fn progress_lines_are_alembics() {
     want.push("INFO  [alembic.runtime.migration] Running downgrade dddd00000004 -> bbbb00000002, cccc00000003, create t3");
     want.extend(context);
     want.push("INFO  [alembic.runtime.migration] Running stamp_revision bbbb00000002, cccc00000003 -> aaaa00000001");
+    want.extend(context);
+    want.push(
+        "INFO  [alembic.runtime.migration] Running stamp_revision aaaa00000001 -> bbbb00000002",
+    );
+    want.push(
+        "INFO  [alembic.runtime.migration] Running stamp_revision aaaa00000001 -> cccc00000003",
+    );
+    want.extend(context);
+    want.push("INFO  [alembic.runtime.migration] Running stamp_revision bbbb00000002 -> ");
+    want.push("INFO  [alembic.runtime.migration] Running stamp_revision cccc00000003 -> ");
     assert_eq!(lines_of_this_thread(), want);
 }

@@ -354,6 +354,8 @@ mod tests {
     fn relative_targets_parse_as_values_not_flags() {
         let CargoCli::Alembic(cli) = CargoCli::parse_from(["cargo", "alembic", "downgrade", "-1"]);
         assert!(matches!(cli.command, Command::Downgrade { ref revision, .. } if revision == "-1"));
+        let CargoCli::Alembic(cli) = CargoCli::parse_from(["cargo", "alembic", "upgrade", "-2"]);
+        assert!(matches!(cli.command, Command::Upgrade { ref revision, .. } if revision == "-2"));
         let CargoCli::Alembic(cli) =
             CargoCli::parse_from(["cargo", "alembic", "history", "-r", "-1:"]);
         assert!(

@@ -204,6 +204,23 @@ SCENARIOS = {
             ("downgrade", "base"),
         ],
     },
+    # A branch label whose branch runs into a merge: Alembic's code then labels none of the
+    # revisions below the labelled one, its documentation says up to the branch point.
+    "label_through_merge": {
+        "revisions": [
+            ("r1rrrrrrrrrr", [], [], []),
+            ("a1aaaaaaaaaa", ["r1rrrrrrrrrr"], [], []),
+            ("s0ssssssssss", ["a1aaaaaaaaaa"], ["lab"], []),
+            ("s1ssssssssss", ["s0ssssssssss"], [], []),
+            ("x1xxxxxxxxxx", ["r1rrrrrrrrrr"], [], []),
+            ("m1mmmmmmmmmm", ["s1ssssssssss", "x1xxxxxxxxxx"], [], []),
+        ],
+        "commands": [
+            ("upgrade", "x1xx"), ("upgrade", "lab@+1"), ("history", "lab@base:"),
+            ("upgrade", "heads"), ("downgrade", "lab@-1"), ("downgrade", "lab@base"),
+            ("upgrade", "lab@head"), ("history", ":"), ("downgrade", "base"),
+        ],
+    },
     # Two revisions below a merge, stamped together.
     "stamp_below_merge": {
         "revisions": [

@@ -504,6 +504,78 @@ impl<'a> RevisionGraph<'a> {
         }
     }
 
+    /// The parents as Alembic writes them: `<base>`, or the ids joined by `, `.
+    pub fn parents_text(&self, rev: Rev) -> String {
+        match self.down_revisions(rev) {
+            [] => "<base>".to_owned(),
+            down => down
+                .iter()
+                .map(|&d| self.id(d))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Alembic's verbose entry for a revision (`show`, `history -v`, `current -v`): a `Rev:`
+    /// line with ` (head)` (no versioned child), ` (branchpoint)`, ` (mergepoint)` and, when
+    /// `current`, ` (current)`, never branch labels, which get a line of their own; the
+    /// parents, the dependencies as declared, the children of a branch point, the branch
+    /// names, the file when known, and the doc header indented by four spaces.
+    ///
+    /// ```
+    /// use alembic_core::graph::{RevisionGraph, RevisionSpec};
+    /// let specs = [RevisionSpec::new("aaaa", &[])];
+    /// let g = RevisionGraph::build(&specs).unwrap();
+    /// assert_eq!(
+    ///     g.log_entry(0, &[], Some("v/aaaa_x.rs"), "x\n\nRevision ID: aaaa", false),
+    ///     "Rev: aaaa (head)\nParent: <base>\nPath: v/aaaa_x.rs\n\n    x\n    \n    Revision ID: aaaa\n"
+    /// );
+    /// ```
+    pub fn log_entry(
+        &self,
+        rev: Rev,
+        depends_on: &[&str],
+        path: Option<&str>,
+        doc: &str,
+        current: bool,
+    ) -> String {
+        use std::fmt::Write;
+        let flag = |on: bool, text: &'static str| if on { text } else { "" };
+        let mut out = format!(
+            "Rev: {}{}{}{}{}\n",
+            self.id(rev),
+            flag(self.children(rev).is_empty(), " (head)"),
+            flag(self.is_branch_point(rev), " (branchpoint)"),
+            flag(self.is_merge_point(rev), " (mergepoint)"),
+            flag(current, " (current)"),
+        );
+        let parents = if self.is_merge_point(rev) {
+            "Merges"
+        } else {
+            "Parent"
+        };
+        writeln!(out, "{parents}: {}", self.parents_text(rev)).expect("write to String");
+        if !depends_on.is_empty() {
+            writeln!(out, "Also depends on: {}", depends_on.join(", ")).expect("write to String");
+        }
+        if self.is_branch_point(rev) {
+            let children: Vec<&str> = self.children(rev).iter().map(|&c| self.id(c)).collect();
+            writeln!(out, "Branches into: {}", children.join(", ")).expect("write to String");
+        }
+        if !self.branch_labels(rev).is_empty() {
+            writeln!(out, "Branch names: {}", self.branch_labels(rev).join(", "))
+                .expect("write to String");
+        }
+        if let Some(path) = path {
+            writeln!(out, "Path: {path}").expect("write to String");
+        }
+        out.push('\n');
+        for line in doc.lines() {
+            writeln!(out, "    {line}").expect("write to String");
+        }
+        out
+    }
+
     /// Whether `a` is `b` or one of its ancestors (through dependencies when `with_deps`).
     pub fn is_ancestor(&self, a: Rev, b: Rev, with_deps: bool) -> bool {
         self.ancestors(&[b], with_deps)[a]

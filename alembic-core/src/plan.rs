@@ -11,13 +11,22 @@ use crate::graph::{Rev, RevisionGraph};
 use crate::resolve::{Position, Relative};
 use crate::RevisionError;
 
-/// Upgrade or downgrade.
+/// Upgrade or downgrade; displayed as Alembic's log lines spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// Running `upgrade` functions.
     Upgrade,
     /// Running `downgrade` functions.
     Downgrade,
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+        })
+    }
 }
 
 /// One change to the version table.

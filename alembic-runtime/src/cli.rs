@@ -203,13 +203,11 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
                 let marks = graph.annotations(rev, true);
                 let m = &migrations.list()[rev];
                 if *verbose {
-                    println!("Rev: {}{marks}", m.revision);
-                    match m.down_revisions {
-                        [] => println!("Parent: <base>"),
-                        [one] => println!("Parent: {one}"),
-                        many => println!("Merges: {}", many.join(", ")),
-                    }
-                    println!("\n    {}\n", m.message);
+                    // An embedded migration has no file to show, and its message for a doc.
+                    println!(
+                        "{}",
+                        graph.log_entry(rev, m.depends_on, None, m.message, false)
+                    );
                 } else {
                     println!("{}{marks}", m.revision);
                 }

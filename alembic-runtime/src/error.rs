@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+pub use alembic_core::plan::Direction;
 pub use alembic_core::{GraphError, RevisionError};
 
 /// The error a migration's `upgrade` or `downgrade` function returns.
@@ -75,24 +76,6 @@ impl std::error::Error for OpError {
             OpError::Schema(_) | OpError::Offline | OpError::TransactionControl(_) => None,
             OpError::Custom(e) => e.source(),
         }
-    }
-}
-
-/// `upgrade` or `downgrade`, as Alembic's log lines spell them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Applying migrations.
-    Upgrade,
-    /// Reverting migrations.
-    Downgrade,
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Direction::Upgrade => "upgrade",
-            Direction::Downgrade => "downgrade",
-        })
     }
 }
 

@@ -5,11 +5,11 @@
 use std::fmt::Write;
 
 use alembic_core::graph::{Rev, RevisionGraph};
-use alembic_core::plan::{self, Direction as PlanDirection, Plan, RowChange};
+use alembic_core::plan::{self, Direction, Plan, RowChange};
 use alembic_core::schema::Schema;
 use alembic_core::sql::quote_literal;
 
-use crate::error::{Direction, Error, FailedMigration, Result};
+use crate::error::{Error, FailedMigration, Result};
 use crate::migration::Migrations;
 use crate::op::Op;
 use crate::runner::joined;
@@ -97,7 +97,7 @@ impl Migrations {
             let up_to = plan::upgrade(graph, &heads, graph.id(rev))?;
             for step in &up_to.steps {
                 schema = self
-                    .record_step(graph, schema, step.revision, PlanDirection::Upgrade)?
+                    .record_step(graph, schema, step.revision, Direction::Upgrade)?
                     .0;
             }
             heads = up_to.heads;
@@ -108,10 +108,7 @@ impl Migrations {
         }
         for step in &plan.steps {
             let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
-            let direction = match step.direction {
-                PlanDirection::Upgrade => "upgrade",
-                PlanDirection::Downgrade => "downgrade",
-            };
+            let direction = step.direction;
             writeln!(out, "-- Running {direction} {from} -> {to}\n").expect("write to String");
             let (next, sql) = self.record_step(graph, schema, step.revision, step.direction)?;
             schema = next;
@@ -131,17 +128,17 @@ impl Migrations {
         graph: &RevisionGraph<'static>,
         schema: Schema,
         rev: Rev,
-        direction: PlanDirection,
+        direction: Direction,
     ) -> Result<(Schema, Vec<String>)> {
         let migration = self.at(rev);
         let mut op = Op::record(schema);
-        let (function, dir) = match direction {
-            PlanDirection::Upgrade => (migration.upgrade, Direction::Upgrade),
-            PlanDirection::Downgrade => (migration.downgrade, Direction::Downgrade),
+        let function = match direction {
+            Direction::Upgrade => migration.upgrade,
+            Direction::Downgrade => migration.downgrade,
         };
         function(&mut op).map_err(|source| {
             Error::Migration(Box::new(FailedMigration {
-                direction: dir,
+                direction,
                 revision: migration.revision,
                 from: joined(graph, graph.down_revisions(rev)),
                 to: migration.revision.to_owned(),

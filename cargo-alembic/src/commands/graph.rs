@@ -85,7 +85,7 @@ pub fn history(
             };
             println!(
                 "{}{deps} -> {}{}, {}",
-                parents(graph, rev),
+                graph.parents_text(rev),
                 graph.id(rev),
                 line_marks(graph, rev, is_current, true),
                 first_paragraph(&module.doc)
@@ -163,57 +163,11 @@ pub fn file_of(project: &Project, arg: &str) -> Result<PathBuf, CliError> {
     })
 }
 
-/// Alembic's verbose log entry: its `Rev:` line carries ` (head)` (no versioned child),
-/// ` (branchpoint)`, ` (mergepoint)` and ` (current)`, never branch labels, which have a line
-/// of their own; the whole doc header follows, indented.
+/// Alembic's verbose entry of a migration file.
 fn entry(graph: &RevisionGraph<'_>, module: &MigrationModule, rev: Rev, current: bool) -> String {
-    let flag = |on: bool, text: &'static str| if on { text } else { "" };
-    let mut out = format!(
-        "Rev: {}{}{}{}{}\n",
-        graph.id(rev),
-        flag(graph.children(rev).is_empty(), " (head)"),
-        flag(graph.is_branch_point(rev), " (branchpoint)"),
-        flag(graph.is_merge_point(rev), " (mergepoint)"),
-        flag(current, " (current)"),
-    );
-    if graph.is_merge_point(rev) {
-        out.push_str(&format!("Merges: {}\n", parents(graph, rev)));
-    } else {
-        out.push_str(&format!("Parent: {}\n", parents(graph, rev)));
-    }
-    if !module.depends_on.is_empty() {
-        out.push_str(&format!(
-            "Also depends on: {}\n",
-            module.depends_on.join(", ")
-        ));
-    }
-    if graph.is_branch_point(rev) {
-        let children: Vec<&str> = graph.children(rev).iter().map(|&c| graph.id(c)).collect();
-        out.push_str(&format!("Branches into: {}\n", children.join(", ")));
-    }
-    if !graph.branch_labels(rev).is_empty() {
-        out.push_str(&format!(
-            "Branch names: {}\n",
-            graph.branch_labels(rev).join(", ")
-        ));
-    }
-    out.push_str(&format!("Path: {}\n\n", module.file.display()));
-    let doc: Vec<String> = module.doc.lines().map(|l| format!("    {l}")).collect();
-    out.push_str(&doc.join("\n"));
-    out.push('\n');
-    out
-}
-
-/// The parents as Alembic writes them: `<base>`, or the ids joined by `, `.
-fn parents(graph: &RevisionGraph<'_>, rev: Rev) -> String {
-    match graph.down_revisions(rev) {
-        [] => "<base>".to_owned(),
-        down => down
-            .iter()
-            .map(|&d| graph.id(d))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
+    let depends_on: Vec<&str> = module.depends_on.iter().map(String::as_str).collect();
+    let path = module.file.display().to_string();
+    graph.log_entry(rev, &depends_on, Some(&path), &module.doc, current)
 }
 
 /// Alembic's marks after a revision in one-line output: ` (labels)`, ` (head)` or

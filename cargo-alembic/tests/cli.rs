@@ -517,6 +517,13 @@ fn graph_commands_read_the_files() {
          <base> -> aaaa00000001 (branchpoint), base\n",
         "(current) marks the stored version rows only"
     );
+    let verbose = p.ok(&["current", "-v"]);
+    assert!(
+        verbose.starts_with("Current revision(s) for ")
+            && verbose.contains("Rev: cccc00000003 (head)\nParent: aaaa00000001\nAlso depends on: bbbb00000002\nBranch names: net\n\n    network\n")
+            && verbose.matches("Rev: ").count() == 2,
+        "{verbose}"
+    );
     let current = p.ok(&["show", "current"]);
     assert!(
         current.starts_with("Rev: cccc00000003 (head)\n") && current.matches("Rev: ").count() == 1,

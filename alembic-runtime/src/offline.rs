@@ -5,9 +5,8 @@
 use std::fmt::Write;
 
 use alembic_core::graph::{Rev, RevisionGraph};
-use alembic_core::plan::{self, Direction, Plan, RowChange};
+use alembic_core::plan::{self, Direction, Plan};
 use alembic_core::schema::Schema;
-use alembic_core::sql::quote_literal;
 
 use crate::error::{Error, FailedMigration, Result};
 use crate::migration::Migrations;
@@ -69,7 +68,8 @@ impl Migrations {
             .expect("write to String");
         }
         for &change in &stamp.rows {
-            writeln!(out, "{};\n", row_sql(graph, change)).expect("write to String");
+            writeln!(out, "{};\n", version_table::literal_sql(graph, change))
+                .expect("write to String");
         }
         out.push_str("COMMIT;\n");
         Ok(out)
@@ -116,7 +116,8 @@ impl Migrations {
                 writeln!(out, "{stmt};\n").expect("write to String");
             }
             for &change in &step.rows {
-                writeln!(out, "{};\n", row_sql(graph, change)).expect("write to String");
+                writeln!(out, "{};\n", version_table::literal_sql(graph, change))
+                    .expect("write to String");
             }
         }
         out.push_str("COMMIT;\n");
@@ -148,25 +149,5 @@ impl Migrations {
             }))
         })?;
         Ok(op.into_recording())
-    }
-}
-
-/// A version-table change with literal values, as Alembic writes it offline.
-fn row_sql(graph: &RevisionGraph<'_>, change: RowChange) -> String {
-    let lit = |r: Rev| quote_literal(graph.id(r));
-    match change {
-        RowChange::Insert(r) => format!(
-            "INSERT INTO alembic_version (version_num) VALUES ({})",
-            lit(r)
-        ),
-        RowChange::Update { from, to } => format!(
-            "UPDATE alembic_version SET version_num={} WHERE alembic_version.version_num = {}",
-            lit(to),
-            lit(from)
-        ),
-        RowChange::Delete(r) => format!(
-            "DELETE FROM alembic_version WHERE alembic_version.version_num = {}",
-            lit(r)
-        ),
     }
 }

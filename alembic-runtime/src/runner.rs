@@ -78,7 +78,7 @@ impl Migrations {
                 version_table::create(tx)?;
             }
             if purge {
-                delete_all_rows(tx)?;
+                version_table::delete_all(tx)?;
             }
             for (from, to) in &steps {
                 let (from, to) = (joined(graph, from), joined(graph, to));
@@ -467,13 +467,6 @@ impl Locked<'_> {
             .commit()
             .map_err(|e| Error::sqlite_at(path, "COMMIT", e))
     }
-}
-
-fn delete_all_rows(tx: &Transaction<'_>) -> Result<()> {
-    const PURGE: &str = "DELETE FROM alembic_version";
-    tx.execute(PURGE, [])
-        .map(drop)
-        .map_err(|e| Error::sqlite(tx, PURGE, e))
 }
 
 /// Maps version rows to revisions; a row no migration declares is an error.

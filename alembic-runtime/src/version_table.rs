@@ -1,8 +1,9 @@
 //! The `alembic_version` table, exactly as Python Alembic defines and writes it, so either
 //! tool can take over a database the other manages: one row per current head.
 
-use alembic_core::graph::RevisionGraph;
+use alembic_core::graph::{Rev, RevisionGraph};
 use alembic_core::plan::RowChange;
+use alembic_core::sql::quote_literal;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -79,4 +80,32 @@ pub(crate) fn apply(conn: &Connection, graph: &RevisionGraph<'_>, change: RowCha
         Some(action) if found != 1 => Err(Error::VersionRow { action, found }),
         _ => Ok(()),
     }
+}
+
+/// A change with literal values, as Alembic writes it in `--sql` scripts.
+pub(crate) fn literal_sql(graph: &RevisionGraph<'_>, change: RowChange) -> String {
+    let lit = |r: Rev| quote_literal(graph.id(r));
+    match change {
+        RowChange::Insert(r) => format!(
+            "INSERT INTO alembic_version (version_num) VALUES ({})",
+            lit(r)
+        ),
+        RowChange::Update { from, to } => format!(
+            "UPDATE alembic_version SET version_num={} WHERE alembic_version.version_num = {}",
+            lit(to),
+            lit(from)
+        ),
+        RowChange::Delete(r) => format!(
+            "DELETE FROM alembic_version WHERE alembic_version.version_num = {}",
+            lit(r)
+        ),
+    }
+}
+
+/// Deletes every row (`stamp --purge`).
+pub(crate) fn delete_all(conn: &Connection) -> Result<()> {
+    const PURGE: &str = "DELETE FROM alembic_version";
+    conn.execute(PURGE, [])
+        .map(drop)
+        .map_err(|e| Error::sqlite(conn, PURGE, e))
 }

@@ -582,11 +582,18 @@ impl<'a> RevisionGraph<'a> {
     }
 }
 
-fn check_identifier(id: &str) -> Result<(), GraphError> {
+/// The one rule for revision ids, applied to the migrations and to `revision --rev-id`: not
+/// empty, and none of the characters the identifier grammar gives a meaning (`@ - + :`), nor
+/// whitespace, which separates arguments.
+///
+/// # Errors
+/// [`GraphError::EmptyIdentifier`] or [`GraphError::InvalidIdentifier`] naming the characters.
+pub fn check_identifier(id: &str) -> Result<(), GraphError> {
     if id.is_empty() {
         return Err(GraphError::EmptyIdentifier);
     }
-    let chars: String = FORBIDDEN.iter().filter(|c| id.contains(**c)).collect();
+    let mut chars: String = FORBIDDEN.iter().filter(|c| id.contains(**c)).collect();
+    chars.extend(id.chars().filter(|c| c.is_whitespace()).take(1));
     if chars.is_empty() {
         Ok(())
     } else {
@@ -741,6 +748,11 @@ mod tests {
             build(&specs).unwrap_err().to_string(),
             "Character(s) '-' not allowed in revision identifier 'a-b'"
         );
+        assert_eq!(
+            check_identifier("my rev").unwrap_err().to_string(),
+            "Character(s) ' ' not allowed in revision identifier 'my rev'"
+        );
+        assert!(check_identifier("").is_err() && check_identifier("a0b1c2").is_ok());
     }
 
     #[test]

@@ -123,14 +123,8 @@ fn write_module(
 ) -> Result<PathBuf, CliError> {
     let rev = match &new.rev_id {
         Some(id) => {
-            if let Some(c) = id
-                .chars()
-                .find(|c| "@-+:".contains(*c) || c.is_whitespace())
-            {
-                return Err(CliError::Usage(format!(
-                    "Character(s) '{c}' not allowed in revision identifier '{id}'"
-                )));
-            }
+            alembic_core::graph::check_identifier(id)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
             if graph.get(id).is_some() {
                 return Err(CliError::Usage(format!(
                     "Revision {id} is already present; choose another --rev-id (nothing was written)"

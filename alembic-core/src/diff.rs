@@ -20,6 +20,31 @@ pub struct Renames {
     pub columns: Vec<(String, String, String)>,
 }
 
+impl Renames {
+    /// The renames that undo these: each table gets its old name back, and each column its
+    /// old name, in the table as it was named before.
+    pub fn reversed(&self) -> Renames {
+        let old_table = |t: &str| {
+            self.tables
+                .iter()
+                .find(|(new, _)| new.eq_ignore_ascii_case(t))
+                .map_or_else(|| t.to_owned(), |(_, old)| old.clone())
+        };
+        Renames {
+            tables: self
+                .tables
+                .iter()
+                .map(|(new, old)| (old.clone(), new.clone()))
+                .collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|(table, new, old)| (old_table(table), old.clone(), new.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// One difference, as an operation that removes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -717,6 +742,21 @@ mod tests {
                 "Detected added check constraint 'ck_interval' on table 'monitor'",
                 "Detected removed column 'monitor.legacy'",
             ]
+        );
+    }
+
+    #[test]
+    fn reversed_renames_undo_a_table_and_a_column_rename() {
+        let renames = Renames {
+            tables: vec![("monitors".into(), "monitor".into())],
+            columns: vec![("monitors".into(), "interval".into(), "every".into())],
+        };
+        assert_eq!(
+            renames.reversed(),
+            Renames {
+                tables: vec![("monitor".into(), "monitors".into())],
+                columns: vec![("monitor".into(), "every".into(), "interval".into())],
+            }
         );
     }
 

@@ -1,4 +1,5 @@
-//! The pieces of cargo-alembic that need neither SQLite nor `syn`, shared by
+//! The pieces of cargo-alembic that need neither SQLite nor `syn` — the revision graph and
+//! its planning, and the schema model with its SQL and diff — shared by
 //! `alembic-runtime` (applies migrations), `alembic-build` (validates the versions
 //! directory at build time) and `cargo-alembic` (graph commands without a build).
 //!
@@ -9,6 +10,8 @@
 //! - [`schema`]: the schema model (tables, columns, constraints, indexes, views, triggers).
 //! - [`sql`]: SQLite SQL text: statement splitting, quoting, and parsing and rendering of
 //!   `CREATE TABLE` / `CREATE INDEX`.
+//! - [`diff`]: the changes from one schema to another (what autogenerate writes), with
+//!   Alembic's `Detected …` lines.
 //!
 //! ```
 //! use alembic_core::{graph::{RevisionGraph, RevisionSpec}, plan};

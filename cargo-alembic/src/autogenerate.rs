@@ -3,7 +3,7 @@
 //! (renames reversed), so it restores the prior schema: dropped tables come back whole, with
 //! their indexes and triggers, and altered columns get their old definition.
 
-use alembic_core::diff::{diff, Change, Renames};
+use alembic_core::diff::{diff, Change};
 use alembic_core::schema::Schema;
 
 use crate::models::Models;
@@ -37,34 +37,10 @@ pub fn compare(current: &Schema, models: &Models, exclude: &[String]) -> Compari
     excluded.extend(models.uncertain_tables());
     let target = models.schema();
     let changes = diff(current, &target, &models.renames, &excluded);
-    let back = diff(&target, current, &reversed(&models.renames), &excluded);
+    let back = diff(&target, current, &models.renames.reversed(), &excluded);
     Comparison {
         upgrade: body(&changes, &[]),
         downgrade: body(&back, &current.triggers),
         changes,
-    }
-}
-
-/// The renames that undo `renames`: each table gets its old name back, and each column its old
-/// name, in the table as it was named before.
-pub fn reversed(renames: &Renames) -> Renames {
-    let old_table = |t: &str| {
-        renames
-            .tables
-            .iter()
-            .find(|(new, _)| new.eq_ignore_ascii_case(t))
-            .map_or_else(|| t.to_owned(), |(_, old)| old.clone())
-    };
-    Renames {
-        tables: renames
-            .tables
-            .iter()
-            .map(|(new, old)| (old.clone(), new.clone()))
-            .collect(),
-        columns: renames
-            .columns
-            .iter()
-            .map(|(table, new, old)| (old_table(table), old.clone(), new.clone()))
-            .collect(),
     }
 }

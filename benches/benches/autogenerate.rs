@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alembic_runtime::schema::Schema;
-use cargo_alembic::autogenerate::compare;
+use cargo_alembic::compare::compare;
 use cargo_alembic::models::discover;
 
 const TABLES: usize = 200;

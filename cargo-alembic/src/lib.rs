@@ -9,12 +9,14 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-pub mod autogenerate;
 pub mod commands;
+pub mod compare;
 pub mod error;
+mod fs;
 pub mod models;
 pub mod project;
 pub mod render;
+pub mod runner;
 
 use commands::autogenerate::Against;
 use commands::revision::NewRevision;
@@ -289,7 +291,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 .as_deref()
                 .is_some_and(|r| r.split(':').any(|end| end == "current"));
             let current = if *indicate_current || names_current {
-                Some(commands::runner::current_rows(&project)?)
+                Some(runner::current_rows(&project)?)
             } else {
                 None
             };
@@ -304,7 +306,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Branches { verbose } => commands::graph::branches(&project, *verbose),
         Command::Show { revision } => {
             let current = if revision == "current" {
-                Some(commands::runner::current_rows(&project)?)
+                Some(runner::current_rows(&project)?)
             } else {
                 None
             };
@@ -320,12 +322,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             };
             let mut args = vec![name.to_owned(), revision.clone()];
             args.extend(flag(*sql, "--sql"));
-            commands::runner::run(&project, &args, cli.quiet)
+            runner::run(&project, &args, cli.quiet)
         }
         Command::Current { verbose } => {
             let mut args = vec!["current".to_owned()];
             args.extend(flag(*verbose, "--verbose"));
-            commands::runner::run(&project, &args, cli.quiet)
+            runner::run(&project, &args, cli.quiet)
         }
         Command::Stamp {
             revisions,
@@ -336,7 +338,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             args.extend(revisions.iter().cloned());
             args.extend(flag(*purge, "--purge"));
             args.extend(flag(*sql, "--sql"));
-            commands::runner::run(&project, &args, cli.quiet)
+            runner::run(&project, &args, cli.quiet)
         }
     }
 }

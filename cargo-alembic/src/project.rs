@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use cargo_metadata::{Metadata, MetadataCommand, Package};
 
+use alembic_core::graph::RevisionGraph;
+
 use crate::error::CliError;
 
 /// Where a dependency of the project comes from.
@@ -153,6 +155,20 @@ impl Project {
             .versions(&self.versions_relative)
             .read()
             .map_err(CliError::Versions)
+    }
+
+    /// Runs `f` on the validated versions tree and its revision graph.
+    ///
+    /// # Errors
+    /// A broken versions directory, or whatever `f` returns.
+    pub fn graph<T>(
+        &self,
+        f: impl FnOnce(&alembic_build::VersionsTree, &RevisionGraph<'_>) -> Result<T, CliError>,
+    ) -> Result<T, CliError> {
+        let tree = self.tree()?;
+        let graph =
+            RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
+        f(&tree, &graph)
     }
 }
 

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use alembic_core::diff::{diff, Renames};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
-use cargo_alembic::autogenerate::{compare, Comparison};
+use cargo_alembic::compare::{compare, Comparison};
 use cargo_alembic::models::{discover, Models};
 use cargo_alembic::render::{module, Header};
 

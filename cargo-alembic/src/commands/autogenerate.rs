@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::autogenerate::{compare, Comparison};
 use crate::commands::revision::{revision, NewRevision};
-use crate::commands::runner;
+use crate::compare::{compare, Comparison};
 use crate::error::CliError;
 use crate::models;
 use crate::project::Project;
+use crate::runner;
 
 /// Where the current schema comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,22 +3,11 @@
 
 use std::path::PathBuf;
 
-use alembic_build::{MigrationModule, VersionsTree};
+use alembic_build::MigrationModule;
 use alembic_core::graph::{Rev, RevisionGraph};
 
 use crate::error::CliError;
 use crate::project::Project;
-
-/// Runs `f` on the project's validated tree and its graph.
-pub(crate) fn with_graph<T>(
-    project: &Project,
-    f: impl FnOnce(&VersionsTree, &RevisionGraph<'_>) -> Result<T, CliError>,
-) -> Result<T, CliError> {
-    let tree = project.tree()?;
-    let graph =
-        RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
-    f(&tree, &graph)
-}
 
 /// Prints the heads as Alembic's `heads` does: `<rev> (<labels>) (head)`, or with `verbose`
 /// each head's full entry.
@@ -26,7 +15,7 @@ pub(crate) fn with_graph<T>(
 /// # Errors
 /// A broken versions directory.
 pub fn heads(project: &Project, verbose: bool) -> Result<(), CliError> {
-    with_graph(project, |tree, graph| {
+    project.graph(|tree, graph| {
         for &head in graph
             .topological()
             .iter()
@@ -61,7 +50,7 @@ pub fn history(
     current: Option<&[String]>,
     indicate: bool,
 ) -> Result<(), CliError> {
-    with_graph(project, |tree, graph| {
+    project.graph(|tree, graph| {
         let stored: Vec<Rev> = current
             .unwrap_or_default()
             .iter()
@@ -102,7 +91,7 @@ pub fn history(
 /// # Errors
 /// A broken versions directory.
 pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
-    with_graph(project, |tree, graph| {
+    project.graph(|tree, graph| {
         for rev in graph
             .history()
             .into_iter()
@@ -138,7 +127,7 @@ pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
 /// # Errors
 /// A broken versions directory, or an unknown revision.
 pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<(), CliError> {
-    with_graph(project, |tree, graph| {
+    project.graph(|tree, graph| {
         let revs: Vec<Rev> = match (arg, current) {
             ("current", Some(rows)) => rows.iter().filter_map(|r| graph.get(r)).collect(),
             _ => graph.resolve(arg)?,
@@ -155,7 +144,7 @@ pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<
 /// # Errors
 /// A broken versions directory, or an argument that names no single revision.
 pub fn file_of(project: &Project, arg: &str) -> Result<PathBuf, CliError> {
-    with_graph(project, |tree, graph| {
+    project.graph(|tree, graph| {
         let rev = graph
             .resolve_one(arg)?
             .ok_or_else(|| CliError::Usage("base is not a revision; name one to edit".into()))?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
 
 use crate::error::CliError;
+use crate::fs;
 use crate::project::Project;
 
 /// Sets up `project`. With `checkout`, the dependencies are path dependencies on that
@@ -56,7 +57,7 @@ pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> 
         );
     }
     if added_runtime || added_build || added_config {
-        write(&manifest, &doc.to_string())?;
+        fs::write(&manifest, &doc.to_string())?;
         println!("Updating {} ...  done", manifest.display());
     } else {
         println!("File {} already set up, skipping", manifest.display());
@@ -64,7 +65,7 @@ pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> 
 
     let build_rs = project.root.join("build.rs");
     if !build_rs.exists() {
-        write(&build_rs, "fn main() {\n    alembic_build::compile();\n}\n")?;
+        fs::write(&build_rs, "fn main() {\n    alembic_build::compile();\n}\n")?;
         println!("Generating {} ...  done", build_rs.display());
     } else if !std::fs::read_to_string(&build_rs)
         .map_err(CliError::io(&build_rs))?
@@ -131,11 +132,4 @@ fn metadata_table(doc: &mut DocumentMut) -> Result<&mut Table, CliError> {
     alembic
         .as_table_mut()
         .ok_or_else(|| CliError::Usage("[package.metadata.alembic] is not a table".into()))
-}
-
-/// Writes atomically: a temporary file, then a rename.
-pub(crate) fn write(path: &Path, content: &str) -> Result<(), CliError> {
-    let tmp = path.with_extension("alembic-tmp");
-    std::fs::write(&tmp, content).map_err(CliError::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(CliError::io(path))
 }

@@ -5,4 +5,3 @@ pub mod edit;
 pub mod graph;
 pub mod init;
 pub mod revision;
-pub mod runner;

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use alembic_core::graph::{Rev, RevisionGraph};
 
-use crate::commands::graph::with_graph;
-use crate::commands::init::write;
 use crate::error::CliError;
+use crate::fs::write;
 use crate::project::Project;
 use crate::render::{module, Body, Header};
 
@@ -38,7 +37,7 @@ pub struct NewRevision {
 /// A broken versions directory, several heads without `--head`, a non-head parent without
 /// `--splice`, an unknown dependency, or a `--rev-id` that is taken or malformed.
 pub fn revision(project: &Project, new: &NewRevision) -> Result<PathBuf, CliError> {
-    with_graph(project, |_, graph| {
+    project.graph(|_, graph| {
         let parents: Vec<Rev> = match new.head.as_deref().unwrap_or("head") {
             "head" if graph.heads().len() > 1 => {
                 return Err(CliError::Usage(
@@ -76,7 +75,7 @@ pub fn merge(
     revisions: &[String],
     new: &NewRevision,
 ) -> Result<PathBuf, CliError> {
-    with_graph(project, |_, graph| {
+    project.graph(|_, graph| {
         let mut parents = Vec::new();
         for arg in revisions {
             for rev in graph.resolve(arg)? {

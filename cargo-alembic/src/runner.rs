@@ -3,12 +3,13 @@
 //! `target/alembic/`. Its entry point is the runtime's own `cli` module. Cargo rebuilds it
 //! only when the migrations or dependencies change, so a second run builds nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use alembic_core::schema::Schema;
 
 use crate::error::CliError;
+use crate::fs::write_if_changed;
 use crate::project::{Project, Source};
 
 /// Builds the runner if needed and runs it with `args`, streaming its output.
@@ -170,12 +171,4 @@ fn spec(source: Option<&Source>, name: &str, features: &[&str]) -> Result<String
             "this package does not depend on {name}; run `cargo alembic init` first"
         ))),
     }
-}
-
-/// Leaves an unchanged file alone, so that cargo sees nothing new.
-fn write_if_changed(path: &Path, content: &str) -> Result<(), CliError> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
-        return Ok(());
-    }
-    std::fs::write(path, content).map_err(CliError::io(path))
 }

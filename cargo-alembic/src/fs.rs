@@ -1,0 +1,21 @@
+//! Writing the project's files: every file cargo alembic writes (Cargo.toml, build.rs, new
+//! migrations, the runner's sources) goes through here, so none is ever left half-written.
+
+use std::path::Path;
+
+use crate::error::CliError;
+
+/// Writes atomically: a temporary file beside the target, then a rename.
+pub(crate) fn write(path: &Path, content: &str) -> Result<(), CliError> {
+    let tmp = path.with_extension("alembic-tmp");
+    std::fs::write(&tmp, content).map_err(CliError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(CliError::io(path))
+}
+
+/// [`write`], leaving an unchanged file alone so that cargo sees nothing new.
+pub(crate) fn write_if_changed(path: &Path, content: &str) -> Result<(), CliError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    write(path, content)
+}

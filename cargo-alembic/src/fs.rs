@@ -5,9 +5,12 @@ use std::path::Path;
 
 use crate::error::CliError;
 
-/// Writes atomically: a temporary file beside the target, then a rename.
+/// Writes atomically: a temporary file beside the target (named after the whole file name,
+/// so that `Cargo.toml` and `Cargo.lock` never share one), then a rename.
 pub(crate) fn write(path: &Path, content: &str) -> Result<(), CliError> {
-    let tmp = path.with_extension("alembic-tmp");
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".alembic-tmp");
+    let tmp = path.with_file_name(name);
     std::fs::write(&tmp, content).map_err(CliError::io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(CliError::io(path))
 }

@@ -22,3 +22,29 @@ pub(crate) fn write_if_changed(path: &Path, content: &str) -> Result<(), CliErro
     }
     write(path, content)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_whole_files_and_leaves_no_temporary_file_or_unchanged_file_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let (toml, lock) = (dir.path().join("Cargo.toml"), dir.path().join("Cargo.lock"));
+        write(&toml, "a").unwrap();
+        write(&lock, "b").unwrap();
+        assert_eq!(std::fs::read_to_string(&toml).unwrap(), "a");
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "b");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let before = std::fs::metadata(&toml).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&toml, "a").unwrap();
+        assert_eq!(std::fs::metadata(&toml).unwrap().modified().unwrap(), before);
+        write_if_changed(&toml, "c").unwrap();
+        assert_eq!(std::fs::read_to_string(&toml).unwrap(), "c");
+    }
+}

@@ -43,7 +43,10 @@ mod tests {
         let before = std::fs::metadata(&toml).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         write_if_changed(&toml, "a").unwrap();
-        assert_eq!(std::fs::metadata(&toml).unwrap().modified().unwrap(), before);
+        assert_eq!(
+            std::fs::metadata(&toml).unwrap().modified().unwrap(),
+            before
+        );
         write_if_changed(&toml, "c").unwrap();
         assert_eq!(std::fs::read_to_string(&toml).unwrap(), "c");
     }

@@ -64,17 +64,40 @@ pub(crate) fn schema_and_statistics(conn: &Connection) -> Result<(Schema, bool)>
     Ok((schema(conn)?, statistics > 0))
 }
 
+/// What [`replay`] does with a statement the scratch database refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The replay fails with the statement (an operation's own SQL must run).
+    Fail,
+    /// The statement is skipped and the others still count (raw SQL that needs rows or
+    /// objects a recording does not have).
+    Skip,
+}
+
 /// The schema that `stmts` leave when run on a database holding `schema` (and no rows):
 /// a scratch in-memory copy, so that SQLite itself decides what a statement does to the
-/// objects that refer to what it changes. Record mode uses it for renames.
-pub(crate) fn replay(schema: &Schema, stmts: &[String]) -> std::result::Result<Schema, OpError> {
+/// objects that refer to what it changes. Record mode uses it for renames and raw SQL.
+pub(crate) fn replay(
+    schema: &Schema,
+    stmts: &[String],
+    refused: Refused,
+) -> std::result::Result<Schema, OpError> {
     let scratch = |e: rusqlite::Error| OpError::Schema(format!("recording SQL: {e}"));
     let conn = Connection::open_in_memory().map_err(scratch)?;
-    for stmt in schema.create_statements().iter().chain(stmts) {
-        conn.execute_batch(stmt).map_err(|source| OpError::Sql {
-            sql: stmt.clone(),
-            source,
-        })?;
+    for stmt in schema.create_statements() {
+        conn.execute_batch(&stmt)
+            .map_err(|source| OpError::Sql { sql: stmt, source })?;
+    }
+    for stmt in stmts {
+        match conn.execute_batch(stmt) {
+            Err(source) if refused == Refused::Fail => {
+                return Err(OpError::Sql {
+                    sql: stmt.clone(),
+                    source,
+                })
+            }
+            _ => {}
+        }
     }
     self::schema(&conn).map_err(|e| OpError::Schema(e.to_string()))
 }

@@ -127,10 +127,10 @@ impl<'c> Op<'c> {
         let stmts: Vec<String> = statements(sql).into_iter().map(str::to_owned).collect();
         match &mut self.mode {
             Mode::Record { schema, .. } => {
-                // SQLite itself says what the statement does to the schema, on a scratch
-                // copy without rows; a statement it refuses there (one that needs the data
-                // or objects the recording does not know) leaves the schema as it was.
-                if let Ok(next) = introspect::replay(schema, &stmts) {
+                // SQLite itself says what the statements do to the schema, on a scratch copy
+                // without rows; one it refuses there (it needs rows or objects the recording
+                // does not know) changes nothing, and the others still count.
+                if let Ok(next) = introspect::replay(schema, &stmts, introspect::Refused::Skip) {
                     *schema = next;
                 }
             }
@@ -391,7 +391,7 @@ impl<'c> Op<'c> {
         if let Mode::Record { schema, sql } = &mut self.mode {
             let before = schema.clone();
             let stmts = plan(schema)?;
-            *schema = introspect::replay(&before, &stmts)?;
+            *schema = introspect::replay(&before, &stmts, introspect::Refused::Fail)?;
             sql.extend(stmts);
             return Ok(());
         }

@@ -462,3 +462,21 @@ fn a_recording_knows_the_views_and_triggers_raw_sql_made_and_keeps_them_through_
         ["Text(\"t_audit\")", "Text(\"tr\")", "Text(\"tr2\")"]
     );
 }
+
+#[test]
+fn a_recording_keeps_what_raw_sql_made_around_a_statement_it_cannot_replay() {
+    let mut op = Op::record(alembic_runtime::schema::Schema::default());
+    // The INSERT needs a table the recording does not know; the CREATEs still count.
+    op.execute(
+        "CREATE TABLE a (x TEXT); INSERT INTO elsewhere VALUES (1); CREATE TABLE b (y TEXT)",
+    )
+    .unwrap();
+    let names: Vec<&str> = op
+        .recorded_schema()
+        .unwrap()
+        .tables
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+}

@@ -398,7 +398,9 @@ fn downgrade_target(
                 [] => return Err(too_far()),
                 [one] => {
                     if let (Some(b), Some(label)) = (branch, rel.label) {
-                        stays_on_branch(graph, *one, rel.steps, label, b).ok_or_else(too_far)?;
+                        if !stays_on_branch(graph, *one, rel.steps, label, b) {
+                            return Err(too_far());
+                        }
                     }
                     (Some(branch.unwrap_or(*one)), Position::At(*one))
                 }
@@ -423,7 +425,7 @@ fn on_branch(graph: &RevisionGraph<'_>, rev: Rev, label: &str, branch: Rev) -> b
     }
 }
 
-/// `Some` when reverting `steps` revisions down from `start` reverts only revisions of the
+/// Whether reverting `steps` revisions down from `start` reverts only revisions of the
 /// branch: `label@-N` walks that branch and never the line below its branch point, which
 /// other branches share.
 fn stays_on_branch(
@@ -432,19 +434,19 @@ fn stays_on_branch(
     steps: i64,
     label: &str,
     branch: Rev,
-) -> Option<()> {
+) -> bool {
     let mut at = start;
     for _ in 0..steps.unsigned_abs() {
         if !on_branch(graph, at, label, branch) {
-            return None;
+            return false;
         }
         match graph.down_revisions(at) {
             [parent] => at = *parent,
             // A root or a merge: the plain walk reports walking past either.
-            _ => return Some(()),
+            _ => return true,
         }
     }
-    Some(())
+    true
 }
 
 fn run_steps(

@@ -86,8 +86,6 @@ pub(crate) enum TableChange {
 /// statements of the changes so far (`None` once one of them needs a rebuild).
 struct Draft<'s> {
     schema: &'s Schema,
-    /// The table's columns before any change, for what a change back restores.
-    original: &'s [Column],
     table: Table,
     sources: Vec<ColumnSource>,
     native: Option<Vec<String>>,
@@ -167,10 +165,11 @@ impl Draft<'_> {
                     column.not_null_on_conflict = if nullable {
                         None
                     } else {
+                        // `schema` still holds the table as it was before this change.
                         column.not_null_on_conflict.take().or_else(|| {
-                            self.original
-                                .iter()
-                                .find(|c| c.name.eq_ignore_ascii_case(&old))
+                            self.schema
+                                .table(&self.table.name)
+                                .and_then(|t| t.column_named(&old))
                                 .and_then(|c| c.not_null_on_conflict.clone())
                         })
                     };
@@ -325,7 +324,6 @@ pub(crate) fn alter_table(
         .clone();
     let mut draft = Draft {
         schema,
-        original: &old.columns,
         table: old.clone(),
         sources: old
             .columns
@@ -493,36 +491,21 @@ pub(crate) fn drop_table(schema: &mut Schema, name: &str) -> Result<Vec<String>,
 }
 
 /// ALTER TABLE … RENAME TO, which SQLite does natively, updating references elsewhere.
-/// Read the schema again afterwards (see [`alter_table`]).
-pub(crate) fn rename_table(
-    schema: &mut Schema,
-    old: &str,
-    new: &str,
-) -> Result<Vec<String>, OpError> {
+/// Nothing of the model changes here: the operations read the schema again afterwards (see
+/// [`alter_table`]).
+pub(crate) fn rename_table(schema: &Schema, old: &str, new: &str) -> Result<Vec<String>, OpError> {
     if schema.table(new).is_some() {
         return Err(OpError::Schema(format!("Table '{new}' already exists")));
     }
-    let table = schema
-        .table_mut(old)
-        .ok_or_else(|| OpError::Schema(format!("No such table: '{old}'")))?;
-    let old_name = std::mem::replace(&mut table.name, new.to_owned());
-    for t in &mut schema.tables {
-        for fk in &mut t.foreign_keys {
-            if fk.ref_table.eq_ignore_ascii_case(&old_name) {
-                fk.ref_table = new.to_owned();
-            }
-        }
-    }
-    for trigger in &mut schema.triggers {
-        if trigger.table.eq_ignore_ascii_case(&old_name) {
-            trigger.table = new.to_owned();
-        }
-    }
+    let old_name = &schema
+        .table(old)
+        .ok_or_else(|| OpError::Schema(format!("No such table: '{old}'")))?
+        .name;
     // SQLite also rewrites views, triggers and expressions that name the table; the
     // operations read its rewrite back rather than imitate it.
     Ok(vec![format!(
         "ALTER TABLE {} RENAME TO {}",
-        quote_ident(&old_name),
+        quote_ident(old_name),
         quote_ident(new)
     )])
 }

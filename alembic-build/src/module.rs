@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alembic_core::graph::RevisionSource;
+use alembic_core::revision::graph::RevisionSource;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Item, Lit, Type, Visibility};
 

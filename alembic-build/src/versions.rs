@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use alembic_core::graph::RevisionGraph;
+use alembic_core::revision::graph::RevisionGraph;
 use alembic_core::GraphError;
 
 use crate::error::{BuildError, Location};

@@ -102,7 +102,7 @@ impl std::error::Error for GraphError {}
 pub enum RevisionError {
     /// No revision, prefix or branch label matches.
     NotFound(String),
-    /// A prefix shorter than [`crate::resolve::MIN_PREFIX`] that some revision starts with.
+    /// A prefix shorter than [`crate::revision::resolve::MIN_PREFIX`] that some revision starts with.
     PrefixTooShort(String),
     /// A prefix matches several revisions.
     Ambiguous {
@@ -160,7 +160,7 @@ impl fmt::Display for RevisionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RevisionError::NotFound(v0) => write!(f, "Can't locate revision identified by '{v0}'"),
-            RevisionError::PrefixTooShort(v0) => write!(f, "Can't locate revision identified by '{v0}': prefixes need at least {} characters, so that a short word cannot pick a revision by accident", crate::resolve::MIN_PREFIX),
+            RevisionError::PrefixTooShort(v0) => write!(f, "Can't locate revision identified by '{v0}': prefixes need at least {} characters, so that a short word cannot pick a revision by accident", crate::revision::resolve::MIN_PREFIX),
             RevisionError::Ambiguous { prefix, candidates } => write!(f, "Multiple revisions start with '{prefix}': {}", quoted(candidates)),
             RevisionError::MultipleHeads(v0) => write!(f, "Multiple head revisions are present for given argument '{v0}'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads"),
             RevisionError::MultipleHeadsStamp => write!(f, "Multiple heads are present; please specify a single target revision"),

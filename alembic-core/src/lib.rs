@@ -3,18 +3,19 @@
 //! `alembic-runtime` (applies migrations), `alembic-build` (validates the versions
 //! directory at build time) and `cargo-alembic` (graph commands without a build).
 //!
-//! - [`graph`]: the validated revision graph and its traversals.
-//! - [`resolve`]: Alembic's revision identifier grammar (`head`, `abcd`, `-1`, `label@+2`, `a:b`).
-//! - [`plan`]: which migrations an upgrade, downgrade or stamp runs, in which order, and how
-//!   the rows of `alembic_version` change at each step.
-//! - [`schema`]: the schema model (tables, columns, constraints, indexes, views, triggers).
-//! - [`sql`]: SQLite SQL text: statement splitting, quoting, and parsing and rendering of
-//!   `CREATE TABLE` / `CREATE INDEX`.
-//! - [`diff`]: the changes from one schema to another (what autogenerate writes), with
-//!   Alembic's `Detected …` lines.
+//! Two halves:
+//!
+//! - [`revision`]: the revision graph ([`revision::graph`]), Alembic's identifier grammar
+//!   ([`revision::resolve`]: `head`, `abcd`, `-1`, `label@+2`, `a:b`) and planning
+//!   ([`revision::plan`]: which migrations an upgrade, downgrade or stamp runs, in which
+//!   order, and how the rows of `alembic_version` change at each step).
+//! - [`schema`]: the schema model (tables, columns, constraints, indexes, views, triggers),
+//!   its SQL text ([`schema::sql`]: statement splitting, quoting, parsing and rendering of
+//!   `CREATE TABLE` / `CREATE INDEX`) and its diff ([`schema::diff`]: what autogenerate
+//!   writes, with Alembic's `Detected …` lines).
 //!
 //! ```
-//! use alembic_core::{graph::{RevisionGraph, RevisionSpec}, plan};
+//! use alembic_core::revision::{graph::{RevisionGraph, RevisionSpec}, plan};
 //!
 //! let revs = [
 //!     RevisionSpec::new("aaaa1111", &[]),
@@ -25,12 +26,8 @@
 //! assert_eq!(plan.revisions(&graph), ["aaaa1111", "bbbb2222"]);
 //! ```
 
-pub mod diff;
-pub mod graph;
-pub mod plan;
-pub mod resolve;
+pub mod revision;
 pub mod schema;
-pub mod sql;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;

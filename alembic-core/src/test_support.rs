@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde::Deserialize;
 
-use crate::graph::RevisionSource;
+use crate::revision::graph::RevisionSource;
 
 /// A revision with owned strings.
 #[derive(Debug, Clone, Deserialize)]

@@ -10,8 +10,8 @@
 //! The property tests check, on random graphs, that plans keep the version table consistent
 //! with what has run.
 
-use alembic_core::graph::{Rev, RevisionGraph};
-use alembic_core::plan::{self, Direction, Plan, RowChange};
+use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::plan::{self, Direction, Plan, RowChange};
 use alembic_core::test_support::{self, Deviation, DEVIATIONS, DEVIATION_RULES};
 use proptest::prelude::*;
 

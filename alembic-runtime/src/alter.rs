@@ -3,8 +3,8 @@
 //!
 //! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
 
+use alembic_core::schema::sql::{column_sql, mentions, quote_ident, unqualify};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
-use alembic_core::sql::{column_sql, mentions, quote_ident, unqualify};
 
 use crate::error::OpError;
 use crate::rebuild::{rebuild, ColumnSource};
@@ -436,7 +436,7 @@ fn same_names<'a>(a: impl ExactSizeIterator<Item = &'a String>, b: &[String]) ->
 }
 
 fn same_sql(a: &str, b: &str) -> bool {
-    alembic_core::diff::squash(a) == alembic_core::diff::squash(b)
+    alembic_core::schema::diff::squash(a) == alembic_core::schema::diff::squash(b)
 }
 
 fn no_constraint(kind: &str, on: &str, table: &str) -> OpError {

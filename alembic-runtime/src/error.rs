@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-pub use alembic_core::plan::Direction;
+pub use alembic_core::revision::plan::Direction;
 pub use alembic_core::{GraphError, RevisionError};
 
 /// The error a migration's `upgrade` or `downgrade` function returns.

@@ -6,8 +6,8 @@
 //! `foreign_key_list`, `index_xinfo`) drop. Tests cross-check the result against the
 //! PRAGMAs. Virtual tables and SQLite's own objects are left out.
 
+use alembic_core::schema::sql::{parse_create_index, parse_create_table};
 use alembic_core::schema::{Schema, Table, Trigger, View};
-use alembic_core::sql::{parse_create_index, parse_create_table};
 use rusqlite::Connection;
 
 use crate::error::{Error, OpError, Result};
@@ -30,7 +30,7 @@ pub fn schema(conn: &Connection) -> Result<Schema> {
     let mut schema = Schema::default();
     let mut indexes = Vec::new();
     for (kind, name, table, sql) in objects {
-        let unreadable = |e: alembic_core::sql::ParseError| Error::Introspect {
+        let unreadable = |e: alembic_core::schema::sql::ParseError| Error::Introspect {
             object: name.clone(),
             sql: sql.clone(),
             message: e.to_string(),

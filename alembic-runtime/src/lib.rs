@@ -49,7 +49,7 @@ mod runner;
 mod verify;
 pub mod version_table;
 
-pub use alembic_core::graph::RevisionGraph;
+pub use alembic_core::revision::graph::RevisionGraph;
 pub use alembic_core::schema;
 pub use alter::AlterColumn;
 pub use error::{

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use alembic_core::graph::{RevisionGraph, RevisionSource};
+use alembic_core::revision::graph::{RevisionGraph, RevisionSource};
 
 use crate::error::{Error, OpError, Result};
 use crate::op::Op;
@@ -156,7 +156,7 @@ impl Migrations {
     }
 
     /// The migration at a graph index.
-    pub(crate) fn at(&self, rev: alembic_core::graph::Rev) -> &'static Migration {
+    pub(crate) fn at(&self, rev: alembic_core::revision::graph::Rev) -> &'static Migration {
         &self.list[rev]
     }
 }
@@ -164,7 +164,7 @@ impl Migrations {
 /// Ids of `revs`, sorted.
 pub(crate) fn sorted_ids<'a>(
     graph: &RevisionGraph<'a>,
-    revs: &[alembic_core::graph::Rev],
+    revs: &[alembic_core::revision::graph::Rev],
 ) -> Vec<&'a str> {
     let mut ids: Vec<&str> = revs.iter().map(|&r| graph.id(r)).collect();
     ids.sort_unstable();

@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
-use alembic_core::graph::{Rev, RevisionGraph};
-use alembic_core::plan::{self, Direction, Plan};
+use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::plan::{self, Direction, Plan};
 use alembic_core::schema::Schema;
 
 use crate::error::{Error, FailedMigration, Result};

@@ -8,8 +8,8 @@
 //! connection makes it read the schema afresh before the next operation. Recording, it tracks
 //! the schema in memory and collects the SQL it would run, for `--sql` output.
 
+use alembic_core::schema::sql::{mentions, names, quote_ident, quote_literal, statements};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
-use alembic_core::sql::{mentions, names, quote_ident, quote_literal, statements};
 use std::cell::Cell;
 
 use rusqlite::types::Value;

@@ -46,8 +46,8 @@
 //! Steps 1, 2, 10, 11 and 12 — foreign keys off around the transaction, `foreign_key_check`
 //! before commit — belong to the runner, which owns the transaction.
 
+use alembic_core::schema::sql::{ident_value, mentions, quote_ident, quote_literal, tokens, Kind};
 use alembic_core::schema::{Schema, Table, Trigger, View};
-use alembic_core::sql::{ident_value, mentions, quote_ident, quote_literal, tokens, Kind};
 
 /// Prefix of the temporary table, as Alembic names it.
 pub(crate) const TMP_PREFIX: &str = "_alembic_tmp_";

@@ -5,8 +5,8 @@
 //! lose the race find the work done. `upgrade("head")` on a database already at head reads
 //! one table and returns: no write lock, no write, no per-migration work.
 
-use alembic_core::graph::{Rev, RevisionGraph};
-use alembic_core::plan::{self, Plan, StampPlan};
+use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::plan::{self, Plan, StampPlan};
 use alembic_core::RevisionError;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
 use rusqlite::{Connection, Transaction, TransactionBehavior};

@@ -1,7 +1,7 @@
 //! The schema the migrations produce, and the check that a database matches the models
 //! (what `cargo alembic check` does at development time, at run time).
 
-use alembic_core::diff::{diff, Change, Renames};
+use alembic_core::schema::diff::{diff, Change, Renames};
 use alembic_core::schema::{Schema, Table};
 use rusqlite::Connection;
 

@@ -1,9 +1,9 @@
 //! The `alembic_version` table, exactly as Python Alembic defines and writes it, so either
 //! tool can take over a database the other manages: one row per current head.
 
-use alembic_core::graph::{Rev, RevisionGraph};
-use alembic_core::plan::RowChange;
-use alembic_core::sql::quote_literal;
+use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::plan::RowChange;
+use alembic_core::schema::sql::quote_literal;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};

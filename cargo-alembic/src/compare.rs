@@ -3,7 +3,7 @@
 //! (renames reversed), so it restores the prior schema: dropped tables come back whole, with
 //! their indexes and triggers, and altered columns get their old definition.
 
-use alembic_core::diff::{diff, Change};
+use alembic_core::schema::diff::{diff, Change};
 use alembic_core::schema::Schema;
 
 use crate::models::Models;

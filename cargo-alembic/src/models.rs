@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use alembic_core::diff::Renames;
+use alembic_core::schema::diff::Renames;
 use alembic_core::schema::{Schema, Table};
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_metadata::{Metadata, MetadataCommand, Package};
 
-use alembic_core::graph::RevisionGraph;
+use alembic_core::revision::graph::RevisionGraph;
 
 use crate::error::CliError;
 

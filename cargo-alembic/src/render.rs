@@ -3,7 +3,7 @@
 //! changes as calls of the `Op` API; several changes to one table that need a rebuild go into
 //! one `batch_alter_table`, and destructive calls carry a comment.
 
-use alembic_core::diff::Change;
+use alembic_core::schema::diff::Change;
 use alembic_core::schema::{Column, ForeignKey, Index, Table, Trigger};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};

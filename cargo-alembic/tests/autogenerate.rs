@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use alembic_core::diff::{diff, Renames};
+use alembic_core::schema::diff::{diff, Renames};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 use cargo_alembic::compare::{compare, Comparison};
 use cargo_alembic::models::{discover, Models};

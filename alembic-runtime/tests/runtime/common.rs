@@ -94,7 +94,7 @@ pub fn rows(conn: &Connection, sql: &str) -> Vec<String> {
 /// and its rows; what each view returns (or the error of a view that was broken already);
 /// and `PRAGMA integrity_check`.
 pub fn state(conn: &Connection) -> Vec<String> {
-    use alembic_core::sql::quote_ident;
+    use alembic_core::schema::sql::quote_ident;
     let mut out = rows(
         conn,
         "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') \
@@ -128,7 +128,7 @@ pub fn state(conn: &Connection) -> Vec<String> {
 /// as their column (SQLite names are case-insensitive).
 pub fn normalized(mut table: alembic_runtime::schema::Table) -> alembic_runtime::schema::Table {
     for check in &mut table.checks {
-        check.expr = alembic_core::sql::unqualify(&check.expr, &table.name);
+        check.expr = alembic_core::schema::sql::unqualify(&check.expr, &table.name);
     }
     let columns = table.columns.clone();
     if let Some(pk) = &mut table.primary_key {

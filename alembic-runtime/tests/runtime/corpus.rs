@@ -28,7 +28,7 @@ fn cases() -> Vec<(&'static str, &'static str)> {
 /// runtime supports bundles, refuses some newer syntax). Returns the statements kept.
 fn open(sql: &str) -> (Connection, usize) {
     let conn = Connection::open_in_memory().unwrap();
-    let kept = alembic_core::sql::statements(sql)
+    let kept = alembic_core::schema::sql::statements(sql)
         .into_iter()
         .filter(|s| conn.execute_batch(s).is_ok())
         .count();
@@ -104,7 +104,7 @@ fn the_corpus_is_large_and_sqlite_accepts_nearly_all_of_it() {
     );
     let statements: usize = cases
         .iter()
-        .map(|(_, sql)| alembic_core::sql::statements(sql).len())
+        .map(|(_, sql)| alembic_core::schema::sql::statements(sql).len())
         .sum();
     let accepted: usize = cases.iter().map(|(_, sql)| open(sql).1).sum();
     assert!(

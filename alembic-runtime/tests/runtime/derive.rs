@@ -1,7 +1,7 @@
 //! `#[derive(Model)]`: the table a struct declares, created in SQLite and compared back.
 #![cfg(feature = "derive")]
 
-use alembic_core::diff::{diff, Renames};
+use alembic_core::schema::diff::{diff, Renames};
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::schema::Schema;
 use alembic_runtime::{apply, introspect, Model};

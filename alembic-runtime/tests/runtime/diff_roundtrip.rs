@@ -2,7 +2,7 @@
 //! gives a database whose introspected schema the diff finds equal to the target — for
 //! every kind of change. (Autogenerate renders the same changes as Rust.)
 
-use alembic_core::diff::{diff, Change, Renames};
+use alembic_core::schema::diff::{diff, Change, Renames};
 use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::schema::{Schema, Type};

@@ -114,7 +114,7 @@ pub fn assert_agrees_with_pragmas(conn: &Connection, schema: &Schema, case: &str
         }
         let pragma = format!(
             "PRAGMA table_xinfo({})",
-            alembic_core::sql::quote_literal(&table.name)
+            alembic_core::schema::sql::quote_literal(&table.name)
         );
         let cols: Vec<(String, String, bool, Option<String>, i64, i64)> = conn
             .prepare(&pragma)
@@ -180,7 +180,7 @@ pub fn assert_agrees_with_pragmas(conn: &Connection, schema: &Schema, case: &str
 
         let pragma = format!(
             "PRAGMA foreign_key_list({})",
-            alembic_core::sql::quote_literal(&table.name)
+            alembic_core::schema::sql::quote_literal(&table.name)
         );
         let fks: Vec<(String, String, Option<String>, String, String)> = conn
             .prepare(&pragma)
@@ -218,7 +218,7 @@ pub fn assert_agrees_with_pragmas(conn: &Connection, schema: &Schema, case: &str
 /// one key column per term, and for a term that is a plain column its name, collation and
 /// direction.
 fn assert_index_agrees(conn: &Connection, index: &Index, case: &str) {
-    use alembic_core::sql::{ident_value, quote_literal, tokens, Kind};
+    use alembic_core::schema::sql::{ident_value, quote_literal, tokens, Kind};
     let table: String = conn
         .query_row(
             "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?1",

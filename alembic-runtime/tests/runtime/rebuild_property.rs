@@ -7,7 +7,7 @@
 //! they are (`PRAGMA writable_schema`). Afterwards both databases hold the same views and
 //! triggers (stored SQL), indexes, tables, rows, and view results.
 
-use alembic_core::sql::{quote_ident, quote_literal};
+use alembic_core::schema::sql::{quote_ident, quote_literal};
 use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::schema::Table;

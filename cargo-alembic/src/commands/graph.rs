@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use alembic_build::MigrationModule;
-use alembic_core::graph::{Rev, RevisionGraph};
+use alembic_core::revision::graph::{Rev, RevisionGraph};
 
 use crate::error::CliError;
 use crate::project::Project;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use alembic_core::graph::{Rev, RevisionGraph};
+use alembic_core::revision::graph::{Rev, RevisionGraph};
 
 use crate::error::CliError;
 use crate::fs::write;
@@ -122,7 +122,7 @@ fn write_module(
 ) -> Result<PathBuf, CliError> {
     let rev = match &new.rev_id {
         Some(id) => {
-            alembic_core::graph::check_identifier(id)
+            alembic_core::revision::graph::check_identifier(id)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             if graph.get(id).is_some() {
                 return Err(CliError::Usage(format!(

@@ -3,9 +3,9 @@
 //! Owns: symbols (`head`, `heads`, `base`), full ids, unique prefixes of at least four
 //! characters, branch labels, `label@head` / `label@base` / `label@<rev>`, relative moves
 //! (`+N`, `-N`, `<rev>+N`, `<rev>-N`, `label@+N`) and `history` ranges (`a:b`, `a:`, `:b`).
-//! It does not decide which migrations run ([`crate::plan`]).
+//! It does not decide which migrations run ([`crate::revision::plan`]).
 
-use crate::graph::{Rev, RevisionGraph};
+use crate::revision::graph::{Rev, RevisionGraph};
 use crate::RevisionError;
 
 /// Shortest prefix accepted as a partial revision id.
@@ -37,7 +37,7 @@ impl<'s> Relative<'s> {
     /// Parses `arg` if it is a relative move.
     ///
     /// ```
-    /// use alembic_core::resolve::Relative;
+    /// use alembic_core::revision::resolve::Relative;
     /// let r = Relative::parse("net@ab12-2").unwrap();
     /// assert_eq!((r.label, r.symbol, r.steps), (Some("net"), Some("ab12"), -2));
     /// assert!(Relative::parse("ab12").is_none());
@@ -342,7 +342,7 @@ impl<'a> RevisionGraph<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::RevisionSpec;
+    use crate::revision::graph::RevisionSpec;
 
     /// r1 -> r2 -> {a3 -> a4 (label "alpha"), b3 (label "beta")}
     const BRANCHED: [RevisionSpec<'static>; 5] = [

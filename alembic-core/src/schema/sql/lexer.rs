@@ -185,7 +185,7 @@ pub fn ident_value(token: &Token, sql: &str) -> String {
 /// `CREATE TRIGGER … BEGIN … END` bodies do not split (the rules of `sqlite3_complete`).
 ///
 /// ```
-/// # use alembic_core::sql::statements;
+/// # use alembic_core::schema::sql::statements;
 /// let sql = "CREATE TABLE t (a TEXT DEFAULT ';'); -- c;\nINSERT INTO t VALUES ('x;y');";
 /// assert_eq!(statements(sql), ["CREATE TABLE t (a TEXT DEFAULT ';')", "INSERT INTO t VALUES ('x;y')"]);
 /// ```
@@ -247,7 +247,7 @@ pub fn quote_literal(value: &str) -> String {
 /// Replaces identifier tokens naming `old` by the quoted `new`, leaving strings alone.
 ///
 /// ```
-/// use alembic_core::sql::rename_ident;
+/// use alembic_core::schema::sql::rename_ident;
 /// assert_eq!(rename_ident("length(note) < 'note'", "note", "body"), "length(\"body\") < 'note'");
 /// ```
 pub fn rename_ident(sql: &str, old: &str, new: &str) -> String {
@@ -272,7 +272,7 @@ pub fn rename_ident(sql: &str, old: &str, new: &str) -> String {
 /// expression from working under any other name (a rebuild's temporary table).
 ///
 /// ```
-/// use alembic_core::sql::unqualify;
+/// use alembic_core::schema::sql::unqualify;
 /// assert_eq!(unqualify("t1.a != main.\"t1\".b AND t2.c = 't1.a'", "T1"), "a != b AND t2.c = 't1.a'");
 /// ```
 pub fn unqualify(sql: &str, table: &str) -> String {

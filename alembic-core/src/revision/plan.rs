@@ -7,8 +7,8 @@
 //! parent row then UPDATEs the last when it merges; a downgrade step mirrors that. A
 //! dependency that another stored revision already implies is never stored.
 
-use crate::graph::{Rev, RevisionGraph};
-use crate::resolve::{Position, Relative};
+use crate::revision::graph::{Rev, RevisionGraph};
+use crate::revision::resolve::{Position, Relative};
 use crate::RevisionError;
 
 /// Upgrade or downgrade; displayed as Alembic's log lines spell it.
@@ -563,7 +563,7 @@ fn apply(heads: &mut Vec<Rev>, rows: &[RowChange]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::RevisionSpec;
+    use crate::revision::graph::RevisionSpec;
 
     fn names<'a>(g: &RevisionGraph<'a>, revs: &[Rev]) -> Vec<&'a str> {
         let mut v: Vec<&str> = revs.iter().map(|&r| g.id(r)).collect();

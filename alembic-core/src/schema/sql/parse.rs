@@ -328,7 +328,7 @@ impl<'s> Parser<'s> {
 /// Parses a `CREATE TABLE` statement.
 ///
 /// ```
-/// use alembic_core::sql::parse_create_table;
+/// use alembic_core::schema::sql::parse_create_table;
 /// let t = parse_create_table("CREATE TABLE \"order\" (id INTEGER PRIMARY KEY AUTOINCREMENT, qty INT CHECK (qty > 0))").unwrap();
 /// assert_eq!(t.name, "order");
 /// assert!(t.primary_key.unwrap().autoincrement);
@@ -596,7 +596,7 @@ fn table_constraint(p: &mut Parser<'_>, table: &mut Table) -> Result<(), ParseEr
 /// Parses a `CREATE INDEX` statement into the table it indexes and the index.
 ///
 /// ```
-/// use alembic_core::sql::parse_create_index;
+/// use alembic_core::schema::sql::parse_create_index;
 /// let (table, ix) = parse_create_index("CREATE UNIQUE INDEX ix_a ON t (lower(a), b DESC) WHERE b > 0").unwrap();
 /// assert_eq!((table.as_str(), ix.unique), ("t", true));
 /// assert_eq!(ix.terms, ["lower(a)", "b DESC"]);

@@ -275,7 +275,7 @@ fn ignored(name: &str, exclude: &[&str]) -> bool {
 /// columns — Alembic's order.
 ///
 /// ```
-/// use alembic_core::diff::{diff, Renames};
+/// use alembic_core::schema::diff::{diff, Renames};
 /// use alembic_core::schema::{Column, Schema, Table, Type};
 ///
 /// let monitor = Table::new("monitor").column(Column::new("id", Type::Integer)).primary_key(&["id"]);
@@ -655,7 +655,7 @@ fn stored_value(default: &str, aff: Affinity) -> StoredValue {
 /// two expressions that give the same result are spelled the same.
 ///
 /// ```
-/// assert_eq!(alembic_core::diff::squash("Score >= 0"), alembic_core::diff::squash("\"score\">=0"));
+/// assert_eq!(alembic_core::schema::diff::squash("Score >= 0"), alembic_core::schema::diff::squash("\"score\">=0"));
 /// ```
 pub fn squash(sql: &str) -> String {
     sql.split_whitespace()

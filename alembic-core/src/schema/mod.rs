@@ -8,6 +8,8 @@
 //! and is written inline when it is a single column. SQL fragments (types, defaults,
 //! CHECK and WHERE expressions) are kept as written.
 //!
+//! Its SQL text is [`sql`]'s; the changes between two schemas are [`diff`]'s.
+//!
 //! ```
 //! use alembic_core::schema::{Column, Table, Type};
 //!
@@ -23,6 +25,9 @@
 //!      \"status\" TEXT NOT NULL DEFAULT 'active',\n    \"description\" TEXT\n)"
 //! );
 //! ```
+
+pub mod diff;
+pub mod sql;
 
 use std::fmt;
 
@@ -387,7 +392,7 @@ impl Table {
     /// Follows a rename of column `old` to `new` in the table's own keys, constraints and
     /// indexes, as SQLite's `RENAME COLUMN` does (the column itself is left to the caller).
     pub fn rename_column_references(&mut self, old: &str, new: &str) {
-        use crate::sql::rename_ident;
+        use crate::schema::sql::rename_ident;
         let rename = |name: &mut String| {
             if name.eq_ignore_ascii_case(old) {
                 *name = new.to_owned();
@@ -417,7 +422,7 @@ impl Table {
     /// Removes the constraints and indexes over `column`, which cannot outlive it when it
     /// is dropped (as SQLite's `DROP COLUMN` refuses to leave them).
     pub fn remove_column_dependents(&mut self, column: &str) {
-        use crate::sql::mentions;
+        use crate::schema::sql::mentions;
         let is = |name: &str| name.eq_ignore_ascii_case(column);
         self.unique
             .retain(|u| !u.columns.iter().any(|k| is(&k.name)));
@@ -504,7 +509,10 @@ impl Index {
         Index {
             name: name.to_owned(),
             unique: false,
-            terms: columns.iter().map(|c| crate::sql::quote_ident(c)).collect(),
+            terms: columns
+                .iter()
+                .map(|c| crate::schema::sql::quote_ident(c))
+                .collect(),
             where_clause: None,
         }
     }

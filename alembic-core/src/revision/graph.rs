@@ -4,7 +4,7 @@
 //! Owns: validation (ids, duplicates, missing parents, cycles, branch labels), the
 //! heads and bases, branch-label propagation, and ancestor/descendant traversals. It borrows
 //! every string from its input, so building it allocates only index vectors.
-//! It does not parse identifiers ([`crate::resolve`]) or plan moves ([`crate::plan`]).
+//! It does not parse identifiers ([`crate::revision::resolve`]) or plan moves ([`crate::revision::plan`]).
 
 use std::collections::HashMap;
 
@@ -28,7 +28,7 @@ pub trait RevisionSource {
 /// A plain [`RevisionSource`], handy in tests and examples.
 ///
 /// ```
-/// use alembic_core::graph::RevisionSpec;
+/// use alembic_core::revision::graph::RevisionSpec;
 /// let merge = RevisionSpec::new("cccc3333", &["aaaa1111", "bbbb2222"]).labels(&["main"]);
 /// assert_eq!(merge.down_revisions.len(), 2);
 /// ```
@@ -523,7 +523,7 @@ impl<'a> RevisionGraph<'a> {
     /// names, the file when known, and the doc header indented by four spaces.
     ///
     /// ```
-    /// use alembic_core::graph::{RevisionGraph, RevisionSpec};
+    /// use alembic_core::revision::graph::{RevisionGraph, RevisionSpec};
     /// let specs = [RevisionSpec::new("aaaa", &[])];
     /// let g = RevisionGraph::build(&specs).unwrap();
     /// assert_eq!(

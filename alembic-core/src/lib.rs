@@ -14,6 +14,9 @@
 //!   `CREATE TABLE` / `CREATE INDEX`) and its diff ([`schema::diff`]: what autogenerate
 //!   writes, with Alembic's `Detected …` lines).
 //!
+//! With feature `cli`, `command` defines the database commands and the runner protocol
+//! that `cargo alembic` and `alembic-runtime`'s `cli` share.
+//!
 //! ```
 //! use alembic_core::revision::{graph::{RevisionGraph, RevisionSpec}, plan};
 //!
@@ -26,6 +29,8 @@
 //! assert_eq!(plan.revisions(&graph), ["aaaa1111", "bbbb2222"]);
 //! ```
 
+#[cfg(feature = "cli")]
+pub mod command;
 pub mod revision;
 pub mod schema;
 

@@ -19,10 +19,14 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use alembic_core::command::{Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL};
+use alembic_core::revision::resolve::split_range;
+use clap::Parser;
 use rusqlite::Connection;
 
 use crate::{Error, Migrations};
+
+pub use alembic_core::command::DbCommand;
 
 /// The database commands.
 #[derive(Debug, Parser)]
@@ -40,78 +44,72 @@ pub struct DbArgs {
     pub command: DbCommand,
 }
 
-/// One database command.
-#[derive(Debug, Subcommand)]
-pub enum DbCommand {
-    /// Upgrade to a later revision (`head`, `heads`, a revision, `+1`, `label@head`).
-    Upgrade {
-        /// The target revision.
-        revision: String,
-        /// Print the SQL instead of running it (`from:to` to start from a revision).
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Revert to an earlier revision (`-1`, `base`, a revision, `label@-1`).
-    Downgrade {
-        /// The target revision.
-        #[arg(allow_hyphen_values = true)]
-        revision: String,
-        /// Print the SQL instead of running it (needs `from:to`).
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Show the revisions the database is at.
-    Current {
-        /// Show each revision's details.
-        #[arg(short, long)]
-        verbose: bool,
-        /// Print the stored version rows, one per line (for tools such as `cargo alembic`).
-        #[arg(long, hide = true)]
-        rows: bool,
-    },
-    /// Set the database's revisions without running migrations.
-    Stamp {
-        /// The revisions (`head`, `base`, ids).
-        #[arg(required = true)]
-        revisions: Vec<String>,
-        /// Delete every version row first (repairs a table naming unknown revisions).
-        #[arg(long)]
-        purge: bool,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Print, as JSON, the schema the migrations produce on a new database (or, with
-    /// `--from-database`, the schema of the database, which must be at head). For
-    /// `cargo alembic revision --autogenerate` and `check`.
-    #[command(hide = true)]
-    Schema {
-        /// Read the database instead of applying the migrations to an in-memory one.
-        #[arg(long)]
-        from_database: bool,
-    },
-}
-
 /// Parses `args` (the first is the program name) and runs the command.
 pub fn run<I, T>(migrations: &Migrations, args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = match DbArgs::try_parse_from(args) {
-        Ok(args) => args,
+    match DbArgs::try_parse_from(args) {
+        Ok(args) => answer(
+            migrations,
+            &Request::new(args.database, args.quiet, Action::Command(args.command)),
+        ),
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
-    };
-    if !args.quiet {
+    }
+}
+
+/// The entry point of the runner `cargo alembic` builds: the handshake, or one JSON
+/// [`Request`] as the only argument after the program name. Not for applications, which use
+/// [`run`].
+#[doc(hidden)]
+pub fn runner<I, T>(migrations: &Migrations, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let arg = args.into_iter().nth(1).map(Into::into).unwrap_or_default();
+    let arg = arg.to_string_lossy();
+    if arg == HANDSHAKE {
+        let info = RunnerInfo {
+            protocol: PROTOCOL,
+            runtime: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        println!(
+            "{}",
+            serde_json::to_string(&info).expect("runner info serialises")
+        );
+        return ExitCode::SUCCESS;
+    }
+    match Request::from_arg(&arg) {
+        Ok(request) => answer(migrations, &request),
+        Err(RequestError::Protocol(theirs)) => {
+            eprintln!(
+                "error: this migration runner speaks protocol {PROTOCOL} and was sent a request of protocol {}; \
+                 use the cargo-alembic of the same version as alembic-runtime ({})",
+                theirs.map_or_else(|| "unknown".to_owned(), |p| p.to_string()),
+                env!("CARGO_PKG_VERSION")
+            );
+            ExitCode::from(2)
+        }
+        Err(RequestError::Malformed(e)) => {
+            eprintln!("error: the migration runner was sent a request it cannot read ({e})");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn answer(migrations: &Migrations, request: &Request) -> ExitCode {
+    if !request.quiet {
         // An application that installed its own logger keeps it.
         if log::set_logger(&ALEMBIC_LOGGER).is_ok() {
             log::set_max_level(log::LevelFilter::Info);
         }
     }
-    match execute(migrations, &args) {
+    match execute(migrations, request) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -120,15 +118,36 @@ where
     }
 }
 
-fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
+fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
     let text = |e: Error| e.to_string();
-    match &args.command {
+    let open = || open(request.database.as_deref());
+    let command = match &request.action {
+        Action::Command(command) => command,
+        Action::CurrentRows => {
+            for row in migrations.current(&open()?).map_err(text)? {
+                println!("{row}");
+            }
+            return Ok(());
+        }
+        Action::Schema { from_database } => {
+            let schema = if *from_database {
+                migrations.head_schema(&open()?)
+            } else {
+                migrations.schema()
+            };
+            let json = serde_json::to_string(&schema.map_err(text)?)
+                .map_err(|e| format!("cannot write the schema as JSON: {e}"))?;
+            println!("{json}");
+            return Ok(());
+        }
+    };
+    match command {
         DbCommand::Upgrade {
             revision,
             sql: true,
         } => {
             offline_log();
-            let (from, to) = match revision.split_once(':') {
+            let (from, to) = match split_range(revision) {
                 Some((from, to)) => (Some(from), to),
                 None => (None, revision.as_str()),
             };
@@ -138,9 +157,8 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
             revision,
             sql: true,
         } => {
-            let (from, to) = revision
-                .split_once(':')
-                .ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
+            let (from, to) =
+                split_range(revision).ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
             offline_log();
             print!("{}", migrations.downgrade_sql(from, to).map_err(text)?);
         }
@@ -159,45 +177,29 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
             print!("{}", migrations.stamp_sql(&targets).map_err(text)?);
         }
         DbCommand::Upgrade { revision, .. } => {
-            migrations
-                .upgrade(&mut open(args)?, revision)
-                .map_err(text)?;
+            migrations.upgrade(&mut open()?, revision).map_err(text)?;
         }
         DbCommand::Downgrade { revision, .. } => {
-            migrations
-                .downgrade(&mut open(args)?, revision)
-                .map_err(text)?;
+            migrations.downgrade(&mut open()?, revision).map_err(text)?;
         }
         DbCommand::Stamp {
             revisions, purge, ..
         } => {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
             migrations
-                .stamp(&mut open(args)?, &targets, *purge)
+                .stamp(&mut open()?, &targets, *purge)
                 .map_err(text)?;
         }
-        DbCommand::Schema { from_database } => {
-            let schema = if *from_database {
-                migrations.head_schema(&open(args)?)
-            } else {
-                migrations.schema()
-            };
-            let json = serde_json::to_string(&schema.map_err(text)?)
-                .map_err(|e| format!("cannot write the schema as JSON: {e}"))?;
-            println!("{json}");
-        }
-        DbCommand::Current { rows: true, .. } => {
-            for row in migrations.current(&open(args)?).map_err(text)? {
-                println!("{row}");
-            }
-        }
-        DbCommand::Current { verbose, .. } => {
-            let conn = open(args)?;
+        DbCommand::Current { verbose } => {
+            let conn = open()?;
             let graph = migrations.graph().map_err(text)?;
             let rows = migrations.current(&conn).map_err(text)?;
             let stored: Vec<usize> = rows.iter().filter_map(|r| graph.get(r)).collect();
             if *verbose {
-                println!("Current revision(s) for {}:", database_url(args)?);
+                println!(
+                    "Current revision(s) for {}:",
+                    database_url(request.database.as_deref())?
+                );
             }
             for rev in graph.branch_tips(&stored) {
                 let marks = graph.annotations(rev, true);
@@ -217,15 +219,15 @@ fn execute(migrations: &Migrations, args: &DbArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn database_url(args: &DbArgs) -> Result<String, String> {
-    args.database
-        .clone()
+fn database_url(database: Option<&str>) -> Result<String, String> {
+    database
+        .map(str::to_owned)
         .or_else(|| std::env::var("DATABASE_URL").ok())
         .ok_or_else(|| "no database: pass --database <path or URL> or set DATABASE_URL".to_owned())
 }
 
-fn open(args: &DbArgs) -> Result<Connection, String> {
-    let url = database_url(args)?;
+fn open(database: Option<&str>) -> Result<Connection, String> {
+    let url = database_url(database)?;
     open_database(&url).map_err(|e| format!("cannot open database {url}: {e}"))
 }
 

@@ -7,6 +7,7 @@
 
 use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::plan::{self, Plan, StampPlan};
+use alembic_core::revision::resolve::Heads;
 use alembic_core::RevisionError;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -32,8 +33,8 @@ impl Migrations {
     pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
         log_context();
         let rows = version_table::read(conn)?;
-        if let (true, Some(rows)) = (matches!(target, "head" | "heads"), &rows) {
-            if self.at_every_head(rows)? && (target == "heads" || rows.len() == 1) {
+        if let (Some(heads), Some(rows)) = (Heads::parse(target), &rows) {
+            if self.at_every_head(rows)? && (heads == Heads::All || rows.len() == 1) {
                 return Ok(Vec::new());
             }
         }

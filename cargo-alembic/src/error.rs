@@ -38,6 +38,24 @@ pub enum CliError {
     /// Building the runner failed (cargo printed why).
     #[error("building the migration runner failed (see cargo's messages above)")]
     RunnerBuild,
+    /// The runner speaks another protocol: cargo-alembic and alembic-runtime differ in version.
+    #[error(
+        "cargo-alembic {cli} speaks runner protocol {ours}, but the project's alembic-runtime {} speaks {}; \
+         install the cargo-alembic of the same version (`cargo install cargo-alembic --version {}`) \
+         or depend on alembic-runtime {cli}",
+        .runtime.as_deref().unwrap_or("(an unknown version)"),
+        .protocol.map_or_else(|| "no protocol this version knows".to_owned(), |p| format!("protocol {p}")),
+        .runtime.as_deref().unwrap_or("<the runtime's version>"),
+        ours = alembic_core::command::PROTOCOL,
+    )]
+    RunnerProtocol {
+        /// This cargo-alembic's version.
+        cli: &'static str,
+        /// The runner's protocol, if it answered the handshake.
+        protocol: Option<u32>,
+        /// The runner's alembic-runtime version, if it answered.
+        runtime: Option<String>,
+    },
     /// The runner reported an error itself (already printed); carries its exit code.
     #[error("")]
     RunnerFailed(u8),

@@ -7,7 +7,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use alembic_core::command::DbCommand;
+use alembic_core::revision::resolve::{names_current, CURRENT};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub mod commands;
 pub mod compare;
@@ -154,50 +156,34 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Upgrade the database to a later revision.
-    #[command(
-        after_help = "Examples:\n  cargo alembic upgrade head\n  cargo alembic upgrade +1\n  cargo alembic upgrade head --sql"
-    )]
-    Upgrade {
-        /// The target: head, heads, a revision, +N, label@head.
-        #[arg(allow_hyphen_values = true)]
-        revision: String,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Revert the database to an earlier revision.
-    #[command(
-        after_help = "Examples:\n  cargo alembic downgrade -1\n  cargo alembic downgrade base"
-    )]
-    Downgrade {
-        /// The target: base, a revision, -N, label@-1.
-        #[arg(allow_hyphen_values = true)]
-        revision: String,
-        /// Print the SQL instead of running it (needs from:to).
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Show the revisions the database is at.
-    #[command(after_help = "Example:\n  cargo alembic current")]
-    Current {
-        /// Show details.
-        #[arg(short, long)]
-        verbose: bool,
-    },
-    /// Set the database's revisions without running migrations.
-    #[command(after_help = "Example:\n  cargo alembic stamp head")]
-    Stamp {
-        /// The revisions.
-        #[arg(required = true)]
-        revisions: Vec<String>,
-        /// Delete every version row first.
-        #[arg(long)]
-        purge: bool,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        sql: bool,
-    },
+    /// The database commands: upgrade, downgrade, current, stamp.
+    #[command(flatten)]
+    Db(DbCommand),
+}
+
+/// The examples shown under each database command's help, which are `cargo alembic`'s own
+/// (the commands are defined once, with `myapp db`).
+const DB_EXAMPLES: [(&str, &str); 4] = [
+    (
+        "upgrade",
+        "Examples:\n  cargo alembic upgrade head\n  cargo alembic upgrade +1\n  cargo alembic upgrade head --sql",
+    ),
+    (
+        "downgrade",
+        "Examples:\n  cargo alembic downgrade -1\n  cargo alembic downgrade base",
+    ),
+    ("current", "Example:\n  cargo alembic current"),
+    ("stamp", "Example:\n  cargo alembic stamp head"),
+];
+
+/// The whole command line, as clap parses and completes it.
+fn command_line() -> clap::Command {
+    CargoCli::command().mut_subcommand("alembic", |mut alembic| {
+        for (name, examples) in DB_EXAMPLES {
+            alembic = alembic.mut_subcommand(name, |c| c.after_help(examples));
+        }
+        alembic
+    })
 }
 
 /// Runs the command line and reports errors: the binary's whole `main`.
@@ -207,7 +193,8 @@ pub fn main() -> ExitCode {
     if args.get(1).is_none_or(|a| a != "alembic") {
         args.insert(1, "alembic".into());
     }
-    let CargoCli::Alembic(cli) = CargoCli::parse_from(args);
+    let matches = command_line().get_matches_from(args);
+    let CargoCli::Alembic(cli) = CargoCli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::RunnerFailed(code)) => ExitCode::from(code),
@@ -220,12 +207,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<(), CliError> {
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(
-            shell,
-            &mut CargoCli::command(),
-            "cargo",
-            &mut std::io::stdout(),
-        );
+        clap_complete::generate(shell, &mut command_line(), "cargo", &mut std::io::stdout());
         return Ok(());
     }
     let project = Project::discover(&Lookup {
@@ -233,7 +215,6 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         package: cli.package.as_deref(),
         database: cli.database.as_deref(),
     })?;
-    let flag = |on: bool, name: &str| on.then(|| name.to_owned());
     // Only an explicit --database makes autogenerate compare with a database.
     let against = if cli.database.is_some() {
         Against::Database
@@ -287,10 +268,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             verbose,
             indicate_current,
         } => {
-            let names_current = rev_range
-                .as_deref()
-                .is_some_and(|r| r.split(':').any(|end| end == "current"));
-            let current = if *indicate_current || names_current {
+            let current = if *indicate_current || rev_range.as_deref().is_some_and(names_current) {
                 Some(runner::current_rows(&project)?)
             } else {
                 None
@@ -305,7 +283,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Branches { verbose } => commands::graph::branches(&project, *verbose),
         Command::Show { revision } => {
-            let current = if revision == "current" {
+            let current = if revision == CURRENT {
                 Some(runner::current_rows(&project)?)
             } else {
                 None
@@ -314,32 +292,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Edit { revision } => commands::edit::edit(&project, revision),
         Command::Completions { .. } => unreachable!("answered before the project is looked up"),
-        Command::Upgrade { revision, sql } | Command::Downgrade { revision, sql } => {
-            let name = if matches!(cli.command, Command::Upgrade { .. }) {
-                "upgrade"
-            } else {
-                "downgrade"
-            };
-            let mut args = vec![name.to_owned(), revision.clone()];
-            args.extend(flag(*sql, "--sql"));
-            runner::run(&project, &args, cli.quiet)
-        }
-        Command::Current { verbose } => {
-            let mut args = vec!["current".to_owned()];
-            args.extend(flag(*verbose, "--verbose"));
-            runner::run(&project, &args, cli.quiet)
-        }
-        Command::Stamp {
-            revisions,
-            purge,
-            sql,
-        } => {
-            let mut args = vec!["stamp".to_owned()];
-            args.extend(revisions.iter().cloned());
-            args.extend(flag(*purge, "--purge"));
-            args.extend(flag(*sql, "--sql"));
-            runner::run(&project, &args, cli.quiet)
-        }
+        Command::Db(command) => runner::run(&project, command, cli.quiet),
     }
 }
 
@@ -349,15 +302,19 @@ mod tests {
 
     #[test]
     fn the_command_line_is_well_formed() {
-        CargoCli::command().debug_assert();
+        command_line().debug_assert();
     }
 
     #[test]
     fn relative_targets_parse_as_values_not_flags() {
         let CargoCli::Alembic(cli) = CargoCli::parse_from(["cargo", "alembic", "downgrade", "-1"]);
-        assert!(matches!(cli.command, Command::Downgrade { ref revision, .. } if revision == "-1"));
+        assert!(
+            matches!(cli.command, Command::Db(DbCommand::Downgrade { ref revision, .. }) if revision == "-1")
+        );
         let CargoCli::Alembic(cli) = CargoCli::parse_from(["cargo", "alembic", "upgrade", "-2"]);
-        assert!(matches!(cli.command, Command::Upgrade { ref revision, .. } if revision == "-2"));
+        assert!(
+            matches!(cli.command, Command::Db(DbCommand::Upgrade { ref revision, .. }) if revision == "-2")
+        );
         let CargoCli::Alembic(cli) =
             CargoCli::parse_from(["cargo", "alembic", "history", "-r", "-1:"]);
         assert!(

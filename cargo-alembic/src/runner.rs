@@ -6,27 +6,23 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use alembic_core::command::{Action, DbCommand, Request, RunnerInfo, HANDSHAKE, PROTOCOL};
 use alembic_core::schema::Schema;
 
 use crate::error::CliError;
 use crate::fs::write_if_changed;
 use crate::project::{Project, Source};
 
-/// Builds the runner if needed and runs it with `args`, streaming its output.
+/// Builds the runner if needed and runs a user's database command, streaming its output.
 ///
 /// # Errors
 /// A project that does not depend on the crates, a failed build, or the runner's failure.
-pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliError> {
-    let offline = args.iter().any(|a| a == "--sql");
-    let status = command(project, args, quiet, !offline)?
+pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), CliError> {
+    let request = request(project, quiet, Action::Command(command.clone()));
+    let status = spawnable(project, &request, !command.is_offline())?
         .status()
         .map_err(CliError::io("the runner"))?;
-    match status.code() {
-        Some(0) => Ok(()),
-        code => Err(CliError::RunnerFailed(
-            code.and_then(|c| u8::try_from(c).ok()).unwrap_or(1),
-        )),
-    }
+    exit(status)
 }
 
 /// The database's stored version rows, asked of the runner.
@@ -34,7 +30,7 @@ pub fn run(project: &Project, args: &[String], quiet: bool) -> Result<(), CliErr
 /// # Errors
 /// As [`run`].
 pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
-    let out = output(project, &["current", "--rows"], true)?;
+    let out = output(project, Action::CurrentRows, true)?;
     Ok(out.lines().map(str::to_owned).collect())
 }
 
@@ -44,12 +40,7 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
 /// # Errors
 /// As [`run`]; the runner says "Target database is not up to date." when it is not.
 pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError> {
-    let args: &[&str] = if from_database {
-        &["schema", "--from-database"]
-    } else {
-        &["schema"]
-    };
-    let out = output(project, args, from_database)?;
+    let out = output(project, Action::Schema { from_database }, from_database)?;
     serde_json::from_str(&out).map_err(|e| {
         CliError::Usage(format!(
             "the migration runner printed a schema this cargo-alembic cannot read ({e}); \
@@ -58,28 +49,51 @@ pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError
     })
 }
 
+fn request(project: &Project, quiet: bool, action: Action) -> Request {
+    Request::new(project.database.clone(), quiet, action)
+}
+
 /// Runs the runner quietly and returns its standard output; its errors go to stderr.
-fn output(project: &Project, args: &[&str], needs_database: bool) -> Result<String, CliError> {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let out = command(project, &args, true, needs_database)?
+fn output(project: &Project, action: Action, needs_database: bool) -> Result<String, CliError> {
+    let request = request(project, true, action);
+    let out = spawnable(project, &request, needs_database)?
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(CliError::io("the runner"))?;
-    if !out.status.success() {
-        return Err(CliError::RunnerFailed(
-            out.status
-                .code()
-                .and_then(|c| u8::try_from(c).ok())
-                .unwrap_or(1),
-        ));
-    }
+    exit(out.status)?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn command(
+/// The runner reported its own errors; its exit code becomes ours.
+fn exit(status: std::process::ExitStatus) -> Result<(), CliError> {
+    match status.code() {
+        Some(0) => Ok(()),
+        code => Err(CliError::RunnerFailed(
+            code.and_then(|c| u8::try_from(c).ok()).unwrap_or(1),
+        )),
+    }
+}
+
+/// Asks a freshly built runner which protocol it speaks, before sending it anything.
+fn handshake(exe: &std::path::Path) -> Result<(), CliError> {
+    let out = Command::new(exe)
+        .arg(HANDSHAKE)
+        .output()
+        .map_err(CliError::io(exe))?;
+    let info: Option<RunnerInfo> = serde_json::from_slice(&out.stdout).ok();
+    match info {
+        Some(info) if info.protocol == PROTOCOL => Ok(()),
+        theirs => Err(CliError::RunnerProtocol {
+            cli: env!("CARGO_PKG_VERSION"),
+            protocol: theirs.as_ref().map(|t| t.protocol),
+            runtime: theirs.map(|t| t.runtime),
+        }),
+    }
+}
+
+fn spawnable(
     project: &Project,
-    args: &[String],
-    quiet: bool,
+    request: &Request,
     needs_database: bool,
 ) -> Result<Command, CliError> {
     if project.database.is_none() && needs_database {
@@ -90,15 +104,9 @@ fn command(
         ));
     }
     let exe = build(project)?;
+    handshake(&exe)?;
     let mut cmd = Command::new(&exe);
-    cmd.current_dir(&project.root);
-    if let Some(db) = &project.database {
-        cmd.args(["--database", db]);
-    }
-    if quiet {
-        cmd.arg("-q");
-    }
-    cmd.args(args);
+    cmd.current_dir(&project.root).arg(request.to_arg());
     Ok(cmd)
 }
 
@@ -126,7 +134,7 @@ fn build(project: &Project) -> Result<PathBuf, CliError> {
     write_if_changed(
         &dir.join("src/main.rs"),
         "alembic_runtime::embed_migrations!();\n\nfn main() -> std::process::ExitCode {\n    \
-         alembic_runtime::cli::run(&MIGRATIONS, std::env::args_os())\n}\n",
+         alembic_runtime::cli::runner(&MIGRATIONS, std::env::args_os())\n}\n",
     )?;
     // The project's lock file, so that the runner gets the versions the application gets.
     if let Ok(lock) = std::fs::read_to_string(&project.lock_file) {
@@ -170,5 +178,48 @@ fn spec(source: Option<&Source>, name: &str, features: &[&str]) -> Result<String
         None => Err(CliError::Usage(format!(
             "this package does not depend on {name}; run `cargo alembic init` first"
         ))),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A stand-in runner that answers the handshake with `answer`.
+    fn fake_runner(dir: &std::path::Path, answer: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let exe = dir.join("runner");
+        std::fs::write(&exe, format!("#!/bin/sh\nprintf '%s' '{answer}'\n")).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        exe
+    }
+
+    #[test]
+    fn a_runner_of_another_protocol_is_named_with_both_versions_and_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let ours = format!("{{\"protocol\":{PROTOCOL},\"runtime\":\"0.1.0\"}}");
+        assert!(handshake(&fake_runner(dir.path(), &ours)).is_ok());
+
+        let theirs = format!("{{\"protocol\":{},\"runtime\":\"9.1.0\"}}", PROTOCOL + 1);
+        let err = handshake(&fake_runner(dir.path(), &theirs)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cargo-alembic {} speaks runner protocol {PROTOCOL}, but the project's alembic-runtime 9.1.0 \
+                 speaks protocol {}; install the cargo-alembic of the same version \
+                 (`cargo install cargo-alembic --version 9.1.0`) or depend on alembic-runtime {}",
+                env!("CARGO_PKG_VERSION"),
+                PROTOCOL + 1,
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+
+        let ancient = handshake(&fake_runner(dir.path(), "usage: db <COMMAND>")).unwrap_err();
+        assert!(
+            ancient.to_string().contains(
+                "alembic-runtime (an unknown version) speaks no protocol this version knows"
+            ),
+            "{ancient}"
+        );
     }
 }

@@ -700,6 +700,45 @@ fn init_keeps_an_existing_build_rs_and_the_runner_is_built_once() {
     );
 }
 
+#[test]
+fn the_runner_answers_the_handshake_and_refuses_requests_of_another_protocol() {
+    let p = TestProject::new();
+    p.ok(&["current"]);
+    let info: Run = Command::new(p.runner())
+        .arg("--protocol")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(info.code, 0, "{}", info.stderr);
+    assert_eq!(
+        info.stdout.trim(),
+        format!(
+            "{{\"protocol\":{},\"runtime\":\"{}\"}}",
+            alembic_core::command::PROTOCOL,
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let other = format!(
+        "{{\"protocol\":{},\"database\":\"app.db\",\"quiet\":true,\"action\":\"CurrentRows\"}}",
+        alembic_core::command::PROTOCOL + 1
+    );
+    let refused: Run = Command::new(p.runner())
+        .arg(other)
+        .current_dir(p.root())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("use the cargo-alembic of the same version as alembic-runtime"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stdout, "", "nothing was answered");
+}
+
 const MONITOR: &str = r#"use alembic_runtime::Model;
 
 #[derive(Model)]

@@ -11,6 +11,56 @@ use crate::RevisionError;
 /// Shortest prefix accepted as a partial revision id.
 pub const MIN_PREFIX: usize = 4;
 
+/// The symbol for the revisions the database is at (`show current`, `history -r current:`).
+pub const CURRENT: &str = "current";
+
+/// Splits a range `start:end` at its colon; either side may be empty. `None` for a single
+/// target.
+///
+/// ```
+/// use alembic_core::revision::resolve::split_range;
+/// assert_eq!(split_range("ab12:head"), Some(("ab12", "head")));
+/// assert_eq!(split_range(":head"), Some(("", "head")));
+/// assert_eq!(split_range("head"), None);
+/// ```
+pub fn split_range(arg: &str) -> Option<(&str, &str)> {
+    arg.split_once(':')
+}
+
+/// Whether a target or a range names [`CURRENT`], so that answering it needs the database.
+///
+/// ```
+/// use alembic_core::revision::resolve::names_current;
+/// assert!(names_current("current") && names_current("base:current"));
+/// assert!(!names_current("ab12:head"));
+/// ```
+pub fn names_current(arg: &str) -> bool {
+    match split_range(arg) {
+        Some((start, end)) => start == CURRENT || end == CURRENT,
+        None => arg == CURRENT,
+    }
+}
+
+/// The heads a bare `head` or `heads` target names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heads {
+    /// `head`: the one head (an error when there are several).
+    One,
+    /// `heads`: every head.
+    All,
+}
+
+impl Heads {
+    /// Parses `head` or `heads`; anything else (`label@head` included) is `None`.
+    pub fn parse(target: &str) -> Option<Self> {
+        match target {
+            "head" => Some(Heads::One),
+            "heads" => Some(Heads::All),
+            _ => None,
+        }
+    }
+}
+
 /// A position in the graph: before every revision, or at a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
@@ -78,12 +128,12 @@ impl<'a> RevisionGraph<'a> {
             None => (None, arg),
         };
         let branch = label.map(|l| self.resolve_branch(l)).transpose()?;
-        match symbol {
-            "heads" => Ok(match branch {
+        match (Heads::parse(symbol), symbol) {
+            (Some(Heads::All), _) => Ok(match branch {
                 Some(b) => self.on_lineage(self.heads(), b),
                 None => self.real_heads(),
             }),
-            "head" => {
+            (Some(Heads::One), _) => {
                 let heads = match branch {
                     Some(b) => self.on_lineage(self.heads(), b),
                     None => self.heads().to_vec(),
@@ -93,8 +143,8 @@ impl<'a> RevisionGraph<'a> {
                 }
                 Ok(heads)
             }
-            "base" | "" => Ok(Vec::new()),
-            _ => {
+            (None, "base" | "") => Ok(Vec::new()),
+            (None, _) => {
                 let rev = self.resolve_ident(symbol, arg)?;
                 if let (Some(b), Some(label)) = (branch, label) {
                     if !self.shares_lineage(rev, b) {
@@ -253,7 +303,7 @@ impl<'a> RevisionGraph<'a> {
     /// [`RevisionError::BadRange`] without a `:`, resolution errors for either end, and
     /// [`RevisionError::RangeNotAncestor`] when the start is not below the end.
     pub fn history_range(&self, range: &str, current: &[Rev]) -> Result<Vec<Rev>, RevisionError> {
-        let (start, end) = range.split_once(':').ok_or(RevisionError::BadRange)?;
+        let (start, end) = split_range(range).ok_or(RevisionError::BadRange)?;
         let mut ends = match end {
             "" => self.real_heads(),
             e => self.resolve_range_end(e, current)?,
@@ -310,7 +360,7 @@ impl<'a> RevisionGraph<'a> {
     }
 
     fn resolve_range_end(&self, arg: &str, current: &[Rev]) -> Result<Vec<Rev>, RevisionError> {
-        if arg == "current" {
+        if arg == CURRENT {
             return Ok(current.to_vec());
         }
         if let Some(rel) = Relative::parse(arg) {

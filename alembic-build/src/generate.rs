@@ -32,7 +32,11 @@ pub fn render(tree: &VersionsTree) -> String {
     for (i, m) in tree.migrations.iter().enumerate() {
         line(
             w,
-            format_args!("    // {}: {}", m.revision, m.message.replace('\n', " ")),
+            format_args!(
+                "    // {}: {}",
+                m.header.revision,
+                m.message.replace('\n', " ")
+            ),
         );
         line(
             w,

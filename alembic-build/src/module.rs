@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alembic_core::revision::graph::RevisionSource;
+use alembic_core::revision::graph::{RevisionHeader, RevisionSource};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Item, Lit, Type, Visibility};
 
@@ -17,14 +17,9 @@ pub struct MigrationModule {
     pub path: PathBuf,
     /// The file on disk (what the generated code includes).
     pub file: PathBuf,
-    /// `REVISION`.
-    pub revision: String,
-    /// `DOWN_REVISION`.
-    pub down_revisions: Vec<String>,
-    /// `BRANCH_LABELS` (empty when absent).
-    pub branch_labels: Vec<String>,
-    /// `DEPENDS_ON` (empty when absent).
-    pub depends_on: Vec<String>,
+    /// `REVISION`, `DOWN_REVISION`, `BRANCH_LABELS` and `DEPENDS_ON` (empty lists when
+    /// absent).
+    pub header: RevisionHeader,
     /// The first line of the module's doc header.
     pub message: String,
     /// The whole doc header, as Alembic's `show` prints a script's docstring.
@@ -56,16 +51,16 @@ impl MigrationModule {
 
 impl RevisionSource for MigrationModule {
     fn revision(&self) -> &str {
-        &self.revision
+        self.header.revision()
     }
     fn down_revisions(&self) -> impl Iterator<Item = &str> {
-        self.down_revisions.iter().map(String::as_str)
+        self.header.down_revisions()
     }
     fn branch_labels(&self) -> impl Iterator<Item = &str> {
-        self.branch_labels.iter().map(String::as_str)
+        self.header.branch_labels()
     }
     fn depends_on(&self) -> impl Iterator<Item = &str> {
-        self.depends_on.iter().map(String::as_str)
+        self.header.depends_on()
     }
 }
 
@@ -86,7 +81,7 @@ const FN_SHAPE: &str =
 /// pub fn downgrade(op: &mut Op) -> Result<()> { Ok(()) }
 /// "#;
 /// let m = read_module("3f2a9c1b7d4e_add.rs".as_ref(), text).unwrap();
-/// assert_eq!((m.revision.as_str(), m.message.as_str()), ("3f2a9c1b7d4e", "add description to monitor"));
+/// assert_eq!((m.header.revision.as_str(), m.message.as_str()), ("3f2a9c1b7d4e", "add description to monitor"));
 /// ```
 ///
 /// # Errors
@@ -212,10 +207,12 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
     Ok(MigrationModule {
         path: path.to_owned(),
         file: path.to_owned(),
-        revision,
-        down_revisions,
-        branch_labels,
-        depends_on,
+        header: RevisionHeader {
+            revision,
+            down_revisions,
+            branch_labels,
+            depends_on,
+        },
         message: doc_message(&file.attrs),
         doc: doc_text(&file.attrs),
         checksum: fnv1a(text.as_bytes()),
@@ -339,10 +336,10 @@ mod tests {
             "//! merge heads\n//!\n//! Revision ID: m3\n\npub const REVISION: &str = \"m3\";\npub const DOWN_REVISION: &[&str] = &[\"a2\", \"b2\"];\npub const BRANCH_LABELS: &[&str] = &[\"net\"];\npub const DEPENDS_ON: &[&str] = &[];\n{FNS}"
         );
         let m = read_module("v/m3.rs".as_ref(), &text).unwrap();
-        assert_eq!(m.revision, "m3");
-        assert_eq!(m.down_revisions, ["a2", "b2"]);
-        assert_eq!(m.branch_labels, ["net"]);
-        assert!(m.depends_on.is_empty());
+        assert_eq!(m.header.revision, "m3");
+        assert_eq!(m.header.down_revisions, ["a2", "b2"]);
+        assert_eq!(m.header.branch_labels, ["net"]);
+        assert!(m.header.depends_on.is_empty());
         assert_eq!(m.message, "merge heads");
         assert_eq!(
             m.lines,

@@ -81,7 +81,7 @@ pub fn read_tree(
         return Err(errors);
     }
     check_duplicates(&modules)?;
-    modules.sort_by(|a, b| a.revision.cmp(&b.revision));
+    modules.sort_by(|a, b| a.header.revision.cmp(&b.header.revision));
     let graph = RevisionGraph::build(&modules).map_err(|e| vec![locate(&modules, e)])?;
     let order: Vec<usize> = graph.topological().to_vec();
     let mut heads: Vec<String> = graph
@@ -107,10 +107,10 @@ fn check_duplicates(modules: &[MigrationModule]) -> Result<(), Vec<BuildError>> 
     let mut seen: HashMap<&str, &MigrationModule> = HashMap::new();
     let mut errors = Vec::new();
     for m in modules {
-        if let Some(first) = seen.insert(&m.revision, m) {
+        if let Some(first) = seen.insert(&m.header.revision, m) {
             errors.push(BuildError::Duplicate {
                 at: m.at(m.lines.revision),
-                revision: m.revision.clone(),
+                revision: m.header.revision.clone(),
                 first: first.at(first.lines.revision),
             });
         }
@@ -124,7 +124,7 @@ fn check_duplicates(modules: &[MigrationModule]) -> Result<(), Vec<BuildError>> 
 
 /// Points a graph error at the constant it is about.
 fn locate(modules: &[MigrationModule], error: GraphError) -> BuildError {
-    let find = |rev: &str| modules.iter().find(|m| m.revision == rev);
+    let find = |rev: &str| modules.iter().find(|m| m.header.revision == rev);
     let at = match &error {
         GraphError::InvalidIdentifier { revision, .. } | GraphError::Duplicate { revision } => {
             find(revision).map(|m| m.at(m.lines.revision))

@@ -22,7 +22,7 @@ fn read(name: &str) -> Result<VersionsTree, Vec<String>> {
 fn revisions(tree: &VersionsTree) -> Vec<&str> {
     tree.migrations
         .iter()
-        .map(|m| m.revision.as_str())
+        .map(|m| m.header.revision.as_str())
         .collect()
 }
 

@@ -5,35 +5,7 @@
 use proptest::prelude::*;
 use serde::Deserialize;
 
-use crate::revision::graph::RevisionSource;
-
-/// A revision with owned strings.
-#[derive(Debug, Clone, Deserialize)]
-pub struct OwnedRevision {
-    /// The id.
-    pub revision: String,
-    /// Parents.
-    pub down_revisions: Vec<String>,
-    /// Declared labels.
-    pub branch_labels: Vec<String>,
-    /// Dependencies.
-    pub depends_on: Vec<String>,
-}
-
-impl RevisionSource for OwnedRevision {
-    fn revision(&self) -> &str {
-        &self.revision
-    }
-    fn down_revisions(&self) -> impl Iterator<Item = &str> {
-        self.down_revisions.iter().map(String::as_str)
-    }
-    fn branch_labels(&self) -> impl Iterator<Item = &str> {
-        self.branch_labels.iter().map(String::as_str)
-    }
-    fn depends_on(&self) -> impl Iterator<Item = &str> {
-        self.depends_on.iter().map(String::as_str)
-    }
-}
+use crate::revision::graph::RevisionHeader;
 
 /// What Python Alembic did, as recorded by `tools/alembic-fixtures/generate.py`.
 #[derive(Debug, Deserialize)]
@@ -50,7 +22,7 @@ pub struct Scenario {
     /// Its name.
     pub name: String,
     /// The graph.
-    pub revisions: Vec<OwnedRevision>,
+    pub revisions: Vec<RevisionHeader>,
     /// The commands and what Alembic did.
     pub commands: Vec<Command>,
 }
@@ -287,7 +259,7 @@ pub fn deviation(scenario: &Scenario, index: usize) -> Option<&'static Deviation
 /// Random revision graphs of up to `max` revisions: bases, chains, branch points, merges
 /// and `depends_on`. Generated parents first, then reversed, since nothing may depend on
 /// the input order.
-pub fn graphs(max: usize) -> impl Strategy<Value = Vec<OwnedRevision>> {
+pub fn graphs(max: usize) -> impl Strategy<Value = Vec<RevisionHeader>> {
     let node = (
         0u8..10,
         any::<prop::sample::Index>(),
@@ -295,7 +267,7 @@ pub fn graphs(max: usize) -> impl Strategy<Value = Vec<OwnedRevision>> {
         0u8..10,
     );
     prop::collection::vec(node, 1..max).prop_map(|shape| {
-        let mut revs: Vec<OwnedRevision> = Vec::new();
+        let mut revs: Vec<RevisionHeader> = Vec::new();
         for (i, (kind, a, b, dep)) in shape.into_iter().enumerate() {
             let mut down = Vec::new();
             if i > 0 && kind > 0 {
@@ -310,7 +282,7 @@ pub fn graphs(max: usize) -> impl Strategy<Value = Vec<OwnedRevision>> {
             } else {
                 Vec::new()
             };
-            revs.push(OwnedRevision {
+            revs.push(RevisionHeader {
                 revision: format!("r{i:03}abcdef"),
                 down_revisions: down,
                 branch_labels: Vec::new(),

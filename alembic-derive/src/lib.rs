@@ -14,7 +14,15 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
         Ok(model) => {
             let ident = &item.ident;
             let (impl_generics, type_generics, where_clause) = item.generics.split_for_impl();
-            let table = alembic_model::table_tokens(&model.table);
+            let Some(table) = alembic_model::Builders::absolute().table(&model.table) else {
+                return syn::Error::new_spanned(
+                    ident,
+                    "this model declares a table the schema builders cannot express; \
+                     please report it to cargo-alembic",
+                )
+                .to_compile_error()
+                .into();
+            };
             quote! {
                 impl #impl_generics ::alembic_runtime::Model for #ident #type_generics #where_clause {
                     fn table() -> ::alembic_runtime::schema::Table {

@@ -21,11 +21,13 @@
 //! assert_eq!(model.table.indexes[0].name, "ix_monitor_url");
 //! ```
 
+mod tokens;
+
+pub use tokens::Builders;
+
 use alembic_core::schema::{
     Check, Column, ForeignKey, Index, KeyColumn, PrimaryKey, Table, Unique,
 };
-use proc_macro2::TokenStream;
-use quote::quote;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, LitBool, LitStr, PathArguments, Type};
@@ -175,7 +177,7 @@ pub fn parse_model(item: &DeriveInput) -> syn::Result<ModelDef> {
                     field.ty.span(),
                     format!(
                         "field `{ident}`: no SQL type for `{}`; add #[alembic(sql_type = \"…\")] or #[alembic(skip)]",
-                        quote!(#base).to_string().replace(' ', "")
+                        quote::quote!(#base).to_string().replace(' ', "")
                     ),
                 )
             })?,
@@ -442,64 +444,6 @@ pub fn snake_case(name: &str) -> String {
         }
     }
     out
-}
-
-/// Rust tokens that build `table` with `alembic_runtime::schema` (for the derive).
-pub fn table_tokens(table: &Table) -> TokenStream {
-    let s = quote!(::alembic_runtime::schema);
-    let opt = |v: &Option<String>| match v {
-        Some(v) => quote!(::core::option::Option::Some(#v.to_owned())),
-        None => quote!(::core::option::Option::None),
-    };
-    let strings = |v: &[String]| quote!(::std::vec![#(#v.to_owned()),*]);
-    let key_columns = |cols: &[KeyColumn]| {
-        let items = cols.iter().map(|k| {
-            let (name, collation, desc) = (&k.name, opt(&k.collation), k.descending);
-            quote!(#s::KeyColumn { name: #name.to_owned(), collation: #collation, descending: #desc })
-        });
-        quote!(::std::vec![#(#items),*])
-    };
-    let name = &table.name;
-    let columns = table.columns.iter().map(|c| {
-        let (n, t, nn, d) = (&c.name, &c.sql_type, c.not_null, opt(&c.default));
-        quote!(#s::Column { name: #n.to_owned(), sql_type: #t.to_owned(), not_null: #nn, default: #d, ..::core::default::Default::default() })
-    });
-    let pk = match &table.primary_key {
-        Some(pk) => {
-            let (cols, auto) = (key_columns(&pk.columns), pk.autoincrement);
-            quote!(::core::option::Option::Some(#s::PrimaryKey { name: ::core::option::Option::None, columns: #cols, autoincrement: #auto, on_conflict: ::core::option::Option::None }))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let unique = table.unique.iter().map(|u| {
-        let (n, cols) = (opt(&u.name), key_columns(&u.columns));
-        quote!(#s::Unique { name: #n, columns: #cols, on_conflict: ::core::option::Option::None })
-    });
-    let fks = table.foreign_keys.iter().map(|f| {
-        let (n, cols, rt, rc, od, ou) = (opt(&f.name), strings(&f.columns), &f.ref_table, strings(&f.ref_columns), opt(&f.on_delete), opt(&f.on_update));
-        quote!(#s::ForeignKey { name: #n, columns: #cols, ref_table: #rt.to_owned(), ref_columns: #rc, on_delete: #od, on_update: #ou, match_name: ::core::option::Option::None, deferrable: ::core::option::Option::None })
-    });
-    let checks = table.checks.iter().map(|c| {
-        let (n, e) = (opt(&c.name), &c.expr);
-        quote!(#s::Check { name: #n, expr: #e.to_owned() })
-    });
-    let indexes = table.indexes.iter().map(|i| {
-        let (n, u, terms, w) = (&i.name, i.unique, strings(&i.terms), opt(&i.where_clause));
-        quote!(#s::Index { name: #n.to_owned(), unique: #u, terms: #terms, where_clause: #w })
-    });
-    quote! {
-        #s::Table {
-            name: #name.to_owned(),
-            columns: ::std::vec![#(#columns),*],
-            primary_key: #pk,
-            unique: ::std::vec![#(#unique),*],
-            foreign_keys: ::std::vec![#(#fks),*],
-            checks: ::std::vec![#(#checks),*],
-            indexes: ::std::vec![#(#indexes),*],
-            without_rowid: false,
-            strict: false,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use crate::GraphError;
 
 /// What the graph needs to know about one migration.
 ///
-/// Implemented by the runtime's `Migration`, by the build helper's parsed files and by
-/// [`RevisionSpec`].
+/// Implemented by the runtime's `Migration` (static strings), by [`RevisionHeader`] (owned:
+/// files read by the build helper, fixtures) and by [`RevisionSpec`] (borrowed, for tests and
+/// examples).
 pub trait RevisionSource {
     /// The revision id.
     fn revision(&self) -> &str;
@@ -80,6 +81,36 @@ impl RevisionSource for RevisionSpec<'_> {
     }
     fn depends_on(&self) -> impl Iterator<Item = &str> {
         self.depends_on.iter().copied()
+    }
+}
+
+/// A revision's header with owned strings: what a migration file read from disk, or a
+/// recorded fixture, declares.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RevisionHeader {
+    /// The revision id.
+    pub revision: String,
+    /// Parent revision ids.
+    pub down_revisions: Vec<String>,
+    /// Declared branch labels.
+    pub branch_labels: Vec<String>,
+    /// Dependencies (ids or labels).
+    pub depends_on: Vec<String>,
+}
+
+impl RevisionSource for RevisionHeader {
+    fn revision(&self) -> &str {
+        &self.revision
+    }
+    fn down_revisions(&self) -> impl Iterator<Item = &str> {
+        self.down_revisions.iter().map(String::as_str)
+    }
+    fn branch_labels(&self) -> impl Iterator<Item = &str> {
+        self.branch_labels.iter().map(String::as_str)
+    }
+    fn depends_on(&self) -> impl Iterator<Item = &str> {
+        self.depends_on.iter().map(String::as_str)
     }
 }
 

@@ -2,7 +2,8 @@
 //! after every command the version rows must be Alembic's, and the tables present exactly
 //! those of the migrations the rows imply.
 
-use alembic_core::test_support::{self, OwnedRevision};
+use alembic_core::revision::graph::RevisionHeader;
+use alembic_core::test_support;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Migrations, RevisionGraph};
 use proptest::prelude::*;
@@ -14,7 +15,7 @@ fn strs(v: &[String]) -> Vec<&str> {
 }
 
 /// A leaked migration list for the revisions: migration `i` manages table `t<i>`.
-fn migrations_for(revisions: &[OwnedRevision]) -> &'static Migrations {
+fn migrations_for(revisions: &[RevisionHeader]) -> &'static Migrations {
     let downs: Vec<Vec<&str>> = revisions.iter().map(|r| strs(&r.down_revisions)).collect();
     let labels: Vec<Vec<&str>> = revisions.iter().map(|r| strs(&r.branch_labels)).collect();
     let deps: Vec<Vec<&str>> = revisions.iter().map(|r| strs(&r.depends_on)).collect();

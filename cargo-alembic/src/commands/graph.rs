@@ -67,10 +67,10 @@ pub fn history(
                 println!("{}", entry(graph, module, rev, is_current));
                 continue;
             }
-            let deps = if module.depends_on.is_empty() {
+            let deps = if module.header.depends_on.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", module.depends_on.join(", "))
+                format!(" ({})", module.header.depends_on.join(", "))
             };
             println!(
                 "{}{deps} -> {}{}, {}",
@@ -154,7 +154,12 @@ pub fn file_of(project: &Project, arg: &str) -> Result<PathBuf, CliError> {
 
 /// Alembic's verbose entry of a migration file.
 fn entry(graph: &RevisionGraph<'_>, module: &MigrationModule, rev: Rev, current: bool) -> String {
-    let depends_on: Vec<&str> = module.depends_on.iter().map(String::as_str).collect();
+    let depends_on: Vec<&str> = module
+        .header
+        .depends_on
+        .iter()
+        .map(String::as_str)
+        .collect();
     let path = module.file.display().to_string();
     graph.log_entry(rev, &depends_on, Some(&path), &module.doc, current)
 }

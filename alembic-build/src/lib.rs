@@ -69,10 +69,18 @@ impl Builder {
     pub fn read(&self) -> Result<VersionsTree, Vec<BuildError>> {
         let root = self.root().map_err(|e| vec![e])?;
         let relative = self.versions_relative(&root).map_err(|e| vec![e])?;
-        versions::read_tree(&root.join(&relative), |file| {
-            file.strip_prefix(&root)
-                .map_or_else(|_| file.to_owned(), Path::to_owned)
-        })
+        versions::read_tree(&root.join(&relative), relative_to(&root))
+    }
+
+    /// Reads the migration files, sorted by revision id, without checking the graph: for a
+    /// caller that builds the graph itself with [`versions::validated_graph`].
+    ///
+    /// # Errors
+    /// Every problem of a file, each naming its file and line.
+    pub fn read_migrations(&self) -> Result<Vec<MigrationModule>, Vec<BuildError>> {
+        let root = self.root().map_err(|e| vec![e])?;
+        let relative = self.versions_relative(&root).map_err(|e| vec![e])?;
+        versions::read_migrations(&root.join(&relative), relative_to(&root))
     }
 
     /// Runs as a build script step: writes the migration list to OUT_DIR, tells cargo when
@@ -124,6 +132,14 @@ impl Builder {
             Some(dir) => Ok(dir.clone()),
             None => config::versions_dir(root),
         }
+    }
+}
+
+/// Messages name files relative to the package.
+fn relative_to(root: &Path) -> impl Fn(&Path) -> PathBuf + '_ {
+    move |file| {
+        file.strip_prefix(root)
+            .map_or_else(|_| file.to_owned(), Path::to_owned)
     }
 }
 

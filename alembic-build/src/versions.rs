@@ -52,8 +52,8 @@ pub fn migration_files(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
     Ok(files)
 }
 
-/// Reads and validates every migration of `dir`. `display` turns a file path into the one
-/// messages show.
+/// Reads and validates every migration of `dir`, in a deterministic order. `display` turns
+/// a file path into the one messages show.
 ///
 /// # Errors
 /// Every problem found: per file first (syntax, constants, functions), then in the graph.
@@ -61,6 +61,36 @@ pub fn read_tree(
     dir: &Path,
     display: impl Fn(&Path) -> PathBuf,
 ) -> Result<VersionsTree, Vec<BuildError>> {
+    let modules = read_migrations(dir, display)?;
+    let graph = validated_graph(&modules)?;
+    let order: Vec<usize> = graph.topological().to_vec();
+    let mut heads: Vec<String> = graph
+        .real_heads()
+        .iter()
+        .map(|&h| graph.id(h).to_owned())
+        .collect();
+    heads.sort();
+    let mut by_index: Vec<Option<MigrationModule>> = modules.into_iter().map(Some).collect();
+    let migrations = order
+        .into_iter()
+        .map(|i| by_index[i].take().expect("each index once"))
+        .collect();
+    Ok(VersionsTree {
+        dir: dir.to_owned(),
+        migrations,
+        heads,
+    })
+}
+
+/// Reads every migration file of `dir`, sorted by revision id, each checked on its own and
+/// no revision declared twice; the graph is not checked ([`validated_graph`] does).
+///
+/// # Errors
+/// Every problem found per file, and duplicate revisions.
+pub fn read_migrations(
+    dir: &Path,
+    display: impl Fn(&Path) -> PathBuf,
+) -> Result<Vec<MigrationModule>, Vec<BuildError>> {
     let files = migration_files(dir).map_err(|e| vec![e])?;
     let mut modules = Vec::new();
     let mut errors = Vec::new();
@@ -82,24 +112,15 @@ pub fn read_tree(
     }
     check_duplicates(&modules)?;
     modules.sort_by(|a, b| a.header.revision.cmp(&b.header.revision));
-    let graph = RevisionGraph::build(&modules).map_err(|e| vec![locate(&modules, e)])?;
-    let order: Vec<usize> = graph.topological().to_vec();
-    let mut heads: Vec<String> = graph
-        .real_heads()
-        .iter()
-        .map(|&h| graph.id(h).to_owned())
-        .collect();
-    heads.sort();
-    let mut by_index: Vec<Option<MigrationModule>> = modules.into_iter().map(Some).collect();
-    let migrations = order
-        .into_iter()
-        .map(|i| by_index[i].take().expect("each index once"))
-        .collect();
-    Ok(VersionsTree {
-        dir: dir.to_owned(),
-        migrations,
-        heads,
-    })
+    Ok(modules)
+}
+
+/// The revision graph of `modules`, its errors pointed at the constant they are about.
+///
+/// # Errors
+/// The graph's first problem, with file and line.
+pub fn validated_graph(modules: &[MigrationModule]) -> Result<RevisionGraph<'_>, Vec<BuildError>> {
+    RevisionGraph::build(modules).map_err(|e| vec![locate(modules, e)])
 }
 
 /// Two files declaring one revision, named both.

@@ -1,6 +1,36 @@
-//! The CLI's errors. The binary prints them once, as `error: …` on stderr, and exits 1.
+//! The CLI's errors. The binary prints them once, as `error: …` on stderr, and exits with
+//! [`exit::FAILURE`] (or the runner's own code, which reported its error itself).
 
+use std::fmt;
 use std::path::PathBuf;
+
+/// The exit codes of `cargo alembic` (and of the runner, whose code it passes on).
+pub mod exit {
+    /// The command did what it was asked.
+    pub const OK: u8 = 0;
+    /// The command failed; one `error: …` says why (for `check`: the models differ).
+    pub const FAILURE: u8 = 1;
+    /// The command line itself is wrong (clap's usage errors); nothing was done.
+    pub const USAGE: u8 = 2;
+}
+
+/// A problem in a model file, at a line when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelError {
+    /// The file, relative to the package, and the line in it.
+    pub at: Option<(PathBuf, usize)>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.at {
+            Some((file, line)) => write!(f, "{}:{line}: {}", file.display(), self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -12,8 +42,76 @@ pub enum CliError {
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Versions(Vec<alembic_build::BuildError>),
     /// Models that cannot be read; one `file:line: …` per problem.
-    #[error("{}", .0.join("\n"))]
-    Models(Vec<String>),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Models(Vec<ModelError>),
+    /// A path listed in `models` of `[package.metadata.alembic]` does not exist.
+    #[error("{}: no such file or folder (listed in models of [package.metadata.alembic])", .0.display())]
+    MissingModels(PathBuf),
+    /// Cargo.toml cannot be edited as `init` needs.
+    #[error("{}: {message}", .path.display())]
+    Manifest {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The package does not depend on one of the crates the database commands need.
+    #[error("this package does not depend on {0}; run `cargo alembic init` first")]
+    NotSetUp(&'static str),
+    /// A database command without a configured database.
+    #[error(
+        "no database: pass --database <path or URL>, set DATABASE_URL (or put it in .env), or add \
+         database = \"…\" to [package.metadata.alembic] in Cargo.toml"
+    )]
+    NoDatabase,
+    /// `revision` on a graph with several heads and no `--head`.
+    #[error(
+        "Multiple heads are present; please specify the head revision on which the new revision should \
+         be based, or perform a merge."
+    )]
+    MultipleHeads,
+    /// A new revision's parent that is not a head, without `--splice`.
+    #[error("Revision {0} is not a head revision; please specify --splice to create a new branch from this revision")]
+    NotAHead(String),
+    /// `merge` of fewer than two revisions.
+    #[error("merge needs two or more revisions to merge; {arguments} resolve to {count}")]
+    MergeNeedsTwo {
+        /// The arguments as given.
+        arguments: String,
+        /// How many revisions they name.
+        count: usize,
+    },
+    /// `base` where a revision is needed (`--depends-on base`, `edit base`).
+    #[error("{0}: base is not a revision")]
+    BaseIsNotARevision(String),
+    /// A `--rev-id` that is malformed.
+    #[error("--rev-id: {0}")]
+    BadRevisionId(alembic_core::GraphError),
+    /// A `--rev-id` that is taken.
+    #[error("Revision {0} is already present; choose another --rev-id (nothing was written)")]
+    RevisionIdTaken(String),
+    /// No editor to open a file with.
+    #[error("no editor found; set $EDITOR")]
+    NoEditor,
+    /// The editor exited with a failure.
+    #[error("the editor `{editor}` failed ({status})")]
+    EditorFailed {
+        /// The editor command.
+        editor: String,
+        /// How it exited.
+        status: std::process::ExitStatus,
+    },
+    /// The runner printed something this cargo-alembic cannot read.
+    #[error(
+        "the migration runner printed {what} this cargo-alembic cannot read ({message}); \
+         use the same version of cargo-alembic and alembic-runtime"
+    )]
+    RunnerOutput {
+        /// What was expected.
+        what: &'static str,
+        /// The parser's message.
+        message: String,
+    },
     /// `check` found differences between the models and the migrations.
     #[error(
         "New upgrade operations detected:\n{}\nGenerate the migration with `cargo alembic revision --autogenerate -m \"…\"`.",
@@ -23,9 +121,6 @@ pub enum CliError {
     /// A revision argument or graph move that cannot be done.
     #[error(transparent)]
     Revision(#[from] alembic_core::RevisionError),
-    /// A command's own precondition.
-    #[error("{0}")]
-    Usage(String),
     /// A file could not be read or written.
     #[error("{}: {source}", .path.display())]
     Io {

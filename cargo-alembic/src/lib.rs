@@ -1,7 +1,8 @@
 //! `cargo alembic`: Alembic's commands for a Rust project. The command line is parsed with
 //! clap, resolved once into a [`project::Project`], and handed to one command module.
 //!
-//! Exit codes: 0 success, 1 failure (one `error: …` line on stderr), 2 usage errors.
+//! Exit codes ([`error::exit`]): 0 success, 1 failure (one `error: …` line on stderr), 2
+//! usage errors.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ pub mod runner;
 
 use commands::autogenerate::Against;
 use commands::revision::NewRevision;
-use error::CliError;
+use error::{exit, CliError};
 use project::{Lookup, Project};
 
 /// `cargo` runs subcommands as `cargo-alembic alembic …`.
@@ -196,11 +197,11 @@ pub fn main() -> ExitCode {
     let matches = command_line().get_matches_from(args);
     let CargoCli::Alembic(cli) = CargoCli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(exit::OK),
         Err(CliError::RunnerFailed(code)) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(exit::FAILURE)
         }
     }
 }
@@ -239,12 +240,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 branch_labels: branch_label.clone(),
                 depends_on: depends_on.clone(),
                 rev_id: rev_id.clone(),
-                ..NewRevision::default()
             };
             if *autogenerate {
                 commands::autogenerate::autogenerate(&project, &new, against, cli.quiet).map(drop)
             } else {
-                commands::revision::revision(&project, &new).map(drop)
+                let empty = render::Body::default();
+                commands::revision::revision(&project, &new, &empty, &empty).map(drop)
             }
         }
         Command::Check => commands::autogenerate::check(&project, against),

@@ -13,7 +13,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Item, Token};
 
-use crate::error::CliError;
+use crate::error::{CliError, ModelError};
 
 /// The models found.
 #[derive(Debug, Default)]
@@ -85,13 +85,13 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
     let mut files = Vec::new();
     for path in paths {
         if !path.exists() {
-            return Err(CliError::Usage(format!(
-                "{}: no such file or folder (listed in models of [package.metadata.alembic])",
-                path.display()
-            )));
+            return Err(CliError::MissingModels(path.clone()));
         }
         for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-            let entry = entry.map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+            let entry = entry.map_err(|e| CliError::Io {
+                path: e.path().unwrap_or(path).to_owned(),
+                source: e.into(),
+            })?;
             if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rs") {
                 let path = entry.into_path();
                 files.push(path.strip_prefix(root).map_or(path.clone(), Path::to_owned));
@@ -126,10 +126,13 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
             .iter()
             .any(|t| t.name.eq_ignore_ascii_case(&table.name))
         {
-            errors.push(format!(
-                "two models declare table '{}'; give one of them #[alembic(table = \"…\")]",
-                table.name
-            ));
+            errors.push(ModelError {
+                at: None,
+                message: format!(
+                    "two models declare table '{}'; give one of them #[alembic(table = \"…\")]",
+                    table.name
+                ),
+            });
         }
         seen.push(table);
     }
@@ -143,7 +146,7 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
 struct Scan<'a> {
     file: &'a Path,
     models: &'a mut Models,
-    errors: &'a mut Vec<String>,
+    errors: &'a mut Vec<ModelError>,
 }
 
 impl Scan<'_> {
@@ -204,8 +207,11 @@ impl Scan<'_> {
     }
 }
 
-fn at(file: &Path, span: proc_macro2::Span, message: &str) -> String {
-    format!("{}:{}: {message}", file.display(), span.start().line)
+fn at(file: &Path, span: proc_macro2::Span, message: &str) -> ModelError {
+    ModelError {
+        at: Some((file.to_owned(), span.start().line)),
+        message: message.to_owned(),
+    }
 }
 
 /// `#[derive(…, Model)]` with any path ending in `Model`, plainly or inside `cfg_attr`.

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use cargo_metadata::{Metadata, MetadataCommand, Package};
 
+use alembic_build::versions::validated_graph;
+use alembic_build::MigrationModule;
 use alembic_core::revision::graph::RevisionGraph;
 
 use crate::error::CliError;
@@ -90,10 +92,9 @@ impl Project {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
-        let versions_relative = PathBuf::from(
-            setting("versions")
-                .unwrap_or_else(|| alembic_build::config::DEFAULT_VERSIONS.to_owned()),
-        );
+        // alembic-build's reader, so that the CLI and the build agree on every Cargo.toml.
+        let versions_relative =
+            alembic_build::config::versions_dir(&root).map_err(|e| CliError::Versions(vec![e]))?;
         // A list, or a single string for one item.
         let list = |key: &str| -> Option<Vec<String>> {
             let value = config?.get(key)?;
@@ -145,30 +146,22 @@ impl Project {
         })
     }
 
-    /// Reads and validates the versions directory (no build).
-    ///
-    /// # Errors
-    /// Every problem of the directory, with file and line.
-    pub fn tree(&self) -> Result<alembic_build::VersionsTree, CliError> {
-        alembic_build::Builder::new()
-            .manifest_dir(&self.root)
-            .versions(&self.versions_relative)
-            .read()
-            .map_err(CliError::Versions)
-    }
-
-    /// Runs `f` on the validated versions tree and its revision graph.
+    /// Runs `f` on the migration files (sorted by revision id) and their revision graph,
+    /// built once and validated. Nothing is compiled.
     ///
     /// # Errors
     /// A broken versions directory, or whatever `f` returns.
     pub fn graph<T>(
         &self,
-        f: impl FnOnce(&alembic_build::VersionsTree, &RevisionGraph<'_>) -> Result<T, CliError>,
+        f: impl FnOnce(&[MigrationModule], &RevisionGraph<'_>) -> Result<T, CliError>,
     ) -> Result<T, CliError> {
-        let tree = self.tree()?;
-        let graph =
-            RevisionGraph::build(&tree.migrations).map_err(|e| CliError::Usage(e.to_string()))?;
-        f(&tree, &graph)
+        let modules = alembic_build::Builder::new()
+            .manifest_dir(&self.root)
+            .versions(&self.versions_relative)
+            .read_migrations()
+            .map_err(CliError::Versions)?;
+        let graph = validated_graph(&modules).map_err(CliError::Versions)?;
+        f(&modules, &graph)
     }
 }
 

@@ -41,11 +41,9 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
 /// As [`run`]; the runner says "Target database is not up to date." when it is not.
 pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError> {
     let out = output(project, Action::Schema { from_database }, from_database)?;
-    serde_json::from_str(&out).map_err(|e| {
-        CliError::Usage(format!(
-            "the migration runner printed a schema this cargo-alembic cannot read ({e}); \
-             use the same version of cargo-alembic and alembic-runtime"
-        ))
+    serde_json::from_str(&out).map_err(|e| CliError::RunnerOutput {
+        what: "a schema",
+        message: e.to_string(),
     })
 }
 
@@ -97,11 +95,7 @@ fn spawnable(
     needs_database: bool,
 ) -> Result<Command, CliError> {
     if project.database.is_none() && needs_database {
-        return Err(CliError::Usage(
-            "no database: pass --database <path or URL>, set DATABASE_URL (or put it in .env), or add \
-             database = \"…\" to [package.metadata.alembic] in Cargo.toml"
-                .into(),
-        ));
+        return Err(CliError::NoDatabase);
     }
     let exe = build(project)?;
     handshake(&exe)?;
@@ -156,7 +150,11 @@ fn build(project: &Project) -> Result<PathBuf, CliError> {
 }
 
 /// The dependency line for the runner, the same source the project uses.
-fn spec(source: Option<&Source>, name: &str, features: &[&str]) -> Result<String, CliError> {
+fn spec(
+    source: Option<&Source>,
+    name: &'static str,
+    features: &[&str],
+) -> Result<String, CliError> {
     let features = if features.is_empty() {
         String::new()
     } else {
@@ -175,9 +173,7 @@ fn spec(source: Option<&Source>, name: &str, features: &[&str]) -> Result<String
             path.display().to_string()
         )),
         Some(Source::Version(req)) => Ok(format!("{{ version = {req:?}{features} }}")),
-        None => Err(CliError::Usage(format!(
-            "this package does not depend on {name}; run `cargo alembic init` first"
-        ))),
+        None => Err(CliError::NotSetUp(name)),
     }
 }
 

@@ -347,7 +347,12 @@ fn bad_input_gets_one_clear_message_and_exit_code() {
     let check = |args: &[&str], code: i32, message: &str| {
         let run = p.alembic(args);
         assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
-        assert_eq!(run.stderr.lines().last().unwrap_or(""), message, "{args:?}");
+        assert_eq!(
+            run.stderr.lines().last().unwrap_or(""),
+            message,
+            "{args:?}: {}",
+            run.stderr
+        );
         assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
     };
     check(
@@ -384,6 +389,19 @@ fn bad_input_gets_one_clear_message_and_exit_code() {
         "error: migrations/versions/bbbb00000002_broken.rs:1: cannot parse the migration module: expected `;`",
     );
     std::fs::remove_file(p.root().join("migrations/versions/bbbb00000002_broken.rs")).unwrap();
+
+    // The CLI reads `versions` as the build does: a non-string is an error, not the default.
+    let manifest = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &manifest.replace("versions = \"migrations/versions\"", "versions = 3"),
+    );
+    check(
+        &["heads"],
+        1,
+        &format!("error: {}: [package.metadata.alembic] versions must be a string path, like \"migrations/versions\"; found integer", p.root().join("Cargo.toml").display()),
+    );
+    p.write("Cargo.toml", &manifest);
 
     p.write("app.db", &"not a database ".repeat(100));
     let run = p.alembic(&["current"]);

@@ -49,12 +49,7 @@ pub fn autogenerate(
         println!("No changes in schema detected.");
         return Ok(None);
     }
-    let new = NewRevision {
-        upgrade: comparison.upgrade,
-        downgrade: comparison.downgrade,
-        ..new.clone()
-    };
-    revision(project, &new).map(Some)
+    revision(project, new, &comparison.upgrade, &comparison.downgrade).map(Some)
 }
 
 /// Succeeds when the models and the migrations agree.

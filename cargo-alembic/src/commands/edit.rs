@@ -25,7 +25,7 @@ pub fn edit(project: &Project, rev: &str) -> Result<(), CliError> {
             .iter()
             .find(|e| on_path(e))
             .map(|e| (*e).to_owned())
-            .ok_or_else(|| CliError::Usage("no editor found; set $EDITOR".into()))?,
+            .ok_or(CliError::NoEditor)?,
     };
     // `EDITOR` may carry arguments ("code --wait").
     let mut words = editor.split_whitespace();
@@ -38,9 +38,7 @@ pub fn edit(project: &Project, rev: &str) -> Result<(), CliError> {
     if status.success() {
         Ok(())
     } else {
-        Err(CliError::Usage(format!(
-            "the editor `{editor}` failed ({status})"
-        )))
+        Err(CliError::EditorFailed { editor, status })
     }
 }
 

@@ -15,14 +15,14 @@ use crate::project::Project;
 /// # Errors
 /// A broken versions directory.
 pub fn heads(project: &Project, verbose: bool) -> Result<(), CliError> {
-    project.graph(|tree, graph| {
+    project.graph(|modules, graph| {
         for &head in graph
             .topological()
             .iter()
             .filter(|r| graph.heads().contains(r))
         {
             if verbose {
-                println!("{}", entry(graph, &tree.migrations[head], head, false));
+                println!("{}", entry(graph, &modules[head], head, false));
             } else {
                 println!(
                     "{}{}",
@@ -50,7 +50,7 @@ pub fn history(
     current: Option<&[String]>,
     indicate: bool,
 ) -> Result<(), CliError> {
-    project.graph(|tree, graph| {
+    project.graph(|modules, graph| {
         let stored: Vec<Rev> = current
             .unwrap_or_default()
             .iter()
@@ -61,7 +61,7 @@ pub fn history(
             None => graph.history(),
         };
         for rev in revs {
-            let module = &tree.migrations[rev];
+            let module = &modules[rev];
             let is_current = indicate && stored.contains(&rev);
             if verbose {
                 println!("{}", entry(graph, module, rev, is_current));
@@ -91,21 +91,21 @@ pub fn history(
 /// # Errors
 /// A broken versions directory.
 pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
-    project.graph(|tree, graph| {
+    project.graph(|modules, graph| {
         for rev in graph
             .history()
             .into_iter()
             .filter(|&r| graph.is_branch_point(r))
         {
             if verbose {
-                println!("{}", entry(graph, &tree.migrations[rev], rev, false));
+                println!("{}", entry(graph, &modules[rev], rev, false));
             } else {
                 println!("{}{}", graph.id(rev), line_marks(graph, rev, false, true));
             }
             let indent = " ".repeat(graph.id(rev).len());
             for &child in graph.children(rev) {
                 let doc = if verbose {
-                    format!(", {}", first_paragraph(&tree.migrations[child].doc))
+                    format!(", {}", first_paragraph(&modules[child].doc))
                 } else {
                     String::new()
                 };
@@ -127,13 +127,13 @@ pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
 /// # Errors
 /// A broken versions directory, or an unknown revision.
 pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<(), CliError> {
-    project.graph(|tree, graph| {
+    project.graph(|modules, graph| {
         let revs: Vec<Rev> = match (arg, current) {
             ("current", Some(rows)) => rows.iter().filter_map(|r| graph.get(r)).collect(),
             _ => graph.resolve(arg)?,
         };
         for rev in revs {
-            println!("{}", entry(graph, &tree.migrations[rev], rev, false));
+            println!("{}", entry(graph, &modules[rev], rev, false));
         }
         Ok(())
     })
@@ -144,11 +144,11 @@ pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<
 /// # Errors
 /// A broken versions directory, or an argument that names no single revision.
 pub fn file_of(project: &Project, arg: &str) -> Result<PathBuf, CliError> {
-    project.graph(|tree, graph| {
+    project.graph(|modules, graph| {
         let rev = graph
             .resolve_one(arg)?
-            .ok_or_else(|| CliError::Usage("base is not a revision; name one to edit".into()))?;
-        Ok(tree.migrations[rev].file.clone())
+            .ok_or_else(|| CliError::BaseIsNotARevision(format!("edit {arg}")))?;
+        Ok(modules[rev].file.clone())
     })
 }
 

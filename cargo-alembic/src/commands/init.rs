@@ -31,9 +31,12 @@ pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> 
 
     let manifest = project.root.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(CliError::io(&manifest))?;
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e| CliError::Usage(format!("{}: {e}", manifest.display())))?;
+    let mut doc: DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| CliError::Manifest {
+                path: manifest.clone(),
+                message: e.to_string(),
+            })?;
     let added_runtime = add_dependency(&mut doc, "dependencies", "alembic-runtime", {
         // Models (`#[derive(Model)]`) are what autogenerate compares with.
         let mut spec = dependency("alembic-runtime", checkout);
@@ -48,7 +51,7 @@ pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> 
         "alembic-build",
         dependency("alembic-build", checkout),
     );
-    let config = metadata_table(&mut doc)?;
+    let config = metadata_table(&mut doc, &manifest)?;
     let added_config = !config.contains_key("versions");
     if added_config {
         config.insert(
@@ -112,13 +115,18 @@ fn add_dependency(doc: &mut DocumentMut, section: &str, name: &str, spec: Inline
 }
 
 /// `[package.metadata.alembic]`, created if missing.
-fn metadata_table(doc: &mut DocumentMut) -> Result<&mut Table, CliError> {
+fn metadata_table<'d>(
+    doc: &'d mut DocumentMut,
+    manifest: &std::path::Path,
+) -> Result<&'d mut Table, CliError> {
+    let shape = |message: &str| CliError::Manifest {
+        path: manifest.to_owned(),
+        message: message.to_owned(),
+    };
     let package = doc
         .get_mut("package")
         .and_then(Item::as_table_mut)
-        .ok_or_else(|| {
-            CliError::Usage("Cargo.toml has no [package]; run init in a package, or pass -p".into())
-        })?;
+        .ok_or_else(|| shape("no [package]; run init in a package, or pass -p"))?;
     let metadata = package.entry("metadata").or_insert_with(|| {
         let mut t = Table::new();
         t.set_implicit(true);
@@ -126,10 +134,10 @@ fn metadata_table(doc: &mut DocumentMut) -> Result<&mut Table, CliError> {
     });
     let alembic = metadata
         .as_table_mut()
-        .ok_or_else(|| CliError::Usage("[package.metadata] is not a table".into()))?
+        .ok_or_else(|| shape("[package.metadata] is not a table"))?
         .entry("alembic")
         .or_insert_with(|| Item::Table(Table::new()));
     alembic
         .as_table_mut()
-        .ok_or_else(|| CliError::Usage("[package.metadata.alembic] is not a table".into()))
+        .ok_or_else(|| shape("[package.metadata.alembic] is not a table"))
 }

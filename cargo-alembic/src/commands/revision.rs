@@ -10,7 +10,7 @@ use crate::fs::write;
 use crate::project::Project;
 use crate::render::{module, Body, Header};
 
-/// What the new revision is.
+/// What the new revision is: the command line's flags. Its bodies come separately.
 #[derive(Debug, Default, Clone)]
 pub struct NewRevision {
     /// `-m`.
@@ -25,27 +25,23 @@ pub struct NewRevision {
     pub depends_on: Vec<String>,
     /// `--rev-id`.
     pub rev_id: Option<String>,
-    /// The upgrade's body (autogenerate's; empty otherwise).
-    pub upgrade: Body,
-    /// The downgrade's body.
-    pub downgrade: Body,
 }
 
-/// Writes a new empty migration and returns its path.
+/// Writes a new migration with these bodies (empty ones for a plain `revision`) and returns
+/// its path.
 ///
 /// # Errors
 /// A broken versions directory, several heads without `--head`, a non-head parent without
 /// `--splice`, an unknown dependency, or a `--rev-id` that is taken or malformed.
-pub fn revision(project: &Project, new: &NewRevision) -> Result<PathBuf, CliError> {
+pub fn revision(
+    project: &Project,
+    new: &NewRevision,
+    upgrade: &Body,
+    downgrade: &Body,
+) -> Result<PathBuf, CliError> {
     project.graph(|_, graph| {
         let parents: Vec<Rev> = match new.head.as_deref().unwrap_or("head") {
-            "head" if graph.heads().len() > 1 => {
-                return Err(CliError::Usage(
-                    "Multiple heads are present; please specify the head revision on which the new revision should \
-                     be based, or perform a merge."
-                        .into(),
-                ))
-            }
+            "head" if graph.heads().len() > 1 => return Err(CliError::MultipleHeads),
             arg => graph.resolve(arg)?,
         };
         check_heads(graph, &parents, new.splice)?;
@@ -57,12 +53,17 @@ pub fn revision(project: &Project, new: &NewRevision) -> Result<PathBuf, CliErro
                 None => graph
                     .resolve_one(d)?
                     .map(|r| graph.id(r).to_owned())
-                    .ok_or_else(|| {
-                        CliError::Usage(format!("--depends-on {d}: base is not a revision"))
-                    }),
+                    .ok_or_else(|| CliError::BaseIsNotARevision(format!("--depends-on {d}"))),
             })
             .collect::<Result<Vec<_>, CliError>>()?;
-        write_module(project, graph, new, &parents, &depends_on)
+        write_module(
+            project,
+            graph,
+            new,
+            &parents,
+            &depends_on,
+            [upgrade, downgrade],
+        )
     })
 }
 
@@ -85,11 +86,10 @@ pub fn merge(
             }
         }
         if parents.len() < 2 {
-            return Err(CliError::Usage(format!(
-                "merge needs two or more revisions to merge; {} resolve to {}",
-                revisions.join(" "),
-                parents.len()
-            )));
+            return Err(CliError::MergeNeedsTwo {
+                arguments: revisions.join(" "),
+                count: parents.len(),
+            });
         }
         check_heads(graph, &parents, new.splice)?;
         let merge = NewRevision {
@@ -99,16 +99,14 @@ pub fn merge(
                 .or_else(|| Some(format!("merge {}", revisions.join(", ")))),
             ..new.clone()
         };
-        write_module(project, graph, &merge, &parents, &[])
+        let empty = Body::default();
+        write_module(project, graph, &merge, &parents, &[], [&empty, &empty])
     })
 }
 
 fn check_heads(graph: &RevisionGraph<'_>, parents: &[Rev], splice: bool) -> Result<(), CliError> {
     match parents.iter().find(|p| !graph.heads().contains(p)) {
-        Some(&p) if !splice => Err(CliError::Usage(format!(
-            "Revision {} is not a head revision; please specify --splice to create a new branch from this revision",
-            graph.id(p)
-        ))),
+        Some(&p) if !splice => Err(CliError::NotAHead(graph.id(p).to_owned())),
         _ => Ok(()),
     }
 }
@@ -119,15 +117,13 @@ fn write_module(
     new: &NewRevision,
     parents: &[Rev],
     depends_on: &[String],
+    [upgrade, downgrade]: [&Body; 2],
 ) -> Result<PathBuf, CliError> {
     let rev = match &new.rev_id {
         Some(id) => {
-            alembic_core::revision::graph::check_identifier(id)
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            alembic_core::revision::graph::check_identifier(id).map_err(CliError::BadRevisionId)?;
             if graph.get(id).is_some() {
-                return Err(CliError::Usage(format!(
-                    "Revision {id} is already present; choose another --rev-id (nothing was written)"
-                )));
+                return Err(CliError::RevisionIdTaken(id.clone()));
             }
             id.clone()
         }
@@ -153,7 +149,7 @@ fn write_module(
         message: &message,
         date: &date,
     };
-    write(&path, &module(&header, &new.upgrade, &new.downgrade))?;
+    write(&path, &module(&header, upgrade, downgrade))?;
     println!("Generating {} ...  done", path.display());
     Ok(path)
 }

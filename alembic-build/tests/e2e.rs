@@ -3,20 +3,14 @@
 //! in-tree crates with one shared target directory (set `KEEP_TEMP_DIR=1` to keep the
 //! projects for debugging).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::Output;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
+use alembic_e2e::{path_dependency, repo, shared_target, unique_name, TempPackage};
 
 /// A temporary application crate.
 struct TestProject {
-    dir: tempfile::TempDir,
+    package: TempPackage,
     name: String,
 }
 
@@ -37,31 +31,23 @@ fn main() {
 
 impl TestProject {
     fn new(fixture: &str) -> Self {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("e2e_{fixture}_{}", COUNT.fetch_add(1, Ordering::Relaxed));
-        let dir = tempfile::Builder::new()
-            .prefix("alembic-build-e2e-")
-            .tempdir()
-            .unwrap();
-        let root = dir.path();
-        let manifest = format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
-             [dependencies]\nalembic-runtime = {{ path = {:?} }}\n\n[build-dependencies]\nalembic-build = {{ path = {:?} }}\n",
-            repo().join("alembic-runtime").display().to_string(),
-            repo().join("alembic-build").display().to_string(),
+        let name = unique_name(&format!("e2e_{fixture}"));
+        let package = TempPackage::new(
+            "alembic-build-e2e-",
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
+                 [dependencies]\nalembic-runtime = {}\n\n[build-dependencies]\nalembic-build = {}\n",
+                path_dependency("alembic-runtime"),
+                path_dependency("alembic-build"),
+            ),
         );
-        std::fs::write(root.join("Cargo.toml"), manifest).unwrap();
-        // The workspace's lock file: the same dependency versions, and no resolution work.
-        std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-        std::fs::write(
-            root.join("build.rs"),
+        package.write(
+            "build.rs",
             "fn main() {\n    alembic_build::compile();\n}\n",
-        )
-        .unwrap();
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(root.join("src/main.rs"), MAIN).unwrap();
-        std::fs::write(root.join("src/other.rs"), "// not a migration\n").unwrap();
-        let versions = root.join("migrations/versions");
+        );
+        package.write("src/main.rs", MAIN);
+        package.write("src/other.rs", "// not a migration\n");
+        let versions = package.root().join("migrations/versions");
         std::fs::create_dir_all(&versions).unwrap();
         let source = repo()
             .join("alembic-build/tests/fixtures")
@@ -71,25 +57,15 @@ impl TestProject {
             let entry = entry.unwrap();
             std::fs::copy(entry.path(), versions.join(entry.file_name())).unwrap();
         }
-        let project = TestProject { dir, name };
-        if std::env::var_os("KEEP_TEMP_DIR").is_some() {
-            eprintln!("keeping {}", project.root().display());
-        }
-        project
+        TestProject { package, name }
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        self.package.root()
     }
 
     fn cargo(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO"))
-            .args(args)
-            .current_dir(self.root())
-            .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
-            .env_remove("RUSTFLAGS")
-            .output()
-            .unwrap()
+        self.package.cargo(args)
     }
 
     fn run(&self, target: &str) -> (bool, String) {
@@ -104,7 +80,7 @@ impl TestProject {
 
     /// The generated file in OUT_DIR.
     fn generated(&self) -> String {
-        let build = repo().join("target/e2e/debug/build");
+        let build = shared_target().join("debug/build");
         let dir = std::fs::read_dir(build)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -115,15 +91,6 @@ impl TestProject {
             })
             .expect("the build script ran");
         std::fs::read_to_string(dir.join("out/alembic_migrations.rs")).unwrap()
-    }
-}
-
-impl Drop for TestProject {
-    fn drop(&mut self) {
-        if std::env::var_os("KEEP_TEMP_DIR").is_some() {
-            let kept = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-            let _ = kept.keep();
-        }
     }
 }
 

@@ -208,9 +208,10 @@ pub fn parse_model(item: &DeriveInput) -> syn::Result<ModelDef> {
                 .indexes
                 .push(Index::new(&format!("ix_{}_{name}", table.name), &[&name]));
         }
-        if let Some(target) = &spec.references {
+        if let Some(lit) = &spec.references {
+            let target = lit.value();
             let (ref_table, ref_column) = target.split_once('.').ok_or_else(|| {
-                syn::Error::new(field.span(), format!("field `{ident}`: references = \"table.column\" expected, found \"{target}\""))
+                syn::Error::new(lit.span(), format!("field `{ident}`: references = \"table.column\" expected, found \"{target}\""))
             })?;
             let mut fk = ForeignKey::new(&[&name], ref_table, &[ref_column]);
             fk.on_delete = spec.on_delete.as_ref().map(|a| a.to_ascii_uppercase());
@@ -287,7 +288,7 @@ struct FieldSpec {
     default: Option<String>,
     unique: bool,
     index: bool,
-    references: Option<String>,
+    references: Option<LitStr>,
     on_delete: Option<String>,
     on_update: Option<String>,
     check: Option<String>,
@@ -315,7 +316,7 @@ fn field_spec(field: &syn::Field) -> syn::Result<Option<FieldSpec>> {
                 "column" => spec.column = Some(string(&meta)?),
                 "sql_type" => spec.sql_type = Some(string(&meta)?),
                 "default" => spec.default = Some(string(&meta)?),
-                "references" => spec.references = Some(string(&meta)?),
+                "references" => spec.references = Some(lit_str(&meta)?),
                 "on_delete" => spec.on_delete = Some(string(&meta)?),
                 "on_update" => spec.on_update = Some(string(&meta)?),
                 "check" => spec.check = Some(string(&meta)?),
@@ -342,7 +343,23 @@ fn flag(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
 }
 
 fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<String> {
-    Ok(meta.value()?.parse::<LitStr>()?.value())
+    lit_str(meta).map(|lit| lit.value())
+}
+
+/// `key = "…"`, keeping the literal's span for later messages.
+fn lit_str(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let value = meta.value()?;
+    value.parse::<LitStr>().map_err(|e| {
+        let key = meta
+            .path
+            .get_ident()
+            .map_or_else(String::new, ToString::to_string);
+        // A default is SQL text: `default = "60"`, `default = "'active'"`.
+        syn::Error::new(
+            e.span(),
+            format!("`{key}` takes a string literal: {key} = \"…\""),
+        )
+    })
 }
 
 /// `key = ["a", "b"]`.

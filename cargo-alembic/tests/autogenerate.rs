@@ -6,21 +6,13 @@
 //! changes.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use alembic_core::schema::diff::{diff, Renames};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+use alembic_e2e::{path_dependency, repo, TempPackage};
 use cargo_alembic::compare::{compare, Comparison};
 use cargo_alembic::models::{discover, Models};
 use cargo_alembic::render::{module, Header};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
 
 /// The models a source file declares.
 fn models(source: &str) -> Models {
@@ -575,39 +567,25 @@ struct Program {
 
 impl Program {
     fn run(&self) -> Vec<Schema> {
-        let dir = tempfile::Builder::new()
-            .prefix("autogenerate-roundtrip-")
-            .tempdir()
-            .unwrap();
-        let root = dir.path();
-        let repo = repo();
-        std::fs::write(
-            root.join("Cargo.toml"),
-            format!(
+        let package = TempPackage::new(
+            "autogenerate-roundtrip-",
+            &format!(
                 "[package]\nname = \"autogenerate_roundtrip\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-                 [dependencies]\nalembic-runtime = {{ path = {:?} }}\nalembic-core = {{ path = {:?}, features = [\"serde\"] }}\n\
+                 [dependencies]\nalembic-runtime = {}\nalembic-core = {{ path = {:?}, features = [\"serde\"] }}\n\
                  serde_json = \"1\"\n",
-                repo.join("alembic-runtime").display().to_string(),
-                repo.join("alembic-core").display().to_string(),
+                path_dependency("alembic-runtime"),
+                repo().join("alembic-core").display().to_string(),
             ),
-        )
-        .unwrap();
-        std::fs::copy(repo.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-        std::fs::create_dir_all(root.join("src")).unwrap();
+        );
         let mut main = String::from("#![allow(dead_code)]\n");
         for (name, text) in &self.modules {
-            std::fs::write(root.join(format!("src/{name}.rs")), text).unwrap();
+            package.write(&format!("src/{name}.rs"), text);
             writeln!(main, "mod {name};").unwrap();
         }
         main.push_str(PRELUDE);
         main.push_str(&self.main);
-        std::fs::write(root.join("src/main.rs"), main).unwrap();
-        let out = Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "--manifest-path"])
-            .arg(root.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", repo.join("target/e2e"))
-            .output()
-            .unwrap();
+        package.write("src/main.rs", &main);
+        let out = package.cargo(&["run", "--quiet"]);
         assert!(
             out.status.success(),
             "the generated migrations failed to build or run:\n{}",

@@ -3,59 +3,24 @@
 //! runner's dependencies compile once (`KEEP_TEMP_DIR=1` keeps the projects).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
+use alembic_e2e::{repo, shared_target, unique_name, Run, TempPackage};
 
 struct TestProject {
-    dir: tempfile::TempDir,
-}
-
-/// What one command did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(out: Output) -> Self {
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
+    package: TempPackage,
 }
 
 impl TestProject {
     /// A package with `init --path <this checkout>` done and `database = "app.db"`.
     fn new() -> Self {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "cli_e2e_{}_{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
+        let name = unique_name("cli_e2e");
+        let package = TempPackage::new(
+            "cargo-alembic-e2e-",
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n# keep this comment\n[workspace]\n"),
         );
-        let dir = tempfile::Builder::new()
-            .prefix("cargo-alembic-e2e-")
-            .tempdir()
-            .unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n# keep this comment\n[workspace]\n"),
-        )
-        .unwrap();
-        std::fs::create_dir_all(dir.path().join("src")).unwrap();
-        std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
-        std::fs::copy(repo().join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
-        let project = TestProject { dir };
+        package.write("src/main.rs", "fn main() {}\n");
+        let project = TestProject { package };
         let init = project.alembic(&["init", "--path", &repo().display().to_string()]);
         assert_eq!(init.code, 0, "{}", init.stderr);
         let manifest = project.read("Cargo.toml");
@@ -76,19 +41,19 @@ impl TestProject {
             .find_map(|l| l.strip_prefix("name = \""))
             .unwrap()
             .trim_end_matches('"');
-        repo().join(format!("target/e2e/alembic/debug/alembic-runner-{name}"))
+        shared_target().join(format!("alembic/debug/alembic-runner-{name}"))
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        self.package.root()
     }
 
     fn read(&self, file: &str) -> String {
-        std::fs::read_to_string(self.root().join(file)).unwrap()
+        self.package.read(file)
     }
 
     fn write(&self, file: &str, text: &str) {
-        std::fs::write(self.root().join(file), text).unwrap();
+        self.package.write(file, text);
     }
 
     fn alembic(&self, args: &[&str]) -> Run {
@@ -96,7 +61,7 @@ impl TestProject {
             .arg("alembic")
             .args(args)
             .current_dir(self.root())
-            .env("CARGO_TARGET_DIR", repo().join("target/e2e"))
+            .env("CARGO_TARGET_DIR", shared_target())
             .env_remove("DATABASE_URL")
             .output()
             .unwrap()
@@ -137,15 +102,6 @@ impl TestProject {
             .collect();
         names.sort();
         names
-    }
-}
-
-impl Drop for TestProject {
-    fn drop(&mut self) {
-        if std::env::var_os("KEEP_TEMP_DIR").is_some() {
-            let kept = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-            eprintln!("kept {}", kept.keep().display());
-        }
     }
 }
 

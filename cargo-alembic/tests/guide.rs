@@ -24,16 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-fn shared_target() -> PathBuf {
-    repo().join("target/e2e")
-}
+use alembic_e2e::{repo, shared_target};
 
 struct Block {
     /// `sh`, `text`, `rust`, `toml`…: the info string's words without `=`.

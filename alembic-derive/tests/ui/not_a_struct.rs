@@ -1,0 +1,9 @@
+use alembic_derive::Model;
+
+#[derive(Model)]
+enum Status {
+    Up,
+    Down,
+}
+
+fn main() {}

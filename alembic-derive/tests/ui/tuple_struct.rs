@@ -1,0 +1,6 @@
+use alembic_derive::Model;
+
+#[derive(Model)]
+struct Pair(i64, String);
+
+fn main() {}

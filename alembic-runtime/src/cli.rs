@@ -202,7 +202,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
                 );
             }
             for rev in graph.branch_tips(&stored) {
-                let marks = graph.annotations(rev, true);
+                let marks = graph.annotations(rev, false, true);
                 let m = &migrations.list()[rev];
                 if *verbose {
                     // An embedded migration has no file to show, and its message for a doc.

@@ -434,13 +434,17 @@ impl<'a> RevisionGraph<'a> {
     }
 
     /// Alembic's annotations of a revision: ` (head)` (or ` (effective head)` for a head that
-    /// another revision depends on) and, with `tree`, ` (branchpoint)` and ` (mergepoint)`.
-    pub fn annotations(&self, rev: Rev, tree: bool) -> String {
+    /// another revision depends on), ` (current)` when `current`, and with `tree`
+    /// ` (branchpoint)` and ` (mergepoint)`.
+    pub fn annotations(&self, rev: Rev, current: bool, tree: bool) -> String {
         let mut out = String::new();
         if self.nodes[rev].all_children.is_empty() {
             out.push_str(" (head)");
         } else if self.nodes[rev].children.is_empty() {
             out.push_str(" (effective head)");
+        }
+        if current {
+            out.push_str(" (current)");
         }
         if tree && self.is_branch_point(rev) {
             out.push_str(" (branchpoint)");

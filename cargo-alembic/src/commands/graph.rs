@@ -167,17 +167,7 @@ fn entry(graph: &RevisionGraph<'_>, module: &MigrationModule, rev: Rev, current:
 /// Alembic's marks after a revision in one-line output: ` (labels)`, ` (head)` or
 /// ` (effective head)`, ` (current)`, and with `tree` ` (branchpoint)` and ` (mergepoint)`.
 fn line_marks(graph: &RevisionGraph<'_>, rev: Rev, current: bool, tree: bool) -> String {
-    let mut out = labels(graph, rev) + &graph.annotations(rev, false);
-    if current {
-        out.push_str(" (current)");
-    }
-    if tree && graph.is_branch_point(rev) {
-        out.push_str(" (branchpoint)");
-    }
-    if tree && graph.is_merge_point(rev) {
-        out.push_str(" (mergepoint)");
-    }
-    out
+    labels(graph, rev) + &graph.annotations(rev, current, tree)
 }
 
 /// A docstring's first paragraph, which Alembic's one-line output shows.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use alembic_build::MigrationModule;
 use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::resolve::CURRENT;
 
 use crate::error::CliError;
 use crate::project::Project;
@@ -128,8 +129,8 @@ pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
 /// A broken versions directory, or an unknown revision.
 pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<(), CliError> {
     project.graph(|modules, graph| {
-        let revs: Vec<Rev> = match (arg, current) {
-            ("current", Some(rows)) => rows.iter().filter_map(|r| graph.get(r)).collect(),
+        let revs: Vec<Rev> = match current {
+            Some(rows) if arg == CURRENT => rows.iter().filter_map(|r| graph.get(r)).collect(),
             _ => graph.resolve(arg)?,
         };
         for rev in revs {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::resolve::Heads;
 
 use crate::error::CliError;
 use crate::fs::write;
@@ -40,9 +41,11 @@ pub fn revision(
     downgrade: &Body,
 ) -> Result<PathBuf, CliError> {
     project.graph(|_, graph| {
-        let parents: Vec<Rev> = match new.head.as_deref().unwrap_or("head") {
-            "head" if graph.heads().len() > 1 => return Err(CliError::MultipleHeads),
-            arg => graph.resolve(arg)?,
+        let arg = new.head.as_deref().unwrap_or("head");
+        let parents: Vec<Rev> = match Heads::parse(arg) {
+            // Alembic's own message for `revision` here, not the resolver's.
+            Some(Heads::One) if graph.heads().len() > 1 => return Err(CliError::MultipleHeads),
+            _ => graph.resolve(arg)?,
         };
         check_heads(graph, &parents, new.splice)?;
         let depends_on = new

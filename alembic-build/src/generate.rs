@@ -1,5 +1,6 @@
-//! The Rust file written to OUT_DIR: every migration module included by `#[path]`, and the
-//! static list `embed_migrations!()` turns into `MIGRATIONS`. Static data and one small
+//! The Rust file written to OUT_DIR: one block expression, the value of `embed_migrations!()`'s
+//! `MIGRATIONS`, holding every migration module (included by `#[path]`) and the static list.
+//! Being an expression, a missing file costs the user one error, not one per name. Static data and one small
 //! module per migration, so that a thousand migrations compile quickly; the same tree
 //! always gives the same bytes.
 
@@ -9,6 +10,10 @@ use crate::versions::VersionsTree;
 
 /// The file's name in OUT_DIR.
 pub const FILE_NAME: &str = "alembic_migrations.rs";
+
+/// The environment variable, set for the package's compilation, that holds the file's path
+/// (`embed_migrations!()` reads it).
+pub const ENV_VAR: &str = "ALEMBIC_MIGRATIONS_RS";
 
 /// The generated source for `tree`.
 pub fn render(tree: &VersionsTree) -> String {
@@ -26,8 +31,7 @@ pub fn render(tree: &VersionsTree) -> String {
         w,
         format_args!("// {n} migration(s); heads: {}", tree.heads.join(", ")),
     );
-    line(w, format_args!(""));
-    line(w, format_args!("#[doc(hidden)]"));
+    line(w, format_args!("{{"));
     line(w, format_args!("mod __alembic_versions {{"));
     for (i, m) in tree.migrations.iter().enumerate() {
         line(
@@ -45,11 +49,9 @@ pub fn render(tree: &VersionsTree) -> String {
         line(w, format_args!("    pub(super) mod {};", module_name(i)));
     }
     line(w, format_args!("}}"));
-    line(w, format_args!(""));
-    line(w, format_args!("#[doc(hidden)]"));
     line(
         w,
-        format_args!("static __ALEMBIC_MIGRATIONS: [::alembic_runtime::Migration; {n}] = ["),
+        format_args!("static LIST: [::alembic_runtime::Migration; {n}] = ["),
     );
     for (i, m) in tree.migrations.iter().enumerate() {
         let module = module_name(i);
@@ -84,12 +86,14 @@ pub fn render(tree: &VersionsTree) -> String {
         line(w, format_args!("    }},"));
     }
     line(w, format_args!("];"));
-    line(w, format_args!(""));
-    line(w, format_args!("#[doc(hidden)]"));
     line(
         w,
-        format_args!("const __ALEMBIC_HEADS: &[&str] = {};", list(&tree.heads)),
+        format_args!(
+            "::alembic_runtime::Migrations::new(&LIST).with_known_heads({})",
+            list(&tree.heads)
+        ),
     );
+    line(w, format_args!("}}"));
     out
 }
 

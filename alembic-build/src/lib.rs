@@ -111,11 +111,12 @@ impl Builder {
         let tree = self.read()?;
         let out_dir = std::env::var_os("OUT_DIR")
             .ok_or_else(|| vec![BuildError::NotInBuildScript("OUT_DIR")])?;
-        write_if_changed(
-            &Path::new(&out_dir).join(generate::FILE_NAME),
-            &generate::render(&tree),
-        )
-        .map_err(|e| vec![e])
+        let file = Path::new(&out_dir).join(generate::FILE_NAME);
+        write_if_changed(&file, &generate::render(&tree)).map_err(|e| vec![e])?;
+        // What `embed_migrations!()` includes; without it (no build.rs, or one that does not
+        // call this) the macro fails with one message saying so.
+        println!("cargo::rustc-env={}={}", generate::ENV_VAR, file.display());
+        Ok(())
     }
 
     fn root(&self) -> Result<PathBuf, BuildError> {

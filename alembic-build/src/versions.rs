@@ -147,9 +147,10 @@ fn check_duplicates(modules: &[MigrationModule]) -> Result<(), Vec<BuildError>> 
 fn locate(modules: &[MigrationModule], error: GraphError) -> BuildError {
     let find = |rev: &str| modules.iter().find(|m| m.header.revision == rev);
     let at = match &error {
-        GraphError::InvalidIdentifier { revision, .. } | GraphError::Duplicate { revision } => {
-            find(revision).map(|m| m.at(m.lines.revision))
-        }
+        GraphError::InvalidIdentifier { revision, .. }
+        | GraphError::ReservedIdentifier { revision }
+        | GraphError::LongIdentifier { revision }
+        | GraphError::Duplicate { revision } => find(revision).map(|m| m.at(m.lines.revision)),
         GraphError::EmptyIdentifier => find("").map(|m| m.at(m.lines.revision)),
         GraphError::MissingParent { revision, .. } | GraphError::SelfLoop { revision } => {
             find(revision).map(|m| m.at(m.lines.down_revision))

@@ -201,3 +201,36 @@ fn only_the_versions_directory_reruns_the_build_script_and_output_is_reproducibl
     assert!(app.cargo(&["build"]).status.success());
     assert_eq!(app.generated(), first, "the same tree gives the same bytes");
 }
+
+#[test]
+fn a_forgotten_build_rs_is_one_error_that_says_what_to_add() {
+    for build_rs in [None, Some("fn main() {}\n")] {
+        let app = TestProject::new("linear");
+        let path = app.root().join("build.rs");
+        match build_rs {
+            None => std::fs::remove_file(&path).unwrap(),
+            Some(text) => std::fs::write(&path, text).unwrap(),
+        }
+        let build = app.cargo(&["build", "--message-format", "short"]);
+        let stderr = String::from_utf8_lossy(&build.stderr);
+        assert!(!build.status.success());
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("error") && !l.contains("could not compile"))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "{build_rs:?}: one error, not one per name:\n{stderr}"
+        );
+        assert!(
+            errors[0].ends_with(
+                "error: embed_migrations!() found no migration list: add a build.rs with \
+                 `fn main() { alembic_build::compile(); }` and alembic-build to [build-dependencies] \
+                 (`cargo alembic init` sets both up)"
+            ),
+            "{}",
+            errors[0]
+        );
+    }
+}

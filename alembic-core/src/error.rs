@@ -16,6 +16,16 @@ pub enum GraphError {
         /// The forbidden characters it contains.
         chars: String,
     },
+    /// A revision id that is one of the grammar's words (`head`, `heads`, `base`, `current`).
+    ReservedIdentifier {
+        /// The id.
+        revision: String,
+    },
+    /// A revision id longer than `alembic_version.version_num` holds.
+    LongIdentifier {
+        /// The id.
+        revision: String,
+    },
     /// A revision id is empty.
     EmptyIdentifier,
     /// Two migrations declare the same revision id.
@@ -81,6 +91,8 @@ impl fmt::Display for GraphError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GraphError::InvalidIdentifier { revision, chars } => write!(f, "Character(s) '{chars}' not allowed in revision identifier '{revision}'"),
+            GraphError::ReservedIdentifier { revision } => write!(f, "Revision identifier '{revision}' is a reserved word of the revision grammar (head, heads, base, current); choose another REVISION"),
+            GraphError::LongIdentifier { revision } => write!(f, "Revision identifier '{revision}' is {} characters long; alembic_version.version_num holds at most {}", revision.chars().count(), crate::revision::graph::MAX_IDENTIFIER),
             GraphError::EmptyIdentifier => write!(f, "A revision identifier may not be empty"),
             GraphError::Duplicate { revision } => write!(f, "Revision {revision} is present more than once"),
             GraphError::MissingParent { revision, parent } => write!(f, "Revision {parent} referenced from {revision} is not present"),

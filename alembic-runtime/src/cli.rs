@@ -125,7 +125,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
         Action::Command(command) => command,
         Action::CurrentRows => {
             for row in migrations.current(&open()?).map_err(text)? {
-                println!("{row}");
+                emit(&format!("{row}\n"))?;
             }
             return Ok(());
         }
@@ -137,7 +137,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             };
             let json = serde_json::to_string(&schema.map_err(text)?)
                 .map_err(|e| format!("cannot write the schema as JSON: {e}"))?;
-            println!("{json}");
+            emit(&format!("{json}\n"))?;
             return Ok(());
         }
     };
@@ -151,7 +151,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
                 Some((from, to)) => (Some(from), to),
                 None => (None, revision.as_str()),
             };
-            print!("{}", migrations.upgrade_sql(from, to).map_err(text)?);
+            emit(&migrations.upgrade_sql(from, to).map_err(text)?)?;
         }
         DbCommand::Downgrade {
             revision,
@@ -160,7 +160,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             let (from, to) =
                 split_range(revision).ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
             offline_log();
-            print!("{}", migrations.downgrade_sql(from, to).map_err(text)?);
+            emit(&migrations.downgrade_sql(from, to).map_err(text)?)?;
         }
         DbCommand::Stamp {
             sql: true,
@@ -174,7 +174,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
         } => {
             offline_log();
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
-            print!("{}", migrations.stamp_sql(&targets).map_err(text)?);
+            emit(&migrations.stamp_sql(&targets).map_err(text)?)?;
         }
         DbCommand::Upgrade { revision, .. } => {
             migrations.upgrade(&mut open()?, revision).map_err(text)?;
@@ -196,27 +196,38 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             let rows = migrations.current(&conn).map_err(text)?;
             let stored: Vec<usize> = rows.iter().filter_map(|r| graph.get(r)).collect();
             if *verbose {
-                println!(
-                    "Current revision(s) for {}:",
+                emit(&format!(
+                    "Current revision(s) for {}:\n",
                     database_url(request.database.as_deref())?
-                );
+                ))?;
             }
             for rev in graph.branch_tips(&stored) {
                 let marks = graph.annotations(rev, false, true);
                 let m = &migrations.list()[rev];
                 if *verbose {
                     // An embedded migration has no file to show, and its message for a doc.
-                    println!(
-                        "{}",
+                    emit(&format!(
+                        "{}\n",
                         graph.log_entry(rev, m.depends_on, None, m.message, false)
-                    );
+                    ))?;
                 } else {
-                    println!("{}{marks}", m.revision);
+                    emit(&format!("{}{marks}\n", m.revision))?;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Writes command output; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn database_url(database: Option<&str>) -> Result<String, String> {

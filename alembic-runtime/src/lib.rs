@@ -139,8 +139,12 @@ macro_rules! embed_migrations {
         $crate::embed_migrations!(pub(self));
     };
     ($vis:vis) => {
-        include!(concat!(env!("OUT_DIR"), "/alembic_migrations.rs"));
-        $vis static MIGRATIONS: $crate::Migrations =
-            $crate::Migrations::new(&__ALEMBIC_MIGRATIONS).with_known_heads(__ALEMBIC_HEADS);
+        // The variable is alembic-build's `generate::ENV_VAR`, set by `alembic_build::compile()`.
+        $vis static MIGRATIONS: $crate::Migrations = include!(env!(
+            "ALEMBIC_MIGRATIONS_RS",
+            "embed_migrations!() found no migration list: add a build.rs with \
+             `fn main() { alembic_build::compile(); }` and alembic-build to [build-dependencies] \
+             (`cargo alembic init` sets both up)"
+        ));
     };
 }

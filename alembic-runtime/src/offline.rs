@@ -36,7 +36,8 @@ impl Migrations {
         let graph = self.graph()?;
         let start = self.start(graph, from)?;
         let plan = plan::upgrade(graph, &start, target)?;
-        self.script(graph, &start, &plan, from.is_none())
+        // From base (`None`, `base`, `base:head`) the version table does not exist yet.
+        self.script(graph, &start, &plan, start.is_empty())
     }
 
     /// The script `downgrade(target)` would run on a database at `from`.

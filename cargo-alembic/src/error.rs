@@ -130,6 +130,9 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// Standard output could not be written.
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] std::io::Error),
     /// Building the runner failed (cargo printed why).
     #[error("building the migration runner failed (see cargo's messages above)")]
     RunnerBuild,

@@ -12,6 +12,15 @@ use alembic_core::command::DbCommand;
 use alembic_core::revision::resolve::{names_current, CURRENT};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+/// `println!` for command output: a reader that went away (`| head`) ends the command
+/// quietly instead of panicking, and other write errors are reported.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::error::CliError::Stdout)?
+    }};
+}
+
 pub mod commands;
 pub mod compare;
 pub mod error;
@@ -199,6 +208,10 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(CliError::RunnerFailed(code)) => ExitCode::from(code),
+        // As Unix tools do when their reader goes away: stop, say nothing.
+        Err(CliError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::from(exit::OK)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(exit::FAILURE)
@@ -223,7 +236,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Against::Migrations
     };
     match &cli.command {
-        Command::Init { path } => commands::init::init(&project, path.as_deref()),
+        Command::Init { path } => commands::init::init(&project, path.as_deref(), cli.quiet),
         Command::Revision {
             message,
             autogenerate,
@@ -240,6 +253,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 branch_labels: branch_label.clone(),
                 depends_on: depends_on.clone(),
                 rev_id: rev_id.clone(),
+                quiet: cli.quiet,
             };
             if *autogenerate {
                 commands::autogenerate::autogenerate(&project, &new, against, cli.quiet).map(drop)
@@ -259,6 +273,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 message: message.clone(),
                 branch_labels: branch_label.clone(),
                 rev_id: rev_id.clone(),
+                quiet: cli.quiet,
                 ..NewRevision::default()
             };
             commands::revision::merge(&project, revisions, &new).map(drop)

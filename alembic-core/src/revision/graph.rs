@@ -617,15 +617,30 @@ impl<'a> RevisionGraph<'a> {
     }
 }
 
+/// The longest revision id: Alembic's `version_num` column is `VARCHAR(32)`.
+pub const MAX_IDENTIFIER: usize = 32;
+
 /// The one rule for revision ids, applied to the migrations and to `revision --rev-id`: not
-/// empty, and none of the characters the identifier grammar gives a meaning (`@ - + :`), nor
-/// whitespace, which separates arguments.
+/// empty, not a word of the grammar (`head`, `heads`, `base`, `current`), at most
+/// [`MAX_IDENTIFIER`] characters, and none of the characters the grammar gives a meaning
+/// (`@ - + :`), nor whitespace, which separates arguments.
 ///
 /// # Errors
-/// [`GraphError::EmptyIdentifier`] or [`GraphError::InvalidIdentifier`] naming the characters.
+/// [`GraphError::EmptyIdentifier`], [`GraphError::ReservedIdentifier`],
+/// [`GraphError::LongIdentifier`] or [`GraphError::InvalidIdentifier`] naming the characters.
 pub fn check_identifier(id: &str) -> Result<(), GraphError> {
     if id.is_empty() {
         return Err(GraphError::EmptyIdentifier);
+    }
+    if RESERVED.contains(&id) {
+        return Err(GraphError::ReservedIdentifier {
+            revision: id.to_owned(),
+        });
+    }
+    if id.chars().count() > MAX_IDENTIFIER {
+        return Err(GraphError::LongIdentifier {
+            revision: id.to_owned(),
+        });
     }
     let mut chars: String = FORBIDDEN.iter().filter(|c| id.contains(**c)).collect();
     chars.extend(id.chars().filter(|c| c.is_whitespace()).take(1));
@@ -788,6 +803,24 @@ mod tests {
             "Character(s) ' ' not allowed in revision identifier 'my rev'"
         );
         assert!(check_identifier("").is_err() && check_identifier("a0b1c2").is_ok());
+        for word in ["head", "heads", "base", "current"] {
+            assert_eq!(
+                check_identifier(word),
+                Err(GraphError::ReservedIdentifier {
+                    revision: word.to_owned()
+                })
+            );
+        }
+        assert!(check_identifier(&"a".repeat(MAX_IDENTIFIER)).is_ok());
+        assert_eq!(
+            check_identifier(&"a".repeat(MAX_IDENTIFIER + 1))
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "Revision identifier '{}' is 33 characters long; alembic_version.version_num holds at most 32",
+                "a".repeat(33)
+            )
+        );
     }
 
     #[test]

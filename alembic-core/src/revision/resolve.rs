@@ -196,8 +196,10 @@ impl<'a> RevisionGraph<'a> {
         }
         if ident.len() < MIN_PREFIX {
             // Alembic accepts three characters; with twelve hex digits per id, a short word
-            // (`add`, `bad`, `fab`) too easily names a revision nobody meant.
-            if !ident.is_empty() && self.ids().any(|id| id.starts_with(ident)) {
+            // (`add`, `bad`, `fab`) too easily names a revision nobody meant. The message
+            // says so whether or not an id starts with it: the user meant a prefix.
+            let word = !ident.is_empty() && ident.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if word {
                 return Err(RevisionError::PrefixTooShort(arg.to_owned()));
             }
             return Err(RevisionError::NotFound(arg.to_owned()));
@@ -421,7 +423,8 @@ mod tests {
             ("1111aaaa", Ok(&["1111aaaa"])),
             ("1111", Ok(&["1111aaaa"])),
             ("111", Err("Can't locate revision identified by '111': prefixes need at least 4 characters, so that a short word cannot pick a revision by accident")),
-            ("999", Err("Can't locate revision identified by '999'")),
+            ("999", Err("Can't locate revision identified by '999': prefixes need at least 4 characters, so that a short word cannot pick a revision by accident")),
+            ("99999", Err("Can't locate revision identified by '99999'")),
             ("3333", Err("Multiple revisions start with '3333': '3333aaaa', '3333bbbb'")),
             ("alpha", Ok(&["3333aaaa"])),
             ("alpha@head", Ok(&["4444aaaa"])),

@@ -46,7 +46,7 @@ pub fn autogenerate(
 ) -> Result<Option<PathBuf>, CliError> {
     let comparison = comparison(project, against, quiet)?;
     if comparison.changes.is_empty() {
-        println!("No changes in schema detected.");
+        out!("No changes in schema detected.");
         return Ok(None);
     }
     revision(project, new, &comparison.upgrade, &comparison.downgrade).map(Some)
@@ -59,7 +59,7 @@ pub fn autogenerate(
 pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
     let comparison = comparison(project, against, true)?;
     if comparison.changes.is_empty() {
-        println!("No new upgrade operations detected.");
+        out!("No new upgrade operations detected.");
         Ok(())
     } else {
         Err(CliError::Check(comparison.detected()))

@@ -23,9 +23,9 @@ pub fn heads(project: &Project, verbose: bool) -> Result<(), CliError> {
             .filter(|r| graph.heads().contains(r))
         {
             if verbose {
-                println!("{}", entry(graph, &modules[head], head, false));
+                out!("{}", entry(graph, &modules[head], head, false));
             } else {
-                println!(
+                out!(
                     "{}{}",
                     graph.id(head),
                     line_marks(graph, head, false, false)
@@ -65,7 +65,7 @@ pub fn history(
             let module = &modules[rev];
             let is_current = indicate && stored.contains(&rev);
             if verbose {
-                println!("{}", entry(graph, module, rev, is_current));
+                out!("{}", entry(graph, module, rev, is_current));
                 continue;
             }
             let deps = if module.header.depends_on.is_empty() {
@@ -73,7 +73,7 @@ pub fn history(
             } else {
                 format!(" ({})", module.header.depends_on.join(", "))
             };
-            println!(
+            out!(
                 "{}{deps} -> {}{}, {}",
                 graph.parents_text(rev),
                 graph.id(rev),
@@ -99,9 +99,9 @@ pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
             .filter(|&r| graph.is_branch_point(r))
         {
             if verbose {
-                println!("{}", entry(graph, &modules[rev], rev, false));
+                out!("{}", entry(graph, &modules[rev], rev, false));
             } else {
-                println!("{}{}", graph.id(rev), line_marks(graph, rev, false, true));
+                out!("{}{}", graph.id(rev), line_marks(graph, rev, false, true));
             }
             let indent = " ".repeat(graph.id(rev).len());
             for &child in graph.children(rev) {
@@ -110,13 +110,13 @@ pub fn branches(project: &Project, verbose: bool) -> Result<(), CliError> {
                 } else {
                     String::new()
                 };
-                println!(
+                out!(
                     "{indent} -> {}{}{doc}",
                     graph.id(child),
                     line_marks(graph, child, false, true)
                 );
             }
-            println!();
+            out!();
         }
         Ok(())
     })
@@ -134,7 +134,7 @@ pub fn show(project: &Project, arg: &str, current: Option<&[String]>) -> Result<
             _ => graph.resolve(arg)?,
         };
         for rev in revs {
-            println!("{}", entry(graph, &modules[rev], rev, false));
+            out!("{}", entry(graph, &modules[rev], rev, false));
         }
         Ok(())
     })

@@ -15,18 +15,25 @@ use crate::project::Project;
 ///
 /// # Errors
 /// Cargo.toml or the directories cannot be read or written.
-pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> {
+pub fn init(project: &Project, checkout: Option<&Path>, quiet: bool) -> Result<(), CliError> {
+    // Progress lines; `-q` silences them, not the instructions at the end.
+    let progress = |line: String| -> Result<(), CliError> {
+        if !quiet {
+            out!("{line}");
+        }
+        Ok(())
+    };
     if project.versions.is_dir() {
-        println!(
+        progress(format!(
             "Directory {} already exists, skipping",
             project.versions.display()
-        );
+        ))?;
     } else {
         std::fs::create_dir_all(&project.versions).map_err(CliError::io(&project.versions))?;
-        println!(
+        progress(format!(
             "Creating directory {} ...  done",
             project.versions.display()
-        );
+        ))?;
     }
 
     let manifest = project.root.join("Cargo.toml");
@@ -61,25 +68,28 @@ pub fn init(project: &Project, checkout: Option<&Path>) -> Result<(), CliError> 
     }
     if added_runtime || added_build || added_config {
         fs::write(&manifest, &doc.to_string())?;
-        println!("Updating {} ...  done", manifest.display());
+        progress(format!("Updating {} ...  done", manifest.display()))?;
     } else {
-        println!("File {} already set up, skipping", manifest.display());
+        progress(format!(
+            "File {} already set up, skipping",
+            manifest.display()
+        ))?;
     }
 
     let build_rs = project.root.join("build.rs");
     if !build_rs.exists() {
         fs::write(&build_rs, "fn main() {\n    alembic_build::compile();\n}\n")?;
-        println!("Generating {} ...  done", build_rs.display());
+        progress(format!("Generating {} ...  done", build_rs.display()))?;
     } else if !std::fs::read_to_string(&build_rs)
         .map_err(CliError::io(&build_rs))?
         .contains("alembic_build")
     {
-        println!(
+        out!(
             "Add this line to the main function of {}:\n    alembic_build::compile();",
             build_rs.display()
         );
     }
-    println!(
+    out!(
         "Add this line to src/main.rs (or lib.rs), then call MIGRATIONS.upgrade(&mut conn, \"head\") at start-up:\n    \
          alembic_runtime::embed_migrations!();"
     );

@@ -26,6 +26,8 @@ pub struct NewRevision {
     pub depends_on: Vec<String>,
     /// `--rev-id`.
     pub rev_id: Option<String>,
+    /// `-q`: no "Generating … done" line.
+    pub quiet: bool,
 }
 
 /// Writes a new migration with these bodies (empty ones for a plain `revision`) and returns
@@ -153,7 +155,9 @@ fn write_module(
         date: &date,
     };
     write(&path, &module(&header, upgrade, downgrade))?;
-    println!("Generating {} ...  done", path.display());
+    if !new.quiet {
+        out!("Generating {} ...  done", path.display());
+    }
     Ok(path)
 }
 

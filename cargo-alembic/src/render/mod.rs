@@ -120,9 +120,12 @@ pub fn module(header: &Header<'_>, upgrade: &Body, downgrade: &Body) -> String {
         .lines()
         .map(|l| format!("//! {l}").trim_end().to_owned() + "\n")
         .collect();
+    // Trimmed: a base revision revises nothing, and `cargo fmt --check` refuses a trailing
+    // space.
+    let revises = format!("//! Revises: {}", down_revisions.join(", "));
     out.push_str(&format!(
-        "//!\n//! Revision ID: {revision}\n//! Revises: {}\n//! Create Date: {date}\n\n",
-        down_revisions.join(", ")
+        "//!\n//! Revision ID: {revision}\n{}\n//! Create Date: {date}\n\n",
+        revises.trim_end()
     ));
     for line in code.lines() {
         if line.starts_with("pub fn downgrade") {

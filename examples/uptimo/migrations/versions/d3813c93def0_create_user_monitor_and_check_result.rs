@@ -1,7 +1,7 @@
 //! create user, monitor and check_result
 //!
 //! Revision ID: d3813c93def0
-//! Revises: 
+//! Revises:
 //! Create Date: 2026-11-24 05:50:16.841329
 
 use alembic_runtime::prelude::*;

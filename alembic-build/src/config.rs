@@ -12,6 +12,14 @@ pub const DEFAULT_VERSIONS: &str = "migrations/versions";
 /// # Errors
 /// An unreadable or invalid Cargo.toml, or a `versions` that is not a string.
 pub fn versions_dir(manifest_dir: &Path) -> Result<PathBuf, BuildError> {
+    Ok(versions_setting(manifest_dir)?.unwrap_or_else(|| PathBuf::from(DEFAULT_VERSIONS)))
+}
+
+/// The `versions` key of `[package.metadata.alembic]`, if Cargo.toml sets it.
+///
+/// # Errors
+/// As [`versions_dir`].
+pub fn versions_setting(manifest_dir: &Path) -> Result<Option<PathBuf>, BuildError> {
     let path = manifest_dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&path).map_err(|source| BuildError::Io {
         path: path.clone(),
@@ -27,8 +35,8 @@ pub fn versions_dir(manifest_dir: &Path) -> Result<PathBuf, BuildError> {
         .and_then(|m| m.get("alembic"))
         .and_then(|a| a.get("versions"));
     match value {
-        None => Ok(PathBuf::from(DEFAULT_VERSIONS)),
-        Some(toml::Value::String(s)) => Ok(PathBuf::from(s)),
+        None => Ok(None),
+        Some(toml::Value::String(s)) => Ok(Some(PathBuf::from(s))),
         Some(other) => Err(BuildError::Config {
             path,
             message: format!(

@@ -64,6 +64,31 @@ impl RevisionSource for MigrationModule {
     }
 }
 
+/// The file as syn reads it, or the line and the user's words for why it cannot be read.
+fn parse(text: &str) -> Result<syn::File, (usize, String)> {
+    // The lexer first: syn would say only "cannot parse string into token stream".
+    if let Err(e) = text.parse::<proc_macro2::TokenStream>() {
+        return Err((
+            e.span().start().line.max(1),
+            "the brackets do not balance: a `(`, `[` or `{` is not closed, or a `)`, `]` or `}` \
+             closes nothing (or a string or comment is not closed)"
+                .to_owned(),
+        ));
+    }
+    syn::parse_file(text).map_err(|e| {
+        let line = e.span().start().line.max(1);
+        let source_line = text.lines().nth(line - 1).unwrap_or_default().trim_start();
+        let message = if source_line.starts_with("//!") || source_line.starts_with("/*!") {
+            // An inner doc comment after the first item: syn expects `#![…]` there.
+            "a `//!` comment must come before the first item of the file; use `//` for a comment here"
+                .to_owned()
+        } else {
+            e.to_string()
+        };
+        (line, message)
+    })
+}
+
 const REVISION_SHAPE: &str = "a string literal: `pub const REVISION: &str = \"3f2a9c1b7d4e\";`";
 const LIST_SHAPE: &str = "a list of string literals: `&[\"156027c76783\"]`, or `&[]`";
 const FN_SHAPE: &str =
@@ -91,10 +116,10 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
         path: path.to_owned(),
         line: Some(line),
     };
-    let file = syn::parse_file(text).map_err(|e| {
+    let file = parse(text).map_err(|(line, message)| {
         vec![BuildError::Syntax {
-            at: at(e.span().start().line),
-            message: e.to_string(),
+            at: at(line),
+            message,
         }]
     })?;
     let mut errors = Vec::new();
@@ -371,6 +396,18 @@ mod tests {
         assert_eq!(
             errors("pub const REVISION: &str = \"a\";\n\npub fn upgrade(op: &mut Op) -> Result<()> {\n    op.execute(\"x\")?\n    Ok(())\n}\n"),
             ["v/x.rs:5: cannot parse the migration module: unexpected token, expected `;`"]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_said_in_the_users_words() {
+        assert_eq!(
+            errors("pub const REVISION: &str = \"a\";\n\npub fn upgrade(op: &mut Op) -> Result<()> {\n    op.execute((\"x\")?;\n    Ok(())\n}\n"),
+            ["v/x.rs:6: cannot parse the migration module: the brackets do not balance: a `(`, `[` or `{` is not closed, or a `)`, `]` or `}` closes nothing (or a string or comment is not closed)"]
+        );
+        assert_eq!(
+            errors(&format!("pub const REVISION: &str = \"a\";\n{FNS}//! a note\n")),
+            ["v/x.rs:4: cannot parse the migration module: a `//!` comment must come before the first item of the file; use `//` for a comment here"]
         );
     }
 

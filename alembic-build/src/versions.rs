@@ -95,10 +95,30 @@ pub fn read_migrations(
     let mut modules = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        let text = match std::fs::read_to_string(&file) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(&file) {
+            Ok(bytes) => bytes,
             Err(source) => {
-                errors.push(BuildError::Io { path: file, source });
+                errors.push(BuildError::Io {
+                    path: display(&file),
+                    source,
+                });
+                continue;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+                errors.push(BuildError::Syntax {
+                    at: Location {
+                        path: display(&file),
+                        line: Some(line),
+                    },
+                    message: "the file is not UTF-8 text (the first other byte is on this line); \
+                              save it as UTF-8"
+                        .to_owned(),
+                });
                 continue;
             }
         };

@@ -155,3 +155,26 @@ fn the_configured_versions_directory_is_read_from_cargo_toml() {
         errors[0]
     );
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_named_relative_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let versions = dir.path().join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(
+        versions.join("aaaa00000001_latin1.rs"),
+        b"//! caf\xe9\npub const REVISION: &str = \"aaaa00000001\";\n",
+    )
+    .unwrap();
+    let errors = alembic_build::Builder::new()
+        .manifest_dir(dir.path())
+        .versions("migrations/versions")
+        .read()
+        .unwrap_err();
+    let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        ["migrations/versions/aaaa00000001_latin1.rs:1: cannot parse the migration module: the file \
+          is not UTF-8 text (the first other byte is on this line); save it as UTF-8"]
+    );
+}

@@ -90,6 +90,8 @@ pub struct Request {
     pub database: Option<String>,
     /// Print no progress messages.
     pub quiet: bool,
+    /// How long to wait for a locked database, in milliseconds (default: SQLite's 5 s).
+    pub busy_timeout_ms: Option<u64>,
     /// What to do.
     pub action: Action,
 }
@@ -109,6 +111,41 @@ pub enum Action {
     },
 }
 
+/// Reads `--busy-timeout SECONDS` (`5`, `0.5`) as milliseconds.
+///
+/// # Errors
+/// A value that is not a non-negative number of seconds.
+pub fn parse_busy_timeout(seconds: &str) -> Result<u64, String> {
+    match seconds.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok((s * 1000.0).round() as u64),
+        _ => Err(format!(
+            "`{seconds}` is not a number of seconds (such as 5 or 0.5)"
+        )),
+    }
+}
+
+impl Action {
+    /// Whether the work reads or writes a database (`--sql` scripts need none).
+    pub fn needs_database(&self) -> bool {
+        match self {
+            Action::Command(command) => !command.is_offline(),
+            Action::CurrentRows => true,
+            Action::Schema { from_database } => *from_database,
+        }
+    }
+
+    /// Whether the work may create a missing database: only `upgrade` and `stamp` do; every
+    /// other command reads one, and a missing file is an error naming it.
+    pub fn creates_database(&self) -> bool {
+        matches!(
+            self,
+            Action::Command(
+                DbCommand::Upgrade { sql: false, .. } | DbCommand::Stamp { sql: false, .. }
+            )
+        )
+    }
+}
+
 impl Request {
     /// A request of this crate's [`PROTOCOL`].
     pub fn new(database: Option<String>, quiet: bool, action: Action) -> Self {
@@ -116,6 +153,7 @@ impl Request {
             protocol: PROTOCOL,
             database,
             quiet,
+            busy_timeout_ms: None,
             action,
         }
     }
@@ -201,5 +239,17 @@ mod tests {
         assert!(upgrade(true).is_offline());
         assert!(!upgrade(false).is_offline());
         assert!(!DbCommand::Current { verbose: false }.is_offline());
+        let creates = |command| Action::Command(command).creates_database();
+        assert!(creates(upgrade(false)) && !creates(upgrade(true)));
+        assert!(!creates(DbCommand::Current { verbose: false }));
+        assert!(!creates(DbCommand::Downgrade {
+            revision: "-1".into(),
+            sql: false
+        }));
+        assert!(!Action::CurrentRows.creates_database() && Action::CurrentRows.needs_database());
+        assert!(!Action::Schema {
+            from_database: false
+        }
+        .needs_database());
     }
 }

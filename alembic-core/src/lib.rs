@@ -14,7 +14,7 @@
 //!   `CREATE TABLE` / `CREATE INDEX`) and its diff ([`schema::diff`]: what autogenerate
 //!   writes, with Alembic's `Detected …` lines).
 //!
-//! With feature `cli`, `command` defines the database commands and the runner protocol
+//! [`url`] reads database URLs. With feature `cli`, `command` defines the database commands and the runner protocol
 //! that `cargo alembic` and `alembic-runtime`'s `cli` share.
 //!
 //! ```
@@ -33,6 +33,7 @@
 pub mod command;
 pub mod revision;
 pub mod schema;
+pub mod url;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;

@@ -19,10 +19,16 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use alembic_core::command::{Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL};
+use alembic_core::command::{
+    parse_busy_timeout, Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL,
+};
 use alembic_core::revision::resolve::split_range;
+use std::fmt;
+use std::path::PathBuf;
+
+use alembic_core::url::{DatabaseUrl, UrlError};
 use clap::Parser;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use crate::{Error, Migrations};
 
@@ -39,6 +45,9 @@ pub struct DbArgs {
     /// Print no progress messages.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// How long to wait for a database another connection has locked [default: 5].
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_busy_timeout)]
+    pub busy_timeout: Option<u64>,
     /// The command.
     #[command(subcommand)]
     pub command: DbCommand,
@@ -51,10 +60,12 @@ where
     T: Into<OsString> + Clone,
 {
     match DbArgs::try_parse_from(args) {
-        Ok(args) => answer(
-            migrations,
-            &Request::new(args.database, args.quiet, Action::Command(args.command)),
-        ),
+        Ok(args) => {
+            let mut request =
+                Request::new(args.database, args.quiet, Action::Command(args.command));
+            request.busy_timeout_ms = args.busy_timeout;
+            answer(migrations, &request)
+        }
         Err(e) => {
             let _ = e.print();
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
@@ -119,8 +130,23 @@ fn answer(migrations: &Migrations, request: &Request) -> ExitCode {
 }
 
 fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
-    let text = |e: Error| e.to_string();
-    let open = || open(request.database.as_deref());
+    let text = |e: Error| match e {
+        // The library's advice (Connection::busy_timeout) is not a command-line user's.
+        Error::Locked { path, .. } => format!(
+            "{path} is locked by another connection and stayed locked for the whole busy timeout; \
+             retry when it is free, or wait longer with --busy-timeout SECONDS"
+        ),
+        e => e.to_string(),
+    };
+    let create = request.action.creates_database();
+    let open = || {
+        let conn = open(request.database.as_deref(), create)?;
+        if let Some(ms) = request.busy_timeout_ms {
+            conn.busy_timeout(std::time::Duration::from_millis(ms))
+                .map_err(|e| format!("cannot set the busy timeout: {e}"))?;
+        }
+        Ok::<_, String>(conn)
+    };
     let command = match &request.action {
         Action::Command(command) => command,
         Action::CurrentRows => {
@@ -237,36 +263,92 @@ fn database_url(database: Option<&str>) -> Result<String, String> {
         .ok_or_else(|| "no database: pass --database <path or URL> or set DATABASE_URL".to_owned())
 }
 
-fn open(database: Option<&str>) -> Result<Connection, String> {
+fn open(database: Option<&str>, create: bool) -> Result<Connection, String> {
     let url = database_url(database)?;
-    open_database(&url).map_err(|e| format!("cannot open database {url}: {e}"))
+    open_url(&url, create).map_err(|e| match e {
+        OpenError::Sqlite(e) => format!("cannot open database {url}: {e}"),
+        other => other.to_string(),
+    })
 }
 
-/// Opens a database given as a file path, `sqlite://path`, `sqlite:path` or
-/// `sqlite::memory:` (a query string such as `?mode=rwc` is ignored). A missing file is
-/// created, and so is its folder (`instance/app.db` on a fresh checkout).
+/// Why a database could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The URL is not one this crate serves.
+    Url(UrlError),
+    /// The file does not exist, and this command does not create databases.
+    Missing(PathBuf),
+    /// SQLite could not open or create it.
+    Sqlite(rusqlite::Error),
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::Url(e) => e.fmt(f),
+            OpenError::Missing(path) => write!(
+                f,
+                "no database at {}; `upgrade head` creates it",
+                path.display()
+            ),
+            OpenError::Sqlite(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OpenError::Url(e) => Some(e),
+            OpenError::Sqlite(e) => Some(e),
+            OpenError::Missing(_) => None,
+        }
+    }
+}
+
+/// Opens the database a URL names ([`DatabaseUrl`]: a file path, `sqlite:///relative.db`,
+/// `sqlite:////absolute.db`, `sqlite:path`, `sqlite::memory:`), creating a missing file and
+/// its folder (`instance/app.db` on a fresh checkout): what an application that upgrades on
+/// boot wants.
 ///
 /// # Errors
-/// SQLite's, when the file cannot be opened or created.
-pub fn open_database(url: &str) -> rusqlite::Result<Connection> {
-    let url = url.split('?').next().unwrap_or(url);
-    if url == "sqlite::memory:" || url == ":memory:" {
-        return Connection::open_in_memory();
+/// A URL of another scheme, or SQLite's error when the file cannot be opened or created.
+pub fn open_database(url: &str) -> Result<Connection, OpenError> {
+    open_url(url, true)
+}
+
+/// Opens an existing database, never creating one: for commands that only read.
+///
+/// # Errors
+/// As [`open_database`], and [`OpenError::Missing`] when there is no file.
+pub fn open_existing_database(url: &str) -> Result<Connection, OpenError> {
+    open_url(url, false)
+}
+
+fn open_url(url: &str, create: bool) -> Result<Connection, OpenError> {
+    let path = match DatabaseUrl::parse(url).map_err(OpenError::Url)? {
+        DatabaseUrl::Memory => return Connection::open_in_memory().map_err(OpenError::Sqlite),
+        DatabaseUrl::File(path) => path,
+    };
+    if !create {
+        if !path.exists() {
+            return Err(OpenError::Missing(path));
+        }
+        let mut flags = OpenFlags::default();
+        flags.remove(OpenFlags::SQLITE_OPEN_CREATE);
+        return Connection::open_with_flags(&path, flags).map_err(OpenError::Sqlite);
     }
-    let path = std::path::Path::new(
-        url.strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url),
-    );
     // The folder is created only when opening fails, so that an existing database costs
     // nothing more to open; if creating it fails, SQLite's own message is reported.
-    Connection::open(path).or_else(|first| match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() && !folder.exists() => {
-            let _ = std::fs::create_dir_all(folder);
-            Connection::open(path)
-        }
-        _ => Err(first),
-    })
+    Connection::open(&path)
+        .or_else(|first| match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() && !folder.exists() => {
+                let _ = std::fs::create_dir_all(folder);
+                Connection::open(&path)
+            }
+            _ => Err(first),
+        })
+        .map_err(OpenError::Sqlite)
 }
 
 fn offline_log() {

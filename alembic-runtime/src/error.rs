@@ -117,7 +117,12 @@ pub enum Error {
         source: rusqlite::Error,
     },
     /// The migrations left rows whose foreign keys point nowhere; rolled back.
-    ForeignKeys(Vec<ForeignKeyViolation>),
+    ForeignKeys {
+        /// The migration after which the violations first stand, when migrations ran.
+        revision: Option<&'static str>,
+        /// The offending rows.
+        rows: Vec<ForeignKeyViolation>,
+    },
     /// A stored definition the schema reader does not understand.
     Introspect {
         /// The table, index, view or trigger.
@@ -133,6 +138,10 @@ pub enum Error {
     /// The database differs from the models ([`crate::Migrations::verify_models`]); one
     /// "Detected …" line per difference.
     ModelsDiffer(Vec<String>),
+    /// The database differs from the schema its migrations produce, which the models match:
+    /// it was changed outside the migrations. One "Detected …" line per difference, from the
+    /// migrations' schema to the database's.
+    Drift(Vec<String>),
     /// Any other SQLite failure, with the statement that failed.
     Sqlite {
         /// The statement.
@@ -166,11 +175,12 @@ impl fmt::Display for Error {
                 "{path} is locked by another connection and stayed locked for the whole busy timeout; \
                  retry when it is free, or raise the timeout with Connection::busy_timeout (SQLite: {source})"
             ),
-            Error::ForeignKeys(rows) => {
+            Error::ForeignKeys { revision, rows } => {
+                let by = revision.map_or_else(String::new, |r| format!(" (left by revision {r})"));
                 write!(
                     f,
-                    "the migrations would leave {} row(s) whose foreign key points to no row, so nothing was \
-                     changed; fix the data in the migration or the constraint:",
+                    "the migrations would leave {} row(s) whose foreign key points to no row{by}, so nothing \
+                     was changed; fix the data in the migration or the constraint:",
                     rows.len()
                 )?;
                 for row in rows.iter().take(10) {
@@ -200,9 +210,23 @@ impl fmt::Display for Error {
                 )?;
                 lines.iter().try_for_each(|l| write!(f, "\n  {l}"))
             }
+            Error::Drift(lines) => {
+                write!(f, "{}", drift_text(lines.len()))?;
+                lines.iter().try_for_each(|l| write!(f, "\n  {l}"))
+            }
             Error::Sqlite { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
         }
     }
+}
+
+/// The advice for a database changed outside its migrations.
+fn drift_text(differences: usize) -> String {
+    format!(
+        "the database differs from the schema its migrations produce ({differences} difference(s)), \
+         while the models match the migrations: it was changed outside the migrations, and a new \
+         migration would find nothing to do. Restore it from a backup, undo the change by hand, or \
+         write a migration that makes the change and `cargo alembic stamp` it here; the database has:"
+    )
 }
 
 impl std::error::Error for Error {
@@ -217,7 +241,8 @@ impl std::error::Error for Error {
             | Error::Introspect { .. }
             | Error::NotUpToDate
             | Error::ModelsDiffer(_)
-            | Error::ForeignKeys(_) => None,
+            | Error::Drift(_)
+            | Error::ForeignKeys { .. } => None,
             Error::NotADatabase { source, .. }
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),

@@ -199,8 +199,13 @@ impl Migrations {
             version_table::create(tx)?;
         }
         let mut done = Vec::with_capacity(plan.steps.len());
-        for step in &plan.steps {
+        for (n, step) in plan.steps.iter().enumerate() {
             let migration = self.at(step.revision);
+            if check_foreign_keys {
+                // Kept open to the end: if the keys are broken at commit, rolling back to
+                // each in turn finds the migration that broke them.
+                step_savepoint(tx, "SAVEPOINT", n)?;
+            }
             let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
             log::info!(target: LOG, "Running {direction} {from} -> {to}, {}", migration.message);
             let function = match direction {
@@ -228,11 +233,38 @@ impl Migrations {
             done.push(migration.revision);
         }
         if check_foreign_keys {
-            foreign_key_check(tx)?;
+            match foreign_key_check(tx) {
+                Err(Error::ForeignKeys { rows, .. }) => {
+                    let revision = self.breaking_step(tx, &plan)?;
+                    return Err(Error::ForeignKeys { revision, rows });
+                }
+                other => other?,
+            }
         }
         locked.commit()?;
         Ok(done)
     }
+}
+
+impl Migrations {
+    /// The migration after which the foreign keys first stay broken: undoes the steps from
+    /// the last, checking after each (the transaction is rolled back anyway).
+    fn breaking_step(&self, tx: &Connection, plan: &Plan) -> Result<Option<&'static str>> {
+        for (n, step) in plan.steps.iter().enumerate().rev() {
+            step_savepoint(tx, "ROLLBACK TO", n)?;
+            if foreign_key_check(tx).is_ok() {
+                return Ok(Some(self.at(step.revision).revision));
+            }
+        }
+        // Broken before any migration ran.
+        Ok(None)
+    }
+}
+
+fn step_savepoint(tx: &Connection, verb: &str, n: usize) -> Result<()> {
+    let sql = format!("{verb} _alembic_step_{n}");
+    tx.execute_batch(&sql)
+        .map_err(|e| Error::sqlite(tx, &sql, e))
 }
 
 /// Runs operations outside any migration: one `BEGIN IMMEDIATE` transaction, foreign keys
@@ -424,7 +456,10 @@ fn foreign_key_check(conn: &Connection) -> Result<()> {
     if rows.is_empty() {
         Ok(())
     } else {
-        Err(Error::ForeignKeys(rows))
+        Err(Error::ForeignKeys {
+            revision: None,
+            rows,
+        })
     }
 }
 

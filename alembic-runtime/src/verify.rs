@@ -67,7 +67,9 @@ impl Migrations {
     /// ```
     ///
     /// # Errors
-    /// [`Error::ModelsDiffer`] listing each difference, [`Error::NotUpToDate`], or a
+    /// [`Error::ModelsDiffer`] listing each difference when the models moved on,
+    /// [`Error::Drift`] when the database was changed outside the migrations,
+    /// [`Error::NotUpToDate`], or a
     /// database failure.
     pub fn verify_models(&self, conn: &Connection, models: &[Table]) -> Result<()> {
         let current = self.head_schema(conn)?;
@@ -77,11 +79,17 @@ impl Migrations {
         };
         let changes = diff(&current, &target, &Renames::default(), &[]);
         if changes.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::ModelsDiffer(
-                changes.iter().map(Change::detected).collect(),
-            ))
+            return Ok(());
         }
+        // Which side moved? When the migrations already give the models' schema, a new
+        // migration would find nothing: the database was changed by hand.
+        let migrated = self.schema()?;
+        if diff(&migrated, &target, &Renames::default(), &[]).is_empty() {
+            let drift = diff(&migrated, &current, &Renames::default(), &[]);
+            return Err(Error::Drift(drift.iter().map(Change::detected).collect()));
+        }
+        Err(Error::ModelsDiffer(
+            changes.iter().map(Change::detected).collect(),
+        ))
     }
 }

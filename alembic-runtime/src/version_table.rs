@@ -18,6 +18,8 @@ const SELECT: &str = "SELECT version_num FROM alembic_version";
 pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
     match select(conn) {
         Ok(rows) => Ok(Some(rows)),
+        // Locked: asking whether the table exists would wait a whole busy timeout again.
+        Err(first) if is_busy(&first) => Err(Error::sqlite(conn, SELECT, first)),
         Err(first) if table_exists(conn)? => {
             // Another connection may have created the table between our two statements.
             select(conn)
@@ -26,6 +28,19 @@ pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
         }
         Err(_) => Ok(None),
     }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error {
+                code: rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked,
+                ..
+            },
+            _
+        )
+    )
 }
 
 fn select(conn: &Connection) -> rusqlite::Result<Vec<String>> {

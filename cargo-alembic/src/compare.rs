@@ -33,8 +33,7 @@ impl Comparison {
 /// Compares `current` (what the migrations produce) with the models, leaving out `exclude`d
 /// tables and those of models the CLI could not read for certain.
 pub fn compare(current: &Schema, models: &Models, exclude: &[String]) -> Comparison {
-    let mut excluded: Vec<&str> = exclude.iter().map(String::as_str).collect();
-    excluded.extend(models.uncertain_tables());
+    let excluded = models.excluded(exclude);
     let target = models.schema();
     let changes = diff(current, &target, &models.renames, &excluded);
     let back = diff(&target, current, &models.renames.reversed(), &excluded);

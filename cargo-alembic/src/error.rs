@@ -44,6 +44,19 @@ pub enum CliError {
     /// Models that cannot be read; one `file:line: …` per problem.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Models(Vec<ModelError>),
+    /// The versions directory does not exist.
+    #[error(
+        "no versions directory at {}{}; run `cargo alembic init` to create it, or correct the path",
+        .path.display(),
+        if *.configured { " (set by `versions` in [package.metadata.alembic] of Cargo.toml)" }
+        else { " (the default: Cargo.toml sets no `versions` in [package.metadata.alembic])" }
+    )]
+    NoVersions {
+        /// The path looked for, relative to the package.
+        path: PathBuf,
+        /// Whether Cargo.toml set it.
+        configured: bool,
+    },
     /// A path listed in `models` of `[package.metadata.alembic]` does not exist.
     #[error("{}: no such file or folder (listed in models of [package.metadata.alembic])", .0.display())]
     MissingModels(PathBuf),
@@ -64,6 +77,17 @@ pub enum CliError {
          database = \"…\" to [package.metadata.alembic] in Cargo.toml"
     )]
     NoDatabase,
+    /// The configured database URL cannot be used.
+    #[error("{error} (the URL comes from {from})")]
+    DatabaseUrl {
+        /// Which setting gave the URL.
+        from: crate::project::DatabaseSource,
+        /// What is wrong with it.
+        error: alembic_core::url::UrlError,
+    },
+    /// A command that only reads found no database file.
+    #[error("no database at {}; `cargo alembic upgrade head` creates it", .0.display())]
+    NoDatabaseFile(PathBuf),
     /// `revision` on a graph with several heads and no `--head`.
     #[error(
         "Multiple heads are present; please specify the head revision on which the new revision should \
@@ -118,6 +142,16 @@ pub enum CliError {
         .0.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
     )]
     Check(Vec<String>),
+    /// `check --database`: the database differs from what the migrations produce, and the
+    /// models match the migrations; one "Detected …" line per difference.
+    #[error(
+        "the database differs from the schema its migrations produce, while the models match the migrations: \
+         it was changed outside the migrations, and `revision --autogenerate` would find nothing to do. \
+         Restore it from a backup, undo the change by hand, or write a migration that makes the change \
+         and `cargo alembic stamp` it on this database. The database has:\n{}",
+        .0.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    )]
+    Drift(Vec<String>),
     /// A revision argument or graph move that cannot be done.
     #[error(transparent)]
     Revision(#[from] alembic_core::RevisionError),

@@ -59,6 +59,10 @@ struct Cli {
     /// Print no progress messages.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// How long database commands wait for a database another connection has locked;
+    /// default: busy_timeout in [package.metadata.alembic], else 5.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = alembic_core::command::parse_busy_timeout)]
+    busy_timeout: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -221,13 +225,17 @@ pub fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<(), CliError> {
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(shell, &mut command_line(), "cargo", &mut std::io::stdout());
+        // Into a buffer: clap_complete panics when its writer fails (`| head`).
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command_line(), "cargo", &mut script);
+        out!("{}", String::from_utf8_lossy(&script).trim_end());
         return Ok(());
     }
     let project = Project::discover(&Lookup {
         manifest_path: cli.manifest_path.as_deref(),
         package: cli.package.as_deref(),
         database: cli.database.as_deref(),
+        busy_timeout_ms: cli.busy_timeout,
     })?;
     // Only an explicit --database makes autogenerate compare with a database.
     let against = if cli.database.is_some() {
@@ -308,7 +316,14 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Edit { revision } => commands::edit::edit(&project, revision),
         Command::Completions { .. } => unreachable!("answered before the project is looked up"),
-        Command::Db(command) => runner::run(&project, command, cli.quiet),
+        Command::Db(command) => {
+            if let (DbCommand::Current { verbose: true }, Some(db), false) =
+                (command, &project.database, cli.quiet)
+            {
+                eprintln!("Database {} (from {})", db.url, db.source);
+            }
+            runner::run(&project, command, cli.quiet)
+        }
     }
 }
 

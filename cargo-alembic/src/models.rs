@@ -40,6 +40,13 @@ impl Models {
     pub fn uncertain_tables(&self) -> impl Iterator<Item = &str> {
         self.unread.iter().filter_map(|u| u.table.as_deref())
     }
+
+    /// Every table comparisons leave out: the configured `exclude` and the uncertain ones.
+    pub fn excluded<'a>(&'a self, exclude: &'a [String]) -> Vec<&'a str> {
+        let mut excluded: Vec<&str> = exclude.iter().map(String::as_str).collect();
+        excluded.extend(self.uncertain_tables());
+        excluded
+    }
 }
 
 /// A model that cannot be read statically.

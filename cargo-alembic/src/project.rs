@@ -31,12 +31,17 @@ pub struct Project {
     pub versions: PathBuf,
     /// The versions directory as configured (relative to the package).
     pub versions_relative: PathBuf,
+    /// Whether Cargo.toml sets `versions` (otherwise it is the default).
+    pub versions_configured: bool,
     /// The workspace's target directory.
     pub target_dir: PathBuf,
     /// The workspace's Cargo.lock.
     pub lock_file: PathBuf,
-    /// The database URL, when one is configured anywhere.
-    pub database: Option<String>,
+    /// The database, when one is configured anywhere.
+    pub database: Option<Database>,
+    /// How long to wait for a locked database, in milliseconds (`--busy-timeout`, then
+    /// `busy_timeout` in seconds in `[package.metadata.alembic]`).
+    pub busy_timeout_ms: Option<u64>,
     /// The project's `alembic-runtime` dependency.
     pub runtime: Option<Source>,
     /// The project's `alembic-build` build-dependency.
@@ -45,6 +50,39 @@ pub struct Project {
     pub models: Vec<PathBuf>,
     /// Tables autogenerate and `check` leave alone (`exclude_tables`).
     pub exclude_tables: Vec<String>,
+}
+
+/// The configured database and where the setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    /// The URL or path, as written.
+    pub url: String,
+    /// Which setting gave it.
+    pub source: DatabaseSource,
+}
+
+/// Where the database setting came from, in the order they are looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseSource {
+    /// `--database`.
+    Flag,
+    /// The `DATABASE_URL` environment variable.
+    Environment,
+    /// `DATABASE_URL` in the package's `.env`.
+    DotEnv,
+    /// `database` in `[package.metadata.alembic]`.
+    Manifest,
+}
+
+impl std::fmt::Display for DatabaseSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DatabaseSource::Flag => "--database",
+            DatabaseSource::Environment => "the DATABASE_URL environment variable",
+            DatabaseSource::DotEnv => "DATABASE_URL in .env",
+            DatabaseSource::Manifest => "database in [package.metadata.alembic] of Cargo.toml",
+        })
+    }
 }
 
 /// How to find the project.
@@ -56,6 +94,8 @@ pub struct Lookup<'a> {
     pub package: Option<&'a str>,
     /// `--database`.
     pub database: Option<&'a str>,
+    /// `--busy-timeout`, in milliseconds.
+    pub busy_timeout_ms: Option<u64>,
 }
 
 impl Project {
@@ -93,8 +133,11 @@ impl Project {
                 .map(str::to_owned)
         };
         // alembic-build's reader, so that the CLI and the build agree on every Cargo.toml.
-        let versions_relative =
-            alembic_build::config::versions_dir(&root).map_err(|e| CliError::Versions(vec![e]))?;
+        let versions_setting = alembic_build::config::versions_setting(&root)
+            .map_err(|e| CliError::Versions(vec![e]))?;
+        let versions_configured = versions_setting.is_some();
+        let versions_relative = versions_setting
+            .unwrap_or_else(|| PathBuf::from(alembic_build::config::DEFAULT_VERSIONS));
         // A list, or a single string for one item.
         let list = |key: &str| -> Option<Vec<String>> {
             let value = config?.get(key)?;
@@ -115,12 +158,33 @@ impl Project {
             .map(|m| root.join(m))
             .collect();
         let exclude_tables = list("exclude_tables").unwrap_or_default();
+        let busy_timeout_ms = match (lookup.busy_timeout_ms, config.and_then(|c| c.get("busy_timeout"))) {
+            (Some(ms), _) => Some(ms),
+            (None, None) => None,
+            (None, Some(value)) => Some(
+                value
+                    .as_f64()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(|s| (s * 1000.0).round() as u64)
+                    .ok_or_else(|| {
+                        CliError::Project(format!(
+                            "busy_timeout in [package.metadata.alembic] must be a number of seconds, like 5; found {value}"
+                        ))
+                    })?,
+            ),
+        };
+        let found = |source: DatabaseSource| move |url: String| Database { url, source };
         let database = lookup
             .database
             .map(str::to_owned)
-            .or_else(|| std::env::var("DATABASE_URL").ok())
-            .or_else(|| dotenv_database(&root))
-            .or_else(|| setting("database"));
+            .map(found(DatabaseSource::Flag))
+            .or_else(|| {
+                std::env::var("DATABASE_URL")
+                    .ok()
+                    .map(found(DatabaseSource::Environment))
+            })
+            .or_else(|| dotenv_database(&root).map(found(DatabaseSource::DotEnv)))
+            .or_else(|| setting("database").map(found(DatabaseSource::Manifest)));
         let source = |name: &str| {
             package
                 .dependencies
@@ -135,15 +199,50 @@ impl Project {
             name: package.name.to_string(),
             versions: root.join(&versions_relative),
             versions_relative,
+            versions_configured,
             target_dir: metadata.target_directory.as_std_path().to_owned(),
             lock_file: metadata.workspace_root.as_std_path().join("Cargo.lock"),
             database,
+            busy_timeout_ms,
             runtime: source("alembic-runtime"),
             build: source("alembic-build"),
             models,
             exclude_tables,
             root,
         })
+    }
+
+    /// Fails when the versions directory is missing: never read a moved or misconfigured
+    /// folder as an empty history (autogenerate would then recreate the whole schema).
+    ///
+    /// # Errors
+    /// [`CliError::NoVersions`], naming the path and where it was configured.
+    pub fn require_versions(&self) -> Result<(), CliError> {
+        if self.versions.is_dir() {
+            return Ok(());
+        }
+        Err(CliError::NoVersions {
+            path: self.versions_relative.clone(),
+            configured: self.versions_configured,
+        })
+    }
+
+    /// Creates a missing versions directory for a first revision, but only when its parent
+    /// exists (`migrations/` without `versions/`): a missing parent means a moved or
+    /// mistyped folder, which [`Project::require_versions`] reports.
+    ///
+    /// # Errors
+    /// As [`Project::require_versions`], or the folder cannot be created.
+    pub fn ensure_versions(&self, quiet: bool) -> Result<(), CliError> {
+        let parent_exists = self.versions.parent().is_some_and(Path::is_dir);
+        if self.versions.is_dir() || !parent_exists {
+            return self.require_versions();
+        }
+        std::fs::create_dir(&self.versions).map_err(CliError::io(&self.versions))?;
+        if !quiet {
+            out!("Creating directory {} ...  done", self.versions.display());
+        }
+        Ok(())
     }
 
     /// Runs `f` on the migration files (sorted by revision id) and their revision graph,
@@ -155,6 +254,7 @@ impl Project {
         &self,
         f: impl FnOnce(&[MigrationModule], &RevisionGraph<'_>) -> Result<T, CliError>,
     ) -> Result<T, CliError> {
+        self.require_versions()?;
         let modules = alembic_build::Builder::new()
             .manifest_dir(&self.root)
             .versions(&self.versions_relative)

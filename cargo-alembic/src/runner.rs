@@ -8,6 +8,7 @@ use std::process::Command;
 
 use alembic_core::command::{Action, DbCommand, Request, RunnerInfo, HANDSHAKE, PROTOCOL};
 use alembic_core::schema::Schema;
+use alembic_core::url::DatabaseUrl;
 
 use crate::error::CliError;
 use crate::fs::write_if_changed;
@@ -19,7 +20,7 @@ use crate::project::{Project, Source};
 /// A project that does not depend on the crates, a failed build, or the runner's failure.
 pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), CliError> {
     let request = request(project, quiet, Action::Command(command.clone()));
-    let status = spawnable(project, &request, !command.is_offline())?
+    let status = spawnable(project, &request)?
         .status()
         .map_err(CliError::io("the runner"))?;
     exit(status)
@@ -30,7 +31,7 @@ pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), Cl
 /// # Errors
 /// As [`run`].
 pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
-    let out = output(project, Action::CurrentRows, true)?;
+    let out = output(project, Action::CurrentRows)?;
     Ok(out.lines().map(str::to_owned).collect())
 }
 
@@ -40,7 +41,7 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
 /// # Errors
 /// As [`run`]; the runner says "Target database is not up to date." when it is not.
 pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError> {
-    let out = output(project, Action::Schema { from_database }, from_database)?;
+    let out = output(project, Action::Schema { from_database })?;
     serde_json::from_str(&out).map_err(|e| CliError::RunnerOutput {
         what: "a schema",
         message: e.to_string(),
@@ -48,13 +49,19 @@ pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError
 }
 
 fn request(project: &Project, quiet: bool, action: Action) -> Request {
-    Request::new(project.database.clone(), quiet, action)
+    let mut request = Request::new(
+        project.database.as_ref().map(|d| d.url.clone()),
+        quiet,
+        action,
+    );
+    request.busy_timeout_ms = project.busy_timeout_ms;
+    request
 }
 
 /// Runs the runner quietly and returns its standard output; its errors go to stderr.
-fn output(project: &Project, action: Action, needs_database: bool) -> Result<String, CliError> {
+fn output(project: &Project, action: Action) -> Result<String, CliError> {
     let request = request(project, true, action);
-    let out = spawnable(project, &request, needs_database)?
+    let out = spawnable(project, &request)?
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(CliError::io("the runner"))?;
@@ -89,22 +96,41 @@ fn handshake(exe: &std::path::Path) -> Result<(), CliError> {
     }
 }
 
-fn spawnable(
-    project: &Project,
-    request: &Request,
-    needs_database: bool,
-) -> Result<Command, CliError> {
-    if project.database.is_none() && needs_database {
-        return Err(CliError::NoDatabase);
-    }
-    let exe = build(project)?;
+fn spawnable(project: &Project, request: &Request) -> Result<Command, CliError> {
+    // The tree is read here first, so that its problems are reported once, in the CLI's
+    // words, rather than relayed through cargo by the runner's build script.
+    project.graph(|_, _| Ok(()))?;
+    check_database(project, &request.action)?;
+    let exe = build(project, request.quiet)?;
     handshake(&exe)?;
     let mut cmd = Command::new(&exe);
     cmd.current_dir(&project.root).arg(request.to_arg());
     Ok(cmd)
 }
 
-fn build(project: &Project) -> Result<PathBuf, CliError> {
+/// Refuses, before anything is built, a database the command cannot use: none configured, a
+/// URL of another scheme, or a missing file for a command that only reads.
+fn check_database(project: &Project, action: &Action) -> Result<(), CliError> {
+    if !action.needs_database() {
+        return Ok(());
+    }
+    let database = project.database.as_ref().ok_or(CliError::NoDatabase)?;
+    let url = DatabaseUrl::parse(&database.url).map_err(|error| CliError::DatabaseUrl {
+        from: database.source,
+        error,
+    })?;
+    match url {
+        // The runner runs in the package's directory, so relative paths are the package's.
+        DatabaseUrl::File(path)
+            if !action.creates_database() && !project.root.join(&path).exists() =>
+        {
+            Err(CliError::NoDatabaseFile(path))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn build(project: &Project, quiet: bool) -> Result<PathBuf, CliError> {
     // One runner per package: packages of a workspace share the target directory.
     let name = format!("alembic-runner-{}", project.name);
     let base = project.target_dir.join("alembic");
@@ -134,9 +160,26 @@ fn build(project: &Project) -> Result<PathBuf, CliError> {
     if let Ok(lock) = std::fs::read_to_string(&project.lock_file) {
         write_if_changed(&dir.join("Cargo.lock"), &lock)?;
     }
+    let exe = base
+        .join("debug")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    // The first build takes a minute: say so, and let cargo show its progress. Later builds
+    // are quiet (and usually do nothing).
+    let first = !exe.exists();
+    if first && !quiet {
+        eprintln!(
+            "Compiling the migration runner for {} (first run only) ...",
+            project.name
+        );
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "--manifest-path"])
+    let mut build = Command::new(cargo);
+    build.arg("build");
+    if !first || quiet {
+        build.arg("--quiet");
+    }
+    let status = build
+        .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &base)
         .status()
@@ -144,9 +187,7 @@ fn build(project: &Project) -> Result<PathBuf, CliError> {
     if !status.success() {
         return Err(CliError::RunnerBuild);
     }
-    Ok(base
-        .join("debug")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+    Ok(exe)
 }
 
 /// The dependency line for the runner, the same source the project uses.

@@ -232,4 +232,22 @@ fn the_migrations_schema_and_verifying_models_against_a_database_at_head() {
          `cargo alembic revision --autogenerate`:\n  Detected removed table 'runs'\n  \
          Detected added column 't1.note'"
     );
+
+    // Models that match the migrations, and a database changed by hand: the advice is not
+    // autogenerate, which would find nothing.
+    let models = m.schema().unwrap().tables;
+    conn.execute_batch("ALTER TABLE t1 ADD COLUMN by_hand TEXT")
+        .unwrap();
+    let err = m.verify_models(&conn, &models).unwrap_err();
+    assert!(
+        matches!(&err, Error::Drift(lines) if lines == &["Detected added column 't1.by_hand'"]),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "the database differs from the schema its migrations produce (1 difference(s)), while the \
+             models match the migrations: it was changed outside the migrations"
+        ),
+        "{err}"
+    );
 }

@@ -23,8 +23,13 @@ fn err_text(r: alembic_runtime::Result<Vec<&str>>) -> String {
 fn an_unknown_revision_is_named() {
     let mut conn = Connection::open_in_memory().unwrap();
     assert_eq!(
+        err_text(branched().upgrade(&mut conn, "xyzzy")),
+        "Can't locate revision identified by 'xyzzy'"
+    );
+    assert_eq!(
         err_text(branched().upgrade(&mut conn, "x")),
-        "Can't locate revision identified by 'x'"
+        "Can't locate revision identified by 'x': prefixes need at least 4 characters, so that a \
+         short word cannot pick a revision by accident"
     );
     assert_eq!(
         err_text(branched().downgrade(&mut conn, "ffff")),

@@ -141,3 +141,71 @@ fn a_migration_that_commits_by_itself_is_refused() {
          (SAVEPOINT, RELEASE and ROLLBACK TO nest inside that transaction and may stay)"
     );
 }
+
+fn create_parent_and_child(op: &mut Op) -> Result<()> {
+    op.execute(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+         CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));
+         INSERT INTO parent (id) VALUES (1); INSERT INTO child (parent_id) VALUES (1);",
+    )
+}
+fn orphan_a_child(op: &mut Op) -> Result<()> {
+    op.execute("INSERT INTO child (parent_id) VALUES (42)")
+}
+
+static FK_LIST: [Migration; 3] = [
+    Migration {
+        revision: "aaaa00000001",
+        down_revisions: &[],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "create parent and child",
+        upgrade: create_parent_and_child,
+        downgrade: nothing,
+        checksum: 0,
+    },
+    Migration {
+        revision: "bbbb00000002",
+        down_revisions: &["aaaa00000001"],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "orphan a child",
+        upgrade: orphan_a_child,
+        downgrade: nothing,
+        checksum: 0,
+    },
+    Migration {
+        revision: "cccc00000003",
+        down_revisions: &["bbbb00000002"],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "nothing",
+        upgrade: nothing,
+        downgrade: nothing,
+        checksum: 0,
+    },
+];
+
+#[test]
+fn a_broken_foreign_key_names_the_revision_that_left_it() {
+    static MIGRATIONS: Migrations = Migrations::new(&FK_LIST);
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+    assert!(
+        matches!(&err, Error::ForeignKeys { revision: Some("bbbb00000002"), rows } if rows.len() == 1),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the migrations would leave 1 row(s) whose foreign key points to no row (left by revision \
+         bbbb00000002), so nothing was changed; fix the data in the migration or the constraint:\n  \
+         child rowid 2 references a missing row of parent"
+    );
+    assert!(dump(&conn).is_empty(), "nothing was changed");
+    // Up to the first revision the keys hold.
+    assert_eq!(
+        MIGRATIONS.upgrade(&mut conn, "aaaa00000001").unwrap(),
+        ["aaaa00000001"]
+    );
+}

@@ -324,7 +324,7 @@ fn create_foreign_key_checks_the_rows_already_there() {
     let before = dump(&conn);
     let err = apply(&mut conn, |op| op.create_foreign_key("pet", fk)).unwrap_err();
     assert!(
-        matches!(&err, Error::ForeignKeys(rows) if rows.len() == 1),
+        matches!(&err, Error::ForeignKeys { rows, revision: None } if rows.len() == 1),
         "{err}"
     );
     assert_eq!(

@@ -42,6 +42,7 @@ pub fn revision(
     upgrade: &Body,
     downgrade: &Body,
 ) -> Result<PathBuf, CliError> {
+    project.ensure_versions(new.quiet)?;
     project.graph(|_, graph| {
         let arg = new.head.as_deref().unwrap_or("head");
         let parents: Vec<Rev> = match Heads::parse(arg) {
@@ -142,7 +143,6 @@ fn write_module(
     let path = project
         .versions
         .join(format!("{rev}_{}.rs", slug(&message)));
-    std::fs::create_dir_all(&project.versions).map_err(CliError::io(&project.versions))?;
     let date = chrono::Local::now()
         .format("%Y-%m-%d %H:%M:%S%.6f")
         .to_string();

@@ -35,13 +35,19 @@ impl TestProject {
         project
     }
 
-    pub fn runner(&self) -> PathBuf {
+    /// The package's name.
+    pub fn name(&self) -> String {
         let manifest = self.read("Cargo.toml");
-        let name = manifest
+        manifest
             .lines()
             .find_map(|l| l.strip_prefix("name = \""))
             .unwrap()
-            .trim_end_matches('"');
+            .trim_end_matches('"')
+            .to_owned()
+    }
+
+    pub fn runner(&self) -> PathBuf {
+        let name = self.name();
         shared_target().join(format!("alembic/debug/alembic-runner-{name}"))
     }
 

@@ -21,6 +21,15 @@ pub enum OpError {
     },
     /// An error from direct use of the connection (`op.connection()`).
     Sqlite(rusqlite::Error),
+    /// An error from direct use of the connection, with the last statement the migration
+    /// gave it (usually the failing one; a statement prepared earlier and run later is not
+    /// told apart).
+    Direct {
+        /// The last SQL given to `op.connection()`.
+        sql: String,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
     /// The operation does not fit the schema: no such table, column, index or constraint,
     /// or a name already taken.
     Schema(String),
@@ -52,6 +61,9 @@ impl fmt::Display for OpError {
         match self {
             OpError::Sql { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
             OpError::Sqlite(e) => e.fmt(f),
+            OpError::Direct { sql, source } => {
+                write!(f, "{source}\n  last SQL given to op.connection(): {sql}")
+            }
             OpError::Schema(message) => f.write_str(message),
             OpError::Offline => f.write_str(
                 "this migration uses op.connection(), which has no database to work on when \
@@ -71,7 +83,7 @@ impl fmt::Display for OpError {
 impl std::error::Error for OpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            OpError::Sql { source, .. } => Some(source),
+            OpError::Sql { source, .. } | OpError::Direct { source, .. } => Some(source),
             OpError::Sqlite(e) => e.source(),
             OpError::Schema(_) | OpError::Offline | OpError::TransactionControl(_) => None,
             OpError::Custom(e) => e.source(),

@@ -39,6 +39,7 @@
 mod alter;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod direct;
 mod error;
 pub mod introspect;
 mod migration;
@@ -52,6 +53,7 @@ pub mod version_table;
 pub use alembic_core::revision::graph::RevisionGraph;
 pub use alembic_core::schema;
 pub use alter::AlterColumn;
+pub use direct::DirectConnection;
 pub use error::{
     Direction, Error, FailedMigration, ForeignKeyViolation, GraphError, OpError, Result,
     RevisionError,

@@ -16,6 +16,7 @@ use rusqlite::types::Value;
 use rusqlite::Transaction;
 
 use crate::alter::{self, AlterColumn, TableChange};
+use crate::direct::DirectConnection;
 use crate::error::OpError;
 use crate::introspect;
 
@@ -53,6 +54,8 @@ enum Mode<'c> {
         /// Set when the migration had the connection or ran raw SQL: the schema may have
         /// changed behind the operations' back.
         stale: Cell<bool>,
+        /// The same transaction, for the migration's direct use.
+        direct: DirectConnection<'c>,
     },
     Record {
         schema: Schema,
@@ -68,7 +71,28 @@ impl<'c> Op<'c> {
                 schema: None,
                 statistics: false,
                 stale: Cell::new(false),
+                direct: DirectConnection::new(tx),
             },
+        }
+    }
+
+    /// Runs a migration function (or any body of operations) on a new executing `Op`. A
+    /// failure of the migration's direct use of the connection gets the last statement it
+    /// gave the connection, which SQLite's message lacks.
+    pub(crate) fn run_body(
+        tx: &'c Transaction<'c>,
+        body: impl FnOnce(&mut Op<'c>) -> Result<(), OpError>,
+    ) -> Result<(), OpError> {
+        let mut op = Op::new(tx);
+        match body(&mut op) {
+            Err(OpError::Sqlite(source)) => match &op.mode {
+                Mode::Execute { direct, .. } => Err(match direct.last_sql() {
+                    Some(sql) => OpError::Direct { sql, source },
+                    None => OpError::Sqlite(source),
+                }),
+                Mode::Record { .. } => Err(OpError::Sqlite(source)),
+            },
+            other => other,
         }
     }
 
@@ -143,11 +167,11 @@ impl<'c> Op<'c> {
     ///
     /// # Errors
     /// [`OpError::Offline`] when recording SQL: there is no database then.
-    pub fn connection(&self) -> Result<&Transaction<'c>, OpError> {
+    pub fn connection(&self) -> Result<&DirectConnection<'c>, OpError> {
         match &self.mode {
-            Mode::Execute { tx, stale, .. } => {
+            Mode::Execute { direct, stale, .. } => {
                 stale.set(true);
-                Ok(tx)
+                Ok(direct)
             }
             Mode::Record { .. } => Err(OpError::Offline),
         }
@@ -432,6 +456,7 @@ impl<'c> Op<'c> {
                 schema,
                 statistics,
                 stale,
+                ..
             } => (tx, schema, statistics, stale),
         };
         if stale.replace(false) || schema.is_none() {

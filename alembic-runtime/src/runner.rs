@@ -212,7 +212,7 @@ impl Migrations {
                 Direction::Upgrade => migration.upgrade,
                 Direction::Downgrade => migration.downgrade,
             };
-            let outcome = guard.run(|| function(&mut Op::new(tx)));
+            let outcome = guard.run(|| Op::run_body(tx, function));
             if tx.is_autocommit() {
                 return Err(Error::TransactionEnded(migration.revision));
             }
@@ -295,7 +295,7 @@ pub fn apply(
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
             guard
-                .run(|| ops(&mut Op::new(&tx)))
+                .run(|| Op::run_body(&tx, ops))
                 .map_err(Error::Operation)?;
             if enforced {
                 foreign_key_check(&tx)?;

@@ -472,6 +472,8 @@ fn a_workspace_with_several_alembic_packages_asks_for_one() {
     for name in ["app_one", "app_two"] {
         let pkg = dir.path().join(name);
         std::fs::create_dir_all(pkg.join("src")).unwrap();
+        // A new history: the first revision creates `versions/` under an existing parent.
+        std::fs::create_dir_all(pkg.join("migrations")).unwrap();
         std::fs::write(
             pkg.join("Cargo.toml"),
             format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.alembic]\n"),
@@ -581,7 +583,7 @@ fn init_keeps_an_existing_build_rs_and_the_runner_is_built_once() {
 #[test]
 fn the_runner_answers_the_handshake_and_refuses_requests_of_another_protocol() {
     let p = TestProject::new();
-    p.ok(&["current"]);
+    p.ok(&["upgrade", "head"]);
     let info: Run = Command::new(p.runner())
         .arg("--protocol")
         .output()

@@ -2,7 +2,7 @@
 
 use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
-use alembic_runtime::{Error, Migration, Migrations};
+use alembic_runtime::{Error, Migration, MigrationFn, Migrations};
 
 use crate::common::dump;
 
@@ -208,4 +208,53 @@ fn a_broken_foreign_key_names_the_revision_that_left_it() {
         MIGRATIONS.upgrade(&mut conn, "aaaa00000001").unwrap(),
         ["aaaa00000001"]
     );
+}
+
+fn through_the_connection_bad_table(op: &mut Op) -> Result<()> {
+    op.connection()?
+        .execute("INSERT INTO missing (a) VALUES (1)", [])?;
+    Ok(())
+}
+fn through_the_connection_constraint(op: &mut Op) -> Result<()> {
+    let conn = op.connection()?;
+    conn.execute_batch("CREATE TABLE u (a TEXT UNIQUE); INSERT INTO u VALUES ('x')")?;
+    conn.execute("INSERT INTO u (a) VALUES (?1)", ["x"])?;
+    Ok(())
+}
+
+#[test]
+fn a_statement_failing_through_the_connection_is_named_with_the_revision() {
+    let cases: [(MigrationFn, &str); 2] = [
+        (
+            through_the_connection_bad_table,
+            "no such table: missing\n  last SQL given to op.connection(): INSERT INTO missing (a) VALUES (1)",
+        ),
+        (
+            through_the_connection_constraint,
+            "UNIQUE constraint failed: u.a\n  last SQL given to op.connection(): INSERT INTO u (a) VALUES (?1)",
+        ),
+    ];
+    for (upgrade, detail) in cases {
+        let list: &'static [Migration] = Box::leak(Box::new([Migration {
+            revision: "aaaa00000001",
+            down_revisions: &[],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "direct",
+            upgrade,
+            downgrade: nothing,
+            checksum: 0,
+        }]));
+        let m: &'static Migrations = Box::leak(Box::new(Migrations::new(list)));
+        let mut conn = Connection::open_in_memory().unwrap();
+        let text = m.upgrade(&mut conn, "head").unwrap_err().to_string();
+        assert!(
+            text.starts_with(
+                "Running upgrade  -> aaaa00000001, direct failed in revision aaaa00000001;"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with(detail), "{text}");
+        assert!(dump(&conn).is_empty());
+    }
 }

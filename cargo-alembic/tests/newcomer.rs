@@ -379,3 +379,45 @@ fn a_database_changed_by_hand_is_told_apart_from_models_that_moved_on() {
         run.stderr
     );
 }
+
+#[test]
+fn syntax_errors_are_said_in_the_users_words_with_file_and_line() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
+    let path = format!("migrations/versions/{}", p.versions()[0]);
+    let text = p.read(&path);
+    p.write(
+        &path,
+        &text.replace(
+            "Ok(())\n}\n\npub fn downgrade",
+            "Ok((\n}\n\npub fn downgrade",
+        ),
+    );
+    let run = p.alembic(&["heads"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        last_line(&run).starts_with(&format!("error: {path}:"))
+            && last_line(&run).contains("the brackets do not balance"),
+        "{}",
+        run.stderr
+    );
+    p.write(&path, &format!("{text}//! a late note\n"));
+    let run = p.alembic(&["heads"]);
+    assert!(
+        last_line(&run).ends_with(
+            "a `//!` comment must come before the first item of the file; use `//` for a comment here"
+        ),
+        "{}",
+        run.stderr
+    );
+    let mut latin1 = text.into_bytes();
+    latin1.extend_from_slice(b"// caf\xe9\n");
+    std::fs::write(p.root().join(&path), latin1).unwrap();
+    let run = p.alembic(&["heads"]);
+    assert!(
+        last_line(&run).starts_with(&format!("error: {path}:"))
+            && last_line(&run).ends_with("the file is not UTF-8 text (the first other byte is on this line); save it as UTF-8"),
+        "{}",
+        run.stderr
+    );
+}

@@ -9,7 +9,8 @@
 //! - `history` (reads the 100 files; never builds);
 //! - `upgrade head` cold: the first run, which builds the runner from nothing (once);
 //! - `upgrade head` warm on a new database (runner built; 100 migrations applied);
-//! - `upgrade head` warm at head (nothing to do).
+//! - `upgrade head` warm at head (nothing to do);
+//! - `current` warm.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,5 +83,7 @@ fn main() {
     println!("upgrade head, warm, new database ({REVISIONS} migrations): {fresh:.2?}");
     let at_head = median((0..5).map(|_| time(&mut alembic(&["--database", &db(1), "-q", "upgrade", "head"]))).collect());
     println!("upgrade head, warm, at head: {at_head:.2?}");
+    let current = median((0..5).map(|_| time(&mut alembic(&["--database", &db(1), "current"]))).collect());
+    println!("current, warm: {current:.2?}");
     let _ = std::fs::remove_dir_all(root.join("target"));
 }

@@ -64,12 +64,18 @@ impl TestProject {
     }
 
     pub fn alembic(&self, args: &[&str]) -> Run {
+        self.alembic_with(args, &[])
+    }
+
+    /// As [`TestProject::alembic`], with more environment variables.
+    pub fn alembic_with(&self, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
         Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
             .arg("alembic")
             .args(args)
             .current_dir(self.root())
             .env("CARGO_TARGET_DIR", shared_target())
             .env_remove("DATABASE_URL")
+            .envs(env.iter().copied())
             .output()
             .unwrap()
             .into()

@@ -3,16 +3,16 @@
 //! `target/alembic/`. Its entry point is the runtime's own `cli` module. Cargo rebuilds it
 //! only when the migrations or dependencies change, so a second run builds nothing.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use alembic_core::command::{Action, DbCommand, Request, RunnerInfo, HANDSHAKE, PROTOCOL};
 use alembic_core::schema::Schema;
 use alembic_core::url::DatabaseUrl;
 
+mod build;
+
 use crate::error::CliError;
-use crate::fs::write_if_changed;
-use crate::project::{Project, Source};
+use crate::project::Project;
 
 /// Builds the runner if needed and runs a user's database command, streaming its output.
 ///
@@ -99,10 +99,14 @@ fn handshake(exe: &std::path::Path) -> Result<(), CliError> {
 fn spawnable(project: &Project, request: &Request) -> Result<Command, CliError> {
     // The tree is read here first, so that its problems are reported once, in the CLI's
     // words, rather than relayed through cargo by the runner's build script.
-    project.graph(|_, _| Ok(()))?;
+    let migrations = project.graph(|modules, _| Ok(build::migrations_fingerprint(modules)))?;
     check_database(project, &request.action)?;
-    let exe = build(project, request.quiet)?;
-    handshake(&exe)?;
+    let built = build::runner(project, migrations, request.quiet)?;
+    if built.fresh {
+        handshake(&built.exe)?;
+        built.record()?;
+    }
+    let exe = built.exe;
     let mut cmd = Command::new(&exe);
     cmd.current_dir(&project.root).arg(request.to_arg());
     Ok(cmd)
@@ -130,100 +134,12 @@ fn check_database(project: &Project, action: &Action) -> Result<(), CliError> {
     }
 }
 
-fn build(project: &Project, quiet: bool) -> Result<PathBuf, CliError> {
-    // One runner per package: packages of a workspace share the target directory.
-    let name = format!("alembic-runner-{}", project.name);
-    let base = project.target_dir.join("alembic");
-    let dir = base.join(&name);
-    std::fs::create_dir_all(dir.join("src")).map_err(CliError::io(&dir))?;
-    let runtime = spec(project.runtime.as_ref(), "alembic-runtime", &["cli"])?;
-    let build = spec(project.build.as_ref(), "alembic-build", &[])?;
-    let manifest = format!(
-        "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\
-         [dependencies]\nalembic-runtime = {runtime}\n\n[build-dependencies]\nalembic-build = {build}\n"
-    );
-    write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
-    write_if_changed(
-        &dir.join("build.rs"),
-        &format!(
-            "fn main() {{\n    alembic_build::Builder::new()\n        .manifest_dir({:?})\n        .versions({:?})\n        .compile();\n}}\n",
-            project.root.display().to_string(),
-            project.versions_relative.display().to_string()
-        ),
-    )?;
-    write_if_changed(
-        &dir.join("src/main.rs"),
-        "alembic_runtime::embed_migrations!();\n\nfn main() -> std::process::ExitCode {\n    \
-         alembic_runtime::cli::runner(&MIGRATIONS, std::env::args_os())\n}\n",
-    )?;
-    // The project's lock file, so that the runner gets the versions the application gets.
-    if let Ok(lock) = std::fs::read_to_string(&project.lock_file) {
-        write_if_changed(&dir.join("Cargo.lock"), &lock)?;
-    }
-    let exe = base
-        .join("debug")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    // The first build takes a minute: say so, and let cargo show its progress. Later builds
-    // are quiet (and usually do nothing).
-    let first = !exe.exists();
-    if first && !quiet {
-        eprintln!(
-            "Compiling the migration runner for {} (first run only) ...",
-            project.name
-        );
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.arg("build");
-    if !first || quiet {
-        build.arg("--quiet");
-    }
-    let status = build
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &base)
-        .status()
-        .map_err(CliError::io("cargo"))?;
-    if !status.success() {
-        return Err(CliError::RunnerBuild);
-    }
-    Ok(exe)
-}
-
-/// The dependency line for the runner, the same source the project uses.
-fn spec(
-    source: Option<&Source>,
-    name: &'static str,
-    features: &[&str],
-) -> Result<String, CliError> {
-    let features = if features.is_empty() {
-        String::new()
-    } else {
-        format!(
-            ", features = [{}]",
-            features
-                .iter()
-                .map(|f| format!("{f:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    match source {
-        Some(Source::Path(path)) => Ok(format!(
-            "{{ path = {:?}{features} }}",
-            path.display().to_string()
-        )),
-        Some(Source::Version(req)) => Ok(format!("{{ version = {req:?}{features} }}")),
-        None => Err(CliError::NotSetUp(name)),
-    }
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
     /// A stand-in runner that answers the handshake with `answer`.
-    fn fake_runner(dir: &std::path::Path, answer: &str) -> PathBuf {
+    fn fake_runner(dir: &std::path::Path, answer: &str) -> std::path::PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let exe = dir.join("runner");
         std::fs::write(&exe, format!("#!/bin/sh\nprintf '%s' '{answer}'\n")).unwrap();

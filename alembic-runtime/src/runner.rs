@@ -199,6 +199,7 @@ impl Migrations {
             version_table::create(tx)?;
         }
         let mut done = Vec::with_capacity(plan.steps.len());
+        let mut known = None;
         for (n, step) in plan.steps.iter().enumerate() {
             let migration = self.at(step.revision);
             if check_foreign_keys {
@@ -212,7 +213,7 @@ impl Migrations {
                 Direction::Upgrade => migration.upgrade,
                 Direction::Downgrade => migration.downgrade,
             };
-            let outcome = guard.run(|| Op::run_body(tx, function));
+            let outcome = guard.run(|| Op::run_body(tx, &mut known, function));
             if tx.is_autocommit() {
                 return Err(Error::TransactionEnded(migration.revision));
             }
@@ -295,7 +296,7 @@ pub fn apply(
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
             guard
-                .run(|| Op::run_body(&tx, ops))
+                .run(|| Op::run_body(&tx, &mut None, ops))
                 .map_err(Error::Operation)?;
             if enforced {
                 foreign_key_check(&tx)?;

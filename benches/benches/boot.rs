@@ -11,6 +11,9 @@
 //! - `fresh_apply_1000/{alembic,rusqlite_migration,raw_sql}`: a new file, 1,000 small
 //!   migrations (CREATE TABLE / ADD COLUMN / CREATE INDEX); raw_sql is the same statements
 //!   in one `execute_batch` transaction.
+//! - `fresh_apply_typed/{alembic,raw_sql}/{100,1000,2000}`: the same migrations written with
+//!   typed operations (`op.create_table`, `op.add_column`, `op.create_index`, what
+//!   autogenerate writes) beside the same statements as one raw script.
 //! - `graph_build/1000`: validating 1,000 migrations as a graph, which a list embedded with
 //!   declared heads skips at head and any other call pays once per process.
 
@@ -25,6 +28,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use seq_macro::seq;
 
 const MAX: usize = 1000;
+/// The longest chain of typed migrations, for the growth from 100 to 1,000 to 2,000.
+const MAX_TYPED: usize = 2000;
 
 /// Migration `i`: every third creates a table, the next adds a column to it, the next
 /// indexes it.
@@ -47,7 +52,31 @@ fn sql(i: usize) -> (String, String) {
 
 fn all_sql() -> &'static [(String, String)] {
     static SQL: OnceLock<Vec<(String, String)>> = OnceLock::new();
-    SQL.get_or_init(|| (0..MAX).map(sql).collect())
+    SQL.get_or_init(|| (0..MAX_TYPED).map(sql).collect())
+}
+
+/// Migration `i` of [`sql`], written with typed operations, as autogenerate writes it.
+fn up_typed<const I: usize>(op: &mut Op) -> Result<()> {
+    match I % 3 {
+        0 => op.create_table(
+            Table::new(format!("t{I}"))
+                .column(Column::new("id", Type::Integer))
+                .column(Column::new("name", Type::Text).default_sql("''"))
+                .primary_key(&["id"]),
+        ),
+        1 => op.add_column(
+            &format!("t{}", I - 1),
+            Column::new(format!("c{I}"), Type::Integer).nullable(),
+        ),
+        _ => op.create_index(&format!("t{}", I - 2), Index::new(&format!("ix{I}"), &["name"])),
+    }
+}
+fn down_typed<const I: usize>(op: &mut Op) -> Result<()> {
+    match I % 3 {
+        0 => op.drop_table(&format!("t{I}")),
+        1 => op.drop_column(&format!("t{}", I - 1), &format!("c{I}")),
+        _ => op.drop_index(&format!("ix{I}")),
+    }
 }
 
 fn up<const I: usize>(op: &mut Op) -> Result<()> {
@@ -61,6 +90,10 @@ seq!(I in 0..1000 {
     const UPS: [MigrationFn; MAX] = [#(up::<I>,)*];
     const DOWNS: [MigrationFn; MAX] = [#(down::<I>,)*];
 });
+seq!(I in 0..2000 {
+    const UPS_TYPED: [MigrationFn; MAX_TYPED] = [#(up_typed::<I>,)*];
+    const DOWNS_TYPED: [MigrationFn; MAX_TYPED] = [#(down_typed::<I>,)*];
+});
 
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
@@ -69,6 +102,15 @@ fn leak(s: String) -> &'static str {
 /// A chain of `n` migrations as `embed_migrations!` will emit it: static data with the
 /// head declared.
 fn alembic(n: usize) -> &'static Migrations {
+    chain(n, &UPS, &DOWNS)
+}
+
+/// [`alembic`], with the typed migrations.
+fn alembic_typed(n: usize) -> &'static Migrations {
+    chain(n, &UPS_TYPED, &DOWNS_TYPED)
+}
+
+fn chain(n: usize, ups: &[MigrationFn], downs: &[MigrationFn]) -> &'static Migrations {
     let ids: Vec<&'static str> = (0..n).map(|i| leak(format!("{i:012x}"))).collect();
     let list: Vec<Migration> = (0..n)
         .map(|i| Migration {
@@ -77,8 +119,8 @@ fn alembic(n: usize) -> &'static Migrations {
             branch_labels: &[],
             depends_on: &[],
             message: "bench",
-            upgrade: UPS[i],
-            downgrade: DOWNS[i],
+            upgrade: ups[i],
+            downgrade: downs[i],
             checksum: 0,
         })
         .collect();
@@ -187,8 +229,47 @@ fn fresh_apply(c: &mut Criterion) {
     group.finish();
 }
 
+/// Fresh apply of `n` typed migrations beside the same statements as one raw script: the
+/// ratio, and how each grows from 100 to 2,000 (linear, like the limit's, or worse).
+fn fresh_apply_typed(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = |name: &str| {
+        let path = dir.path().join(name);
+        let _ = std::fs::remove_file(&path);
+        path
+    };
+    let mut group = c.benchmark_group("fresh_apply_typed");
+    group.sample_size(10);
+    for n in [100, 1000, MAX_TYPED] {
+        let ours = alembic_typed(n);
+        group.bench_function(format!("alembic/{n}"), |b| {
+            b.iter_batched(
+                || fresh("typed.db"),
+                |path| {
+                    let mut conn = Connection::open(&path).unwrap();
+                    assert_eq!(ours.upgrade(&mut conn, "head").unwrap().len(), n);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        let script = raw_script_of(n);
+        group.bench_function(format!("raw_sql/{n}"), |b| {
+            b.iter_batched(
+                || fresh("typed_raw.db"),
+                |path: std::path::PathBuf| apply_raw(&path, &script),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn raw_script() -> String {
-    let body: Vec<&str> = all_sql().iter().map(|(up, _)| up.as_str()).collect();
+    raw_script_of(MAX)
+}
+
+fn raw_script_of(n: usize) -> String {
+    let body: Vec<&str> = all_sql()[..n].iter().map(|(up, _)| up.as_str()).collect();
     format!("BEGIN IMMEDIATE;\n{};\nCOMMIT;", body.join(";\n"))
 }
 
@@ -203,5 +284,5 @@ fn graph_build(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, boot_at_head, fresh_apply, graph_build);
+criterion_group!(benches, boot_at_head, fresh_apply, fresh_apply_typed, graph_build);
 criterion_main!(benches);

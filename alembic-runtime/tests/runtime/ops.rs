@@ -633,3 +633,76 @@ fn a_migration_rebuilding_a_cascading_parent_under_enforced_foreign_keys_keeps_e
     MIGRATIONS.downgrade(&mut conn, "base").unwrap();
     assert_eq!(rows(&conn, "SELECT count(*) FROM child"), ["Integer(3)"]);
 }
+
+fn typed_create(op: &mut Op) -> Result<()> {
+    op.create_table(
+        Table::new("t")
+            .column(Column::new("id", Type::Integer))
+            .primary_key(&["id"]),
+    )
+}
+fn raw_add_column(op: &mut Op) -> Result<()> {
+    op.execute("ALTER TABLE t ADD COLUMN raw TEXT")
+}
+fn direct_add_table(op: &mut Op) -> Result<()> {
+    op.connection()?
+        .execute_batch("CREATE TABLE direct (id INTEGER PRIMARY KEY, name TEXT)")?;
+    Ok(())
+}
+fn typed_uses_both(op: &mut Op) -> Result<()> {
+    // Would fail with a schema kept from before the raw and the direct changes.
+    op.create_index("t", Index::new("ix_t_raw", &["raw"]))?;
+    op.alter_column(
+        "direct",
+        "name",
+        AlterColumn::new().nullable(false).default_sql(Some("''")),
+    )
+}
+fn nothing(_: &mut Op) -> Result<()> {
+    Ok(())
+}
+
+#[test]
+fn the_schema_carried_between_migrations_is_read_again_after_raw_sql_or_the_connection() {
+    use alembic_runtime::{Migration, MigrationFn, Migrations};
+    let ups: [MigrationFn; 4] = [
+        typed_create,
+        raw_add_column,
+        direct_add_table,
+        typed_uses_both,
+    ];
+    let ids = [
+        "aaaa00000001",
+        "bbbb00000002",
+        "cccc00000003",
+        "dddd00000004",
+    ];
+    let parents: [&'static [&'static str]; 4] =
+        [&[], &["aaaa00000001"], &["bbbb00000002"], &["cccc00000003"]];
+    let list: Vec<Migration> = (0..4)
+        .map(|i| Migration {
+            revision: ids[i],
+            down_revisions: parents[i],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "step",
+            upgrade: ups[i],
+            downgrade: nothing,
+            checksum: 0,
+        })
+        .collect();
+    let m: &'static Migrations = Box::leak(Box::new(Migrations::new(Box::leak(
+        list.into_boxed_slice(),
+    ))));
+    let mut conn = Connection::open_in_memory().unwrap();
+    assert_eq!(m.upgrade(&mut conn, "head").unwrap().len(), 4);
+    let sql = rows(
+        &conn,
+        "SELECT sql FROM sqlite_master WHERE name IN ('ix_t_raw', 'direct') ORDER BY name",
+    );
+    assert!(sql[0].contains("TEXT NOT NULL DEFAULT ''"), "{sql:?}");
+    assert!(
+        sql[1].contains("CREATE INDEX") && sql[1].contains("raw"),
+        "{sql:?}"
+    );
+}

@@ -78,9 +78,21 @@ impl Builder {
     /// # Errors
     /// Every problem of a file, each naming its file and line.
     pub fn read_migrations(&self) -> Result<Vec<MigrationModule>, Vec<BuildError>> {
+        self.read_migrations_with(module::read_module)
+    }
+
+    /// [`Builder::read_migrations`] with another reader of each file's text (see
+    /// [`versions::read_migrations_with`]).
+    ///
+    /// # Errors
+    /// As [`Builder::read_migrations`].
+    pub fn read_migrations_with(
+        &self,
+        read: impl FnMut(&Path, &str) -> Result<MigrationModule, Vec<BuildError>>,
+    ) -> Result<Vec<MigrationModule>, Vec<BuildError>> {
         let root = self.root().map_err(|e| vec![e])?;
         let relative = self.versions_relative(&root).map_err(|e| vec![e])?;
-        versions::read_migrations(&root.join(&relative), relative_to(&root))
+        versions::read_migrations_with(&root.join(&relative), relative_to(&root), read)
     }
 
     /// Runs as a build script step: writes the migration list to OUT_DIR, tells cargo when

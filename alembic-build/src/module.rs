@@ -27,16 +27,20 @@ pub struct MigrationModule {
     /// FNV-1a of the file's text: identifies the exact source a build embedded.
     pub checksum: u64,
     /// Lines of the constants, for messages about the graph.
-    pub(crate) lines: ConstLines,
+    pub lines: ConstLines,
 }
 
 /// Where each constant is, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct ConstLines {
-    pub(crate) revision: usize,
-    pub(crate) down_revision: usize,
-    pub(crate) branch_labels: Option<usize>,
-    pub(crate) depends_on: Option<usize>,
+pub struct ConstLines {
+    /// `REVISION`.
+    pub revision: usize,
+    /// `DOWN_REVISION`.
+    pub down_revision: usize,
+    /// `BRANCH_LABELS`, when declared.
+    pub branch_labels: Option<usize>,
+    /// `DEPENDS_ON`, when declared.
+    pub depends_on: Option<usize>,
 }
 
 impl MigrationModule {
@@ -332,6 +336,11 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The checksum [`read_module`] gives a file's text ([`MigrationModule::checksum`]).
+pub fn checksum(text: &str) -> u64 {
+    fnv1a(text.as_bytes())
 }
 
 /// 64-bit FNV-1a: a stable checksum with no dependency and no randomness.

@@ -91,6 +91,19 @@ pub fn read_migrations(
     dir: &Path,
     display: impl Fn(&Path) -> PathBuf,
 ) -> Result<Vec<MigrationModule>, Vec<BuildError>> {
+    read_migrations_with(dir, display, read_module)
+}
+
+/// [`read_migrations`], reading each file's text with `read` (given the path messages show):
+/// for a caller that caches what [`read_module`] finds.
+///
+/// # Errors
+/// As [`read_migrations`].
+pub fn read_migrations_with(
+    dir: &Path,
+    display: impl Fn(&Path) -> PathBuf,
+    mut read: impl FnMut(&Path, &str) -> Result<MigrationModule, Vec<BuildError>>,
+) -> Result<Vec<MigrationModule>, Vec<BuildError>> {
     let files = migration_files(dir).map_err(|e| vec![e])?;
     let mut modules = Vec::new();
     let mut errors = Vec::new();
@@ -122,7 +135,7 @@ pub fn read_migrations(
                 continue;
             }
         };
-        match read_module(&display(&file), &text) {
+        match read(&display(&file), &text) {
             Ok(module) => modules.push(MigrationModule { file, ..module }),
             Err(mut e) => errors.append(&mut e),
         }

@@ -10,7 +10,9 @@
 //! - `upgrade head` cold: the first run, which builds the runner from nothing (once);
 //! - `upgrade head` warm on a new database (runner built; 100 migrations applied);
 //! - `upgrade head` warm at head (nothing to do);
-//! - `current` warm.
+//! - `current` warm;
+//! - `heads` and `history` on 1,000 revisions written directly (the first run, which parses
+//!   every file, then warm, which reads them from the header cache).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,4 +88,44 @@ fn main() {
     let current = median((0..5).map(|_| time(&mut alembic(&["--database", &db(1), "current"]))).collect());
     println!("current, warm: {current:.2?}");
     let _ = std::fs::remove_dir_all(root.join("target"));
+
+    // The graph commands on 1,000 revisions, written directly (no runner is built).
+    let big = tempfile::tempdir().unwrap();
+    let big_root = big.path();
+    std::fs::write(
+        big_root.join("Cargo.toml"),
+        "[package]\nname = \"clibench1000\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [package.metadata.alembic]\nversions = \"migrations/versions\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(big_root.join("src")).unwrap();
+    std::fs::write(big_root.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let versions = big_root.join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    for i in 0..1000usize {
+        let rev = format!("{i:012x}");
+        let down = if i == 0 { String::new() } else { format!("\"{:012x}\"", i - 1) };
+        std::fs::write(
+            versions.join(format!("{rev}_m{i}.rs")),
+            format!(
+                "//! migration {i}\n\nuse alembic_runtime::prelude::*;\n\npub const REVISION: &str = \"{rev}\";\n\
+                 pub const DOWN_REVISION: &[&str] = &[{down}];\n\n\
+                 pub fn upgrade(op: &mut Op) -> Result<()> {{\n    op.create_table(Table::new(\"t{i}\").column(Column::new(\"id\", Type::Integer)).primary_key(&[\"id\"]))\n}}\n\n\
+                 pub fn downgrade(op: &mut Op) -> Result<()> {{\n    op.drop_table(\"t{i}\")\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let in_big = |args: &[&str]| {
+        let mut cmd = Command::new(&exe);
+        cmd.arg("alembic").args(args).current_dir(big_root);
+        cmd
+    };
+    let first = time(&mut in_big(&["heads"]));
+    println!("heads, 1,000 revisions, first run (every file parsed): {first:.2?}");
+    for command in ["heads", "history"] {
+        let t = median((0..5).map(|_| time(&mut in_big(&[command]))).collect());
+        println!("{command}, 1,000 revisions: {t:.2?}");
+    }
+    let _ = std::fs::remove_dir_all(big_root.join("target"));
 }

@@ -25,6 +25,7 @@ pub mod commands;
 pub mod compare;
 pub mod error;
 mod fs;
+mod headers;
 pub mod models;
 pub mod project;
 pub mod render;

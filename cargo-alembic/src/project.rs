@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::{Metadata, MetadataCommand, Package};
 
 use alembic_build::versions::validated_graph;
+
+use crate::headers::HeaderCache;
 use alembic_build::MigrationModule;
 use alembic_core::revision::graph::RevisionGraph;
 
@@ -255,11 +257,17 @@ impl Project {
         f: impl FnOnce(&[MigrationModule], &RevisionGraph<'_>) -> Result<T, CliError>,
     ) -> Result<T, CliError> {
         self.require_versions()?;
+        let mut cache = HeaderCache::load(
+            self.target_dir
+                .join("alembic")
+                .join(format!("headers-{}.json", self.name)),
+        );
         let modules = alembic_build::Builder::new()
             .manifest_dir(&self.root)
             .versions(&self.versions_relative)
-            .read_migrations()
+            .read_migrations_with(|path, text| cache.read(path, text))
             .map_err(CliError::Versions)?;
+        cache.save();
         let graph = validated_graph(&modules).map_err(CliError::Versions)?;
         f(&modules, &graph)
     }

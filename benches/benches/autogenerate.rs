@@ -24,7 +24,10 @@ const TABLES: usize = 200;
 const FILES: usize = 20;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -44,14 +47,32 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// dropped field (6).
 fn model(i: usize, changed: bool) -> String {
     let edit = changed && i < 100 && i.is_multiple_of(4);
-    let (retype, index, drop) = (edit && i.is_multiple_of(8), edit && i % 16 == 12, edit && i % 16 == 4);
-    let mut s = format!("#[derive(Model)]\n#[alembic(index(name = \"ix_t{i}_a\", columns = [\"a\"]))]\n");
+    let (retype, index, drop) = (
+        edit && i.is_multiple_of(8),
+        edit && i % 16 == 12,
+        edit && i % 16 == 4,
+    );
+    let mut s =
+        format!("#[derive(Model)]\n#[alembic(index(name = \"ix_t{i}_a\", columns = [\"a\"]))]\n");
     if index {
-        writeln!(s, "#[alembic(index(name = \"ix_t{i}_b\", columns = [\"b\"]))]").unwrap();
+        writeln!(
+            s,
+            "#[alembic(index(name = \"ix_t{i}_b\", columns = [\"b\"]))]"
+        )
+        .unwrap();
     }
-    writeln!(s, "pub struct T{i} {{\n    #[alembic(primary_key)]\n    pub id: i64,").unwrap();
+    writeln!(
+        s,
+        "pub struct T{i} {{\n    #[alembic(primary_key)]\n    pub id: i64,"
+    )
+    .unwrap();
     if i > 0 {
-        writeln!(s, "    #[alembic(references = \"t{}.id\")]\n    pub parent_id: Option<i64>,", i - 1).unwrap();
+        writeln!(
+            s,
+            "    #[alembic(references = \"t{}.id\")]\n    pub parent_id: Option<i64>,",
+            i - 1
+        )
+        .unwrap();
     } else {
         s.push_str("    pub parent_id: Option<i64>,\n");
     }
@@ -92,34 +113,56 @@ fn main() {
     write_models(&models_dir, false);
     let paths = [models_dir.clone()];
 
-    let read = median((0..20).map(|_| timed(|| discover(root, &paths).unwrap()).1).collect());
+    let read = median(
+        (0..20)
+            .map(|_| timed(|| discover(root, &paths).unwrap()).1)
+            .collect(),
+    );
     let same = discover(root, &paths).unwrap();
     let columns: usize = same.tables.iter().map(|t| t.columns.len()).sum();
-    println!("models: {} tables, {columns} columns in {FILES} files; read in {read:.2?}", same.tables.len());
+    println!(
+        "models: {} tables, {columns} columns in {FILES} files; read in {read:.2?}",
+        same.tables.len()
+    );
 
     let current: Schema = same.schema();
-    let identical = median((0..20).map(|_| {
-        let (c, t) = timed(|| compare(&current, &same, &[]));
-        assert!(c.changes.is_empty());
-        t
-    }).collect());
+    let identical = median(
+        (0..20)
+            .map(|_| {
+                let (c, t) = timed(|| compare(&current, &same, &[]));
+                assert!(c.changes.is_empty());
+                t
+            })
+            .collect(),
+    );
     println!("diff + render, identical schema: {identical:.2?}");
 
     write_models(&models_dir, true);
     let changed = discover(root, &paths).unwrap();
     let mut n = 0;
-    let fifty = median((0..20).map(|_| {
-        let (c, t) = timed(|| compare(&current, &changed, &[]));
-        n = c.changes.len();
-        t
-    }).collect());
+    let fifty = median(
+        (0..20)
+            .map(|_| {
+                let (c, t) = timed(|| compare(&current, &changed, &[]));
+                n = c.changes.len();
+                t
+            })
+            .collect(),
+    );
     println!("diff + render, {n} changes: {fifty:.2?}");
     assert_eq!(n, 50);
 
     // The whole command, through the release binary.
     let target = repo().join("target/cli-bench");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "cargo-alembic", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "cargo-alembic",
+            "--manifest-path",
+        ])
         .arg(repo().join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &target)
         .status()
@@ -136,9 +179,16 @@ fn main() {
     std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
     let alembic = |args: &[&str]| {
         let mut cmd = Command::new(&exe);
-        cmd.arg("alembic").args(args).current_dir(root).env_remove("DATABASE_URL");
+        cmd.arg("alembic")
+            .args(args)
+            .current_dir(root)
+            .env_remove("DATABASE_URL");
         let (out, t) = timed(|| cmd.output().unwrap());
-        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t
     };
     alembic(&["init", "--path", &repo().display().to_string()]);

@@ -68,7 +68,10 @@ fn up_typed<const I: usize>(op: &mut Op) -> Result<()> {
             &format!("t{}", I - 1),
             Column::new(format!("c{I}"), Type::Integer).nullable(),
         ),
-        _ => op.create_index(&format!("t{}", I - 2), Index::new(&format!("ix{I}"), &["name"])),
+        _ => op.create_index(
+            &format!("t{}", I - 2),
+            Index::new(&format!("ix{I}"), &["name"]),
+        ),
     }
 }
 fn down_typed<const I: usize>(op: &mut Op) -> Result<()> {
@@ -115,7 +118,11 @@ fn chain(n: usize, ups: &[MigrationFn], downs: &[MigrationFn]) -> &'static Migra
     let list: Vec<Migration> = (0..n)
         .map(|i| Migration {
             revision: ids[i],
-            down_revisions: if i == 0 { &[] } else { Box::leak(Box::new([ids[i - 1]])) },
+            down_revisions: if i == 0 {
+                &[]
+            } else {
+                Box::leak(Box::new([ids[i - 1]]))
+            },
             branch_labels: &[],
             depends_on: &[],
             message: "bench",
@@ -139,7 +146,8 @@ fn baseline(n: usize) -> rusqlite_migration::Migrations<'static> {
 }
 
 fn query(conn: &Connection) -> i64 {
-    conn.query_row("SELECT count(*) FROM t0", [], |r| r.get(0)).unwrap()
+    conn.query_row("SELECT count(*) FROM t0", [], |r| r.get(0))
+        .unwrap()
 }
 
 fn boot_at_head(c: &mut Criterion) {
@@ -148,7 +156,8 @@ fn boot_at_head(c: &mut Criterion) {
     for n in [10, MAX] {
         let ours = alembic(n);
         let ours_path = dir.path().join(format!("alembic-{n}.db"));
-        ours.upgrade(&mut Connection::open(&ours_path).unwrap(), "head").unwrap();
+        ours.upgrade(&mut Connection::open(&ours_path).unwrap(), "head")
+            .unwrap();
         group.bench_function(format!("alembic/{n}"), |b| {
             b.iter(|| {
                 let mut conn = Connection::open(&ours_path).unwrap();
@@ -175,7 +184,9 @@ fn boot_at_head(c: &mut Criterion) {
 
         let theirs = baseline(n);
         let theirs_path = dir.path().join(format!("baseline-{n}.db"));
-        theirs.to_latest(&mut Connection::open(&theirs_path).unwrap()).unwrap();
+        theirs
+            .to_latest(&mut Connection::open(&theirs_path).unwrap())
+            .unwrap();
         group.bench_function(format!("rusqlite_migration/{n}"), |b| {
             b.iter(|| {
                 let mut conn = Connection::open(&theirs_path).unwrap();
@@ -274,7 +285,10 @@ fn raw_script_of(n: usize) -> String {
 }
 
 fn apply_raw(path: &Path, script: &str) {
-    Connection::open(path).unwrap().execute_batch(script).unwrap();
+    Connection::open(path)
+        .unwrap()
+        .execute_batch(script)
+        .unwrap();
 }
 
 fn graph_build(c: &mut Criterion) {
@@ -284,5 +298,11 @@ fn graph_build(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, boot_at_head, fresh_apply, fresh_apply_typed, graph_build);
+criterion_group!(
+    benches,
+    boot_at_head,
+    fresh_apply,
+    fresh_apply_typed,
+    graph_build
+);
 criterion_main!(benches);

@@ -19,7 +19,10 @@ use std::time::{Duration, Instant};
 const N: usize = 1000;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn migration(i: usize) -> String {
@@ -37,7 +40,11 @@ fn migration(i: usize) -> String {
             format!("op.drop_index(\"ix{i}\")"),
         ),
     };
-    let down_revision = if i == 0 { "&[]".to_owned() } else { format!("&[\"{:012x}\"]", i - 1) };
+    let down_revision = if i == 0 {
+        "&[]".to_owned()
+    } else {
+        format!("&[\"{:012x}\"]", i - 1)
+    };
     format!(
         "//! migration {i}\n\nuse alembic_runtime::prelude::*;\n\npub const REVISION: &str = \"{i:012x}\";\n\
          pub const DOWN_REVISION: &[&str] = {down_revision};\npub const BRANCH_LABELS: &[&str] = &[];\n\
@@ -60,14 +67,22 @@ fn project(root: &Path, migrations: usize) {
     )
     .unwrap();
     std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
-    std::fs::write(root.join("build.rs"), "fn main() {\n    alembic_build::compile();\n}\n").unwrap();
+    std::fs::write(
+        root.join("build.rs"),
+        "fn main() {\n    alembic_build::compile();\n}\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("src/main.rs"),
         "alembic_runtime::embed_migrations!();\n\nfn main() {\n    let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory().unwrap();\n    println!(\"{}\", MIGRATIONS.upgrade(&mut conn, \"head\").unwrap().len());\n}\n",
     )
     .unwrap();
     for i in 0..migrations {
-        std::fs::write(root.join(format!("migrations/versions/{i:012x}_m.rs")), migration(i)).unwrap();
+        std::fs::write(
+            root.join(format!("migrations/versions/{i:012x}_m.rs")),
+            migration(i),
+        )
+        .unwrap();
     }
 }
 
@@ -93,7 +108,11 @@ fn app_build(root: &Path, target: &Path) -> Duration {
     median(
         (0..3)
             .map(|_| {
-                cargo(root, target, &["clean", "--release", "--quiet", "-p", "buildtime"]);
+                cargo(
+                    root,
+                    target,
+                    &["clean", "--release", "--quiet", "-p", "buildtime"],
+                );
                 cargo(root, target, &["build", "--release", "--quiet"])
             })
             .collect(),
@@ -114,7 +133,10 @@ fn main() {
         (0..10)
             .map(|_| {
                 let start = Instant::now();
-                let tree = alembic_build::Builder::new().manifest_dir(&full).read().unwrap();
+                let tree = alembic_build::Builder::new()
+                    .manifest_dir(&full)
+                    .read()
+                    .unwrap();
                 std::hint::black_box(alembic_build::generate::render(&tree));
                 start.elapsed()
             })
@@ -131,7 +153,11 @@ fn main() {
         (0..3)
             .map(|k| {
                 let i = N + k;
-                std::fs::write(full.join(format!("migrations/versions/{i:012x}_m.rs")), migration(i)).unwrap();
+                std::fs::write(
+                    full.join(format!("migrations/versions/{i:012x}_m.rs")),
+                    migration(i),
+                )
+                .unwrap();
                 cargo(&full, &target, &["build", "--release", "--quiet"])
             })
             .collect(),

@@ -11,6 +11,7 @@
 //! - `upgrade head` warm on a new database (runner built; 100 migrations applied);
 //! - `upgrade head` warm at head (nothing to do);
 //! - `current` warm;
+//! - a 1,000,000-row table rebuild through `upgrade head`, beside the runtime in-process;
 //! - `heads` and `history` on 1,000 revisions written directly (the first run, which parses
 //!   every file, then warm, which reads them from the header cache).
 
@@ -20,14 +21,27 @@ use std::time::{Duration, Instant};
 
 const REVISIONS: usize = 100;
 
+/// The 1,000,000-row table of the rebuild measurement, with two indexes.
+const FILL: &str = "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, score REAL, created TEXT); \
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) \
+    INSERT INTO big (name, email, score, created) SELECT 'user' || i, 'u' || i || '@example.com', i * 0.5, '2026-01-01' FROM n; \
+    CREATE INDEX ix_big_name ON big (name); CREATE INDEX ix_big_email ON big (email)";
+
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn time(cmd: &mut Command) -> Duration {
     let start = Instant::now();
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     start.elapsed()
 }
 
@@ -43,7 +57,14 @@ fn main() {
     let target = repo().join("target/cli-bench");
     time(
         Command::new(env!("CARGO"))
-            .args(["build", "--release", "--quiet", "-p", "cargo-alembic", "--manifest-path"])
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                "cargo-alembic",
+                "--manifest-path",
+            ])
             .arg(repo().join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", &target),
     );
@@ -60,13 +81,26 @@ fn main() {
     std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
     let alembic = |args: &[&str]| {
         let mut cmd = Command::new(&exe);
-        cmd.arg("alembic").args(args).current_dir(root).env_remove("DATABASE_URL");
+        cmd.arg("alembic")
+            .args(args)
+            .current_dir(root)
+            .env_remove("DATABASE_URL");
         cmd
     };
-    time(&mut alembic(&["init", "--path", &repo().display().to_string()]));
+    time(&mut alembic(&[
+        "init",
+        "--path",
+        &repo().display().to_string(),
+    ]));
     for i in 0..REVISIONS {
         let rev = format!("{i:012x}");
-        time(&mut alembic(&["revision", "-m", &format!("create t{i}"), "--rev-id", &rev]));
+        time(&mut alembic(&[
+            "revision",
+            "-m",
+            &format!("create t{i}"),
+            "--rev-id",
+            &rev,
+        ]));
         let file = root.join(format!("migrations/versions/{rev}_create_t{i}.rs"));
         let text = std::fs::read_to_string(&file).unwrap().replace(
             "pub fn upgrade(_op: &mut Op) -> Result<()> {\n    Ok(())",
@@ -79,14 +113,121 @@ fn main() {
     println!("history, {REVISIONS} revisions: {history:.2?}");
 
     let db = |n: usize| format!("sqlite://bench{n}.db");
-    let cold = time(&mut alembic(&["--database", &db(0), "-q", "upgrade", "head"]));
+    let cold = time(&mut alembic(&[
+        "--database",
+        &db(0),
+        "-q",
+        "upgrade",
+        "head",
+    ]));
     println!("upgrade head, cold (builds the runner from nothing): {cold:.2?}");
-    let fresh = median((1..=5).map(|n| time(&mut alembic(&["--database", &db(n), "-q", "upgrade", "head"]))).collect());
+    let fresh = median(
+        (1..=5)
+            .map(|n| {
+                time(&mut alembic(&[
+                    "--database",
+                    &db(n),
+                    "-q",
+                    "upgrade",
+                    "head",
+                ]))
+            })
+            .collect(),
+    );
     println!("upgrade head, warm, new database ({REVISIONS} migrations): {fresh:.2?}");
-    let at_head = median((0..5).map(|_| time(&mut alembic(&["--database", &db(1), "-q", "upgrade", "head"]))).collect());
+    let at_head = median(
+        (0..5)
+            .map(|_| {
+                time(&mut alembic(&[
+                    "--database",
+                    &db(1),
+                    "-q",
+                    "upgrade",
+                    "head",
+                ]))
+            })
+            .collect(),
+    );
     println!("upgrade head, warm, at head: {at_head:.2?}");
-    let current = median((0..5).map(|_| time(&mut alembic(&["--database", &db(1), "current"]))).collect());
+    let current = median(
+        (0..5)
+            .map(|_| time(&mut alembic(&["--database", &db(1), "current"])))
+            .collect(),
+    );
     println!("current, warm: {current:.2?}");
+
+    // A rebuild of 1,000,000 rows through `cargo alembic upgrade head`, beside the same
+    // change applied in this process with the runtime (both from copies of one database).
+    let last = format!("{:012x}", REVISIONS - 1);
+    let big_migration = |rev: &str, down: &str, message: &str, body: &str| {
+        std::fs::write(
+            root.join(format!("migrations/versions/{rev}_{}.rs", message.replace(' ', "_"))),
+            format!(
+                "//! {message}\n\nuse alembic_runtime::prelude::*;\n\npub const REVISION: &str = \"{rev}\";\n\
+                 pub const DOWN_REVISION: &[&str] = &[\"{down}\"];\n\n\
+                 pub fn upgrade(op: &mut Op) -> Result<()> {{\n    {body}\n}}\n\n\
+                 pub fn downgrade(_op: &mut Op) -> Result<()> {{\n    Ok(())\n}}\n"
+            ),
+        )
+        .unwrap();
+    };
+    big_migration(
+        "f111111111f1",
+        &last,
+        "fill big",
+        &format!("op.execute({FILL:?})"),
+    );
+    big_migration(
+        "f222222222f2",
+        "f111111111f1",
+        "score not null",
+        "op.alter_column(\"big\", \"score\", AlterColumn::new().nullable(false))",
+    );
+    let template = root.join("big-template.db");
+    time(&mut alembic(&[
+        "--database",
+        "big-template.db",
+        "-q",
+        "upgrade",
+        "f111111111f1",
+    ]));
+    let through_cli = median(
+        (0..3)
+            .map(|_| {
+                std::fs::copy(&template, root.join("big.db")).unwrap();
+                time(&mut alembic(&[
+                    "--database",
+                    "big.db",
+                    "-q",
+                    "upgrade",
+                    "head",
+                ]))
+            })
+            .collect(),
+    );
+    let in_process = median(
+        (0..3)
+            .map(|_| {
+                std::fs::copy(&template, root.join("big.db")).unwrap();
+                let mut conn =
+                    alembic_runtime::rusqlite::Connection::open(root.join("big.db")).unwrap();
+                let start = Instant::now();
+                alembic_runtime::apply(&mut conn, |op| {
+                    op.alter_column(
+                        "big",
+                        "score",
+                        alembic_runtime::AlterColumn::new().nullable(false),
+                    )
+                })
+                .unwrap();
+                start.elapsed()
+            })
+            .collect(),
+    );
+    println!(
+        "1,000,000-row rebuild: `upgrade head` {through_cli:.2?}, in-process runtime {in_process:.2?} ({:.2}x)",
+        through_cli.as_secs_f64() / in_process.as_secs_f64()
+    );
     let _ = std::fs::remove_dir_all(root.join("target"));
 
     // The graph commands on 1,000 revisions, written directly (no runner is built).
@@ -104,7 +245,11 @@ fn main() {
     std::fs::create_dir_all(&versions).unwrap();
     for i in 0..1000usize {
         let rev = format!("{i:012x}");
-        let down = if i == 0 { String::new() } else { format!("\"{:012x}\"", i - 1) };
+        let down = if i == 0 {
+            String::new()
+        } else {
+            format!("\"{:012x}\"", i - 1)
+        };
         std::fs::write(
             versions.join(format!("{rev}_m{i}.rs")),
             format!(

@@ -58,7 +58,11 @@ fn template(dir: &Path) -> PathBuf {
             .unwrap();
         for i in 0..ROWS {
             insert
-                .execute((format!("user {i}"), format!("user{i}@example.com"), (i % 1000) as f64 / 10.0))
+                .execute((
+                    format!("user {i}"),
+                    format!("user{i}@example.com"),
+                    (i % 1000) as f64 / 10.0,
+                ))
                 .unwrap();
         }
     }
@@ -80,7 +84,10 @@ fn rebuild(c: &mut Criterion) {
         b.iter_batched(
             fresh,
             |mut conn| {
-                apply(&mut conn, |op| op.alter_column("big", "score", AlterColumn::new().nullable(false))).unwrap();
+                apply(&mut conn, |op| {
+                    op.alter_column("big", "score", AlterColumn::new().nullable(false))
+                })
+                .unwrap();
                 conn
             },
             BatchSize::PerIteration,

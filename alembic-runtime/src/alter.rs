@@ -3,7 +3,9 @@
 //!
 //! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
 
-use alembic_core::schema::sql::{column_sql, mentions, quote_ident, unqualify};
+use alembic_core::schema::sql::{
+    column_sql, ident_value, mentions, quote_ident, tokens, unqualify,
+};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 
 use crate::error::OpError;
@@ -82,6 +84,30 @@ pub(crate) enum TableChange {
     DropCheck(String),
 }
 
+/// What the database a change is planned for can do, beyond what every supported SQLite
+/// can.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Facts {
+    /// The database has `sqlite_stat1`, whose rows a rebuild carries over.
+    pub(crate) statistics: bool,
+    /// SQLite 3.53.0 or later: `ALTER COLUMN … SET/DROP NOT NULL`, `ADD CONSTRAINT … CHECK`
+    /// and `DROP CONSTRAINT` change a table in place (a scan that checks the rows, no copy).
+    pub(crate) alter_constraints: bool,
+}
+
+impl Facts {
+    /// The first SQLite with in-place NOT NULL and CHECK changes.
+    const ALTER_CONSTRAINTS: i32 = 3_053_000;
+
+    /// The facts of a database reached through the linked SQLite.
+    pub(crate) fn of_linked_sqlite(statistics: bool) -> Self {
+        Facts {
+            statistics,
+            alter_constraints: rusqlite::version_number() >= Self::ALTER_CONSTRAINTS,
+        }
+    }
+}
+
 /// A table being changed: its model, where its columns come from, and the native
 /// statements of the changes so far (`None` once one of them needs a rebuild).
 struct Draft<'s> {
@@ -89,6 +115,7 @@ struct Draft<'s> {
     table: Table,
     sources: Vec<ColumnSource>,
     native: Option<Vec<String>>,
+    facts: Facts,
 }
 
 impl Draft<'_> {
@@ -145,15 +172,29 @@ impl Draft<'_> {
             TableChange::AlterColumn(name, alter) => {
                 let i = self.column_index(&name)?;
                 let old = self.table.columns[i].name.clone();
-                let sql = match &alter.name {
-                    Some(new) if alter.is_rename_only() => Some(format!(
+                let was_not_null = self.table.columns[i].not_null;
+                let in_key =
+                    self.table.primary_key.as_ref().is_some_and(|pk| {
+                        pk.columns.iter().any(|k| k.name.eq_ignore_ascii_case(&old))
+                    });
+                // Only the nullability of an ordinary column changes: SQLite 3.53 does that
+                // in place.
+                let in_place = self.facts.alter_constraints
+                    && alter.name.is_none()
+                    && alter.sql_type.is_none()
+                    && alter.default.is_none()
+                    && alter.nullable.is_some()
+                    && !in_key
+                    && self.table.columns[i].generated.is_none();
+                if let Some(new) = alter.name.as_ref().filter(|_| alter.is_rename_only()) {
+                    self.native(Some(format!(
                         "ALTER TABLE {t} RENAME COLUMN {} TO {}",
                         quote_ident(&old),
                         quote_ident(new)
-                    )),
-                    _ => None,
-                };
-                self.native(sql);
+                    )));
+                } else if !in_place {
+                    self.native(None);
+                }
                 let column = &mut self.table.columns[i];
                 if let Some(ty) = alter.sql_type {
                     column.sql_type = ty;
@@ -177,6 +218,18 @@ impl Draft<'_> {
                 if let Some(default) = alter.default {
                     column.default = default;
                 }
+                if in_place && was_not_null != column.not_null {
+                    let c = quote_ident(&column.name);
+                    let sql = match (&column.not_null_on_conflict, column.not_null) {
+                        (Some(action), true) => {
+                            format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL ON CONFLICT {action}")
+                        }
+                        (None, true) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
+                        (_, false) => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"),
+                    };
+                    self.native(Some(sql));
+                }
+                let column = &mut self.table.columns[i];
                 if let Some(new) = alter.name {
                     // Only the column: a rename runs natively on its own (split_renames),
                     // and the operations then read back SQLite's rewrite of everything
@@ -228,11 +281,27 @@ impl Draft<'_> {
                 self.table.foreign_keys.push(fk);
             }
             TableChange::AddCheck(check) => {
-                self.native(None);
+                let sql = self.facts.alter_constraints.then(|| match &check.name {
+                    Some(name) => format!(
+                        "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({})",
+                        quote_ident(name),
+                        check.expr
+                    ),
+                    None => format!("ALTER TABLE {t} ADD CHECK ({})", check.expr),
+                });
+                self.native(sql);
                 self.table.checks.push(check);
             }
             TableChange::DropConstraint(name) => {
-                self.native(None);
+                // In place only for a CHECK: SQLite's DROP CONSTRAINT knows no other kind.
+                let is_check = self.table.checks.iter().any(|c| {
+                    c.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                });
+                let sql = (self.facts.alter_constraints && is_check)
+                    .then(|| format!("ALTER TABLE {t} DROP CONSTRAINT {}", quote_ident(&name)));
+                self.native(sql);
                 drop_constraint(&mut self.table, &name)?;
             }
             TableChange::DropUnique(columns) => {
@@ -268,6 +337,35 @@ impl Draft<'_> {
         }
         Ok(())
     }
+}
+
+/// SQLite reports a row that fails an in-place `SET NOT NULL` or `ADD CHECK` only as
+/// "constraint failed"; a rebuild's copy says which constraint. Say it the rebuild's way, so
+/// that both paths fail with the same words.
+pub(crate) fn explain_failure(sql: &str, source: rusqlite::Error) -> rusqlite::Error {
+    let rusqlite::Error::SqliteFailure(e, _) = &source else {
+        return source;
+    };
+    if e.code != rusqlite::ErrorCode::ConstraintViolation {
+        return source;
+    }
+    let toks = tokens(sql);
+    let kw = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_kw(sql, w));
+    let ident = |i: usize| toks.get(i).map(|t| ident_value(t, sql)).unwrap_or_default();
+    if !(kw(0, "ALTER") && kw(1, "TABLE")) {
+        return source;
+    }
+    let message = if kw(3, "ALTER") && kw(4, "COLUMN") && kw(6, "SET") {
+        format!("NOT NULL constraint failed: {}.{}", ident(2), ident(5))
+    } else if kw(3, "ADD") && kw(4, "CONSTRAINT") {
+        format!("CHECK constraint failed: {}", ident(5))
+    } else if kw(3, "ADD") && kw(4, "CHECK") && toks.len() > 6 {
+        let expr = &sql[toks[5].end..toks[toks.len() - 1].start];
+        format!("CHECK constraint failed: {}", expr.trim())
+    } else {
+        return source;
+    };
+    rusqlite::Error::SqliteFailure(*e, Some(message))
 }
 
 /// Splits column renames out of `changes`: SQLite renames natively and rewrites every view,
@@ -311,12 +409,14 @@ pub(crate) struct Altered {
 /// every change has one, otherwise one rebuild. Call with the renames of [`split_renames`]
 /// first, and read the schema again after them: SQLite rewrites views, triggers, indexes
 /// and expressions that use a renamed column, and its rewrite is the one to keep.
-/// `statistics`: the database has `sqlite_stat1`.
+/// `facts` say what the database can do in place; `recreate` asks for the rebuild even when
+/// every change could be made in place.
 pub(crate) fn alter_table(
     schema: &mut Schema,
     table: &str,
     changes: Vec<TableChange>,
-    statistics: bool,
+    facts: Facts,
+    recreate: bool,
 ) -> Result<Altered, OpError> {
     let old = schema
         .table(table)
@@ -333,7 +433,8 @@ pub(crate) fn alter_table(
                 from: Some(c.name.clone()),
             })
             .collect(),
-        native: Some(Vec::new()),
+        native: (!recreate).then(Vec::new),
+        facts,
     };
     for change in changes {
         draft.apply(change)?;
@@ -352,7 +453,7 @@ pub(crate) fn alter_table(
         None => {
             unqualify_own_expressions(&mut new);
             Altered {
-                sql: rebuild(schema, &old, &new, &sources, statistics),
+                sql: rebuild(schema, &old, &new, &sources, facts.statistics),
                 removed: old
                     .columns
                     .iter()

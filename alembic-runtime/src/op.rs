@@ -15,7 +15,7 @@ use std::cell::Cell;
 use rusqlite::types::Value;
 use rusqlite::Transaction;
 
-use crate::alter::{self, AlterColumn, TableChange};
+use crate::alter::{self, AlterColumn, Facts, TableChange};
 use crate::direct::DirectConnection;
 use crate::error::OpError;
 use crate::introspect;
@@ -23,7 +23,7 @@ use crate::introspect;
 /// The schema as the operations of one migration left it, handed to the next.
 pub(crate) struct KnownSchema {
     schema: Schema,
-    statistics: bool,
+    facts: Facts,
 }
 
 /// The handle a migration's `upgrade` / `downgrade` function receives.
@@ -55,8 +55,9 @@ enum Mode<'c> {
         tx: &'c Transaction<'c>,
         /// The schema as the operations so far left it; `None` until read.
         schema: Option<Schema>,
-        /// Whether the database has `sqlite_stat1`, read with the schema.
-        statistics: bool,
+        /// What the database can do (`sqlite_stat1`, in-place constraint changes), read
+        /// with the schema.
+        facts: Facts,
         /// Set when the migration had the connection or ran raw SQL: the schema may have
         /// changed behind the operations' back.
         stale: Cell<bool>,
@@ -75,7 +76,7 @@ impl<'c> Op<'c> {
             mode: Mode::Execute {
                 tx,
                 schema: None,
-                statistics: false,
+                facts: Facts::default(),
                 stale: Cell::new(false),
                 direct: DirectConnection::new(tx),
             },
@@ -95,20 +96,14 @@ impl<'c> Op<'c> {
         body: impl FnOnce(&mut Op<'c>) -> Result<(), OpError>,
     ) -> Result<(), OpError> {
         let mut op = Op::new(tx);
-        if let (
-            Mode::Execute {
-                schema, statistics, ..
-            },
-            Some(k),
-        ) = (&mut op.mode, known.take())
-        {
+        if let (Mode::Execute { schema, facts, .. }, Some(k)) = (&mut op.mode, known.take()) {
             *schema = Some(k.schema);
-            *statistics = k.statistics;
+            *facts = k.facts;
         }
         let result = body(&mut op);
         if let Mode::Execute {
             schema: Some(schema),
-            statistics,
+            facts,
             stale,
             ..
         } = &mut op.mode
@@ -116,7 +111,7 @@ impl<'c> Op<'c> {
             if result.is_ok() && !stale.get() {
                 *known = Some(KnownSchema {
                     schema: std::mem::take(schema),
-                    statistics: *statistics,
+                    facts: *facts,
                 });
             }
         }
@@ -244,7 +239,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table, the column exists, or SQLite rejects it.
     pub fn add_column(&mut self, table: &str, column: Column) -> Result<(), OpError> {
-        self.alter(table, vec![TableChange::AddColumn(column)])
+        self.alter_auto(table, vec![TableChange::AddColumn(column)])
     }
 
     /// Drops a column: `ALTER TABLE … DROP COLUMN` when SQLite allows it, else a rebuild.
@@ -253,7 +248,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table or column, or a view or trigger still uses the column.
     pub fn drop_column(&mut self, table: &str, column: &str) -> Result<(), OpError> {
-        self.alter(table, vec![TableChange::DropColumn(column.to_owned())])
+        self.alter_auto(table, vec![TableChange::DropColumn(column.to_owned())])
     }
 
     /// Renames a column (natively) and/or changes its type, nullability or default (by a
@@ -268,7 +263,7 @@ impl<'c> Op<'c> {
         column: &str,
         change: AlterColumn,
     ) -> Result<(), OpError> {
-        self.alter(
+        self.alter_auto(
             table,
             vec![TableChange::AlterColumn(column.to_owned(), change)],
         )
@@ -279,7 +274,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table, the name is taken, or duplicate values for a unique index.
     pub fn create_index(&mut self, table: &str, index: Index) -> Result<(), OpError> {
-        self.alter(table, vec![TableChange::CreateIndex(index)])
+        self.alter_auto(table, vec![TableChange::CreateIndex(index)])
     }
 
     /// `DROP INDEX`.
@@ -287,10 +282,10 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such index.
     pub fn drop_index(&mut self, name: &str) -> Result<(), OpError> {
-        self.schema_op(|s, statistics| {
+        self.schema_op(|s, facts| {
             let table = alter::index_table(s, name)?;
             let change = vec![TableChange::DropIndex(name.to_owned())];
-            Ok(alter::alter_table(s, &table, change, statistics)?.sql)
+            Ok(alter::alter_table(s, &table, change, facts, false)?.sql)
         })
     }
 
@@ -309,7 +304,7 @@ impl<'c> Op<'c> {
             columns: columns.iter().map(|c| KeyColumn::new(*c)).collect(),
             on_conflict: None,
         };
-        self.alter(table, vec![TableChange::AddUnique(unique)])
+        self.alter_auto(table, vec![TableChange::AddUnique(unique)])
     }
 
     /// Adds a foreign key (rebuild). Existing rows must satisfy it when foreign keys are
@@ -318,7 +313,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table.
     pub fn create_foreign_key(&mut self, table: &str, fk: ForeignKey) -> Result<(), OpError> {
-        self.alter(table, vec![TableChange::AddForeignKey(fk)])
+        self.alter_auto(table, vec![TableChange::AddForeignKey(fk)])
     }
 
     /// Adds a CHECK constraint (rebuild), named or (`None`) not.
@@ -335,7 +330,7 @@ impl<'c> Op<'c> {
             name: name.into().map(str::to_owned),
             expr: expr.to_owned(),
         };
-        self.alter(table, vec![TableChange::AddCheck(check)])
+        self.alter_auto(table, vec![TableChange::AddCheck(check)])
     }
 
     /// Drops a named UNIQUE, FOREIGN KEY, CHECK or PRIMARY KEY constraint (rebuild).
@@ -343,7 +338,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table or constraint.
     pub fn drop_constraint(&mut self, name: &str, table: &str) -> Result<(), OpError> {
-        self.alter(table, vec![TableChange::DropConstraint(name.to_owned())])
+        self.alter_auto(table, vec![TableChange::DropConstraint(name.to_owned())])
     }
 
     /// Inserts rows. Executing, values are bound as parameters; recording, they are written
@@ -419,20 +414,33 @@ impl<'c> Op<'c> {
     ) -> Result<(), OpError> {
         let mut batch = Batch {
             changes: Vec::new(),
+            recreate: false,
         };
         changes(&mut batch);
-        self.alter(table, batch.changes)
+        self.alter(table, batch.changes, batch.recreate)
     }
 
-    fn alter(&mut self, table: &str, changes: Vec<TableChange>) -> Result<(), OpError> {
+    /// The changes in place where SQLite can make them all, else one rebuild.
+    fn alter_auto(&mut self, table: &str, changes: Vec<TableChange>) -> Result<(), OpError> {
+        self.alter(table, changes, false)
+    }
+
+    fn alter(
+        &mut self,
+        table: &str,
+        changes: Vec<TableChange>,
+        recreate: bool,
+    ) -> Result<(), OpError> {
         let (renames, rest) = alter::split_renames(changes);
         if !renames.is_empty() {
-            self.rename_op(|s| Ok(alter::alter_table(s, table, renames, false)?.sql))?;
+            self.rename_op(|s| {
+                Ok(alter::alter_table(s, table, renames, Facts::default(), false)?.sql)
+            })?;
         }
         if !rest.is_empty() {
             self.schema_op_checked(
-                |s, statistics| {
-                    let altered = alter::alter_table(s, table, rest, statistics)?;
+                |s, facts| {
+                    let altered = alter::alter_table(s, table, rest, facts, recreate)?;
                     Ok((altered.sql, altered.removed))
                 },
                 |conn, schema, removed| check_dependents(conn, schema, table, &removed),
@@ -465,12 +473,9 @@ impl<'c> Op<'c> {
     /// Plans against the current schema, then runs or records the statements.
     fn schema_op(
         &mut self,
-        plan: impl FnOnce(&mut Schema, bool) -> Result<Vec<String>, OpError>,
+        plan: impl FnOnce(&mut Schema, Facts) -> Result<Vec<String>, OpError>,
     ) -> Result<(), OpError> {
-        self.schema_op_checked(
-            |s, statistics| Ok((plan(s, statistics)?, ())),
-            |_, _, ()| Ok(()),
-        )
+        self.schema_op_checked(|s, facts| Ok((plan(s, facts)?, ())), |_, _, ()| Ok(()))
     }
 
     /// [`Op::schema_op`], with `check` run on the database after the statements and before
@@ -479,30 +484,31 @@ impl<'c> Op<'c> {
     /// transaction as it was before the operation.
     fn schema_op_checked<T>(
         &mut self,
-        plan: impl FnOnce(&mut Schema, bool) -> Result<(Vec<String>, T), OpError>,
+        plan: impl FnOnce(&mut Schema, Facts) -> Result<(Vec<String>, T), OpError>,
         check: impl FnOnce(&rusqlite::Connection, &Schema, T) -> Result<(), OpError>,
     ) -> Result<(), OpError> {
-        let (tx, schema, statistics, stale) = match &mut self.mode {
+        let (tx, schema, facts, stale) = match &mut self.mode {
             Mode::Record { schema, sql } => {
-                sql.extend(plan(schema, false)?.0);
+                // A script's target SQLite is unknown: the rebuild works on every one.
+                sql.extend(plan(schema, Facts::default())?.0);
                 return Ok(());
             }
             Mode::Execute {
                 tx,
                 schema,
-                statistics,
+                facts,
                 stale,
                 ..
-            } => (tx, schema, statistics, stale),
+            } => (tx, schema, facts, stale),
         };
         if stale.replace(false) || schema.is_none() {
             let read = introspect::schema_and_statistics(tx)
                 .map_err(|e| OpError::Schema(e.to_string()))?;
-            *statistics = read.1;
+            *facts = Facts::of_linked_sqlite(read.1);
             *schema = Some(read.0);
         }
         let current = schema.as_mut().expect("read above");
-        let (stmts, planned) = match plan(current, *statistics) {
+        let (stmts, planned) = match plan(current, *facts) {
             Ok(planned) => planned,
             Err(e) => {
                 *schema = None;
@@ -518,7 +524,10 @@ impl<'c> Op<'c> {
                 })?;
             }
             for stmt in stmts {
-                run_statement(tx, &stmt).map_err(|source| OpError::Sql { sql: stmt, source })?;
+                run_statement(tx, &stmt).map_err(|source| OpError::Sql {
+                    source: alter::explain_failure(&stmt, source),
+                    sql: stmt,
+                })?;
             }
             check(tx, schema.as_ref().expect("read above"), planned)
         })();
@@ -636,9 +645,16 @@ fn check_dependents(
 #[derive(Debug)]
 pub struct Batch {
     changes: Vec<TableChange>,
+    recreate: bool,
 }
 
 impl Batch {
+    /// Rebuilds the table even when SQLite could make every change in place (Alembic's
+    /// `batch_alter_table(recreate="always")`): to rewrite its definition as cargo-alembic
+    /// writes it, or to run the same statements on every SQLite.
+    pub fn recreate_always(&mut self) {
+        self.recreate = true;
+    }
     /// Adds a column.
     pub fn add_column(&mut self, column: Column) {
         self.changes.push(TableChange::AddColumn(column));

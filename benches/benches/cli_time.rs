@@ -181,7 +181,7 @@ fn main() {
         "f222222222f2",
         "f111111111f1",
         "score not null",
-        "op.alter_column(\"big\", \"score\", AlterColumn::new().nullable(false))",
+        "op.batch_alter_table(\"big\", |b| {\n        b.recreate_always();\n        b.alter_column(\"score\", AlterColumn::new().nullable(false));\n    })",
     );
     let template = root.join("big-template.db");
     time(&mut alembic(&[
@@ -213,11 +213,13 @@ fn main() {
                     alembic_runtime::rusqlite::Connection::open(root.join("big.db")).unwrap();
                 let start = Instant::now();
                 alembic_runtime::apply(&mut conn, |op| {
-                    op.alter_column(
-                        "big",
-                        "score",
-                        alembic_runtime::AlterColumn::new().nullable(false),
-                    )
+                    op.batch_alter_table("big", |b| {
+                        b.recreate_always();
+                        b.alter_column(
+                            "score",
+                            alembic_runtime::AlterColumn::new().nullable(false),
+                        );
+                    })
                 })
                 .unwrap();
                 start.elapsed()

@@ -226,3 +226,17 @@ pub fn locked_database(at: &str, busy_timeout: std::time::Duration) -> LockedDat
         holder,
     }
 }
+
+/// `alter_column` through a rebuild, even where SQLite could change the table in place:
+/// for the tests of what a rebuild keeps.
+pub fn rebuilding(
+    op: &mut alembic_runtime::Op,
+    table: &str,
+    column: &str,
+    alter: alembic_runtime::AlterColumn,
+) -> alembic_runtime::prelude::Result<()> {
+    op.batch_alter_table(table, |b| {
+        b.recreate_always();
+        b.alter_column(column, alter);
+    })
+}

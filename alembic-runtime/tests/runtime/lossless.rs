@@ -7,7 +7,7 @@ use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{apply, introspect};
 
-use crate::common::rows;
+use crate::common::{rebuilding, rows, state};
 
 fn db(ddl: &str) -> Connection {
     let conn = Connection::open_in_memory().unwrap();
@@ -70,7 +70,7 @@ fn instead_of_triggers_survive_a_rebuild_and_still_fire() {
     let mut conn = db(INSTEAD_OF);
     let (objects, results) = (dependents(&conn), view_results(&conn));
     apply(&mut conn, |op| {
-        op.alter_column("t", "a", AlterColumn::new().nullable(false))
+        rebuilding(op, "t", "a", AlterColumn::new().nullable(false))
     })
     .unwrap();
     assert!(introspect::table(&conn, "t").unwrap().unwrap().columns[1].not_null);
@@ -158,13 +158,14 @@ fn renames_then_a_rebuild_keep_sqlites_own_rewrite_of_views_triggers_and_indexes
             "category",
             AlterColumn::new().rename("category_renamed"),
         )?;
-        op.alter_column(
+        rebuilding(
+            op,
             "prod",
             "b",
             AlterColumn::new().rename("b_rw").nullable(false),
         )?;
         op.rename_table("cat", "cats")?;
-        op.alter_column("cats", "name", AlterColumn::new().nullable(false))?;
+        rebuilding(op, "cats", "name", AlterColumn::new().nullable(false))?;
         op.add_column(
             "prod",
             Column::new("extra", Type::Integer).default_sql("(1 + 1)"),
@@ -242,7 +243,7 @@ fn ddl_sqlite_accepts_is_read_and_rebuilt() {
             .collect();
         assert_eq!(ours, types, "{ddl}");
         apply(&mut conn, |op| {
-            op.alter_column("t", "v", AlterColumn::new().nullable(false))
+            rebuilding(op, "t", "v", AlterColumn::new().nullable(false))
         })
         .unwrap_or_else(|e| panic!("{e}\n{ddl}"));
         let mut after = introspect::table(&conn, "t").unwrap().unwrap();
@@ -281,7 +282,7 @@ fn a_check_naming_its_own_table_still_checks_after_a_rebuild() {
     let mut conn =
         db("CREATE TABLE t1 (a INT, b INT, CHECK (t1.a != t1.b)); INSERT INTO t1 VALUES (1, 2)");
     apply(&mut conn, |op| {
-        op.alter_column("t1", "a", AlterColumn::new().nullable(false))
+        rebuilding(op, "t1", "a", AlterColumn::new().nullable(false))
     })
     .unwrap();
     let err = conn
@@ -296,29 +297,36 @@ fn not_null_conflict_clauses_come_back_with_the_not_null() {
     let ddl =
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'd', \
                b TEXT NOT NULL ON CONFLICT IGNORE)";
-    let mut conn = db(ddl);
-    apply(&mut conn, |op| {
-        op.batch_alter_table("t", |b| {
-            b.alter_column("a", AlterColumn::new().nullable(true));
-            b.alter_column("a", AlterColumn::new().nullable(false));
-            b.alter_column("b", AlterColumn::new().nullable(false));
+    // In place where SQLite can, and by a rebuild: the same either way.
+    for recreate in [false, true] {
+        let mut conn = db(ddl);
+        apply(&mut conn, |op| {
+            op.batch_alter_table("t", |b| {
+                if recreate {
+                    b.recreate_always();
+                }
+                b.alter_column("a", AlterColumn::new().nullable(true));
+                b.alter_column("a", AlterColumn::new().nullable(false));
+                b.alter_column("b", AlterColumn::new().nullable(false));
+            })
         })
-    })
-    .unwrap();
-    let t = introspect::table(&conn, "t").unwrap().unwrap();
-    assert_eq!(
-        t.columns[1].not_null_on_conflict.as_deref(),
-        Some("REPLACE")
-    );
-    assert_eq!(t.columns[2].not_null_on_conflict.as_deref(), Some("IGNORE"));
-    conn.execute_batch(
-        "INSERT INTO t (a, b) VALUES (NULL, 'x'); INSERT INTO t (a, b) VALUES ('y', NULL)",
-    )
-    .unwrap();
-    assert_eq!(
-        rows(&conn, "SELECT a, b FROM t"),
-        ["Text(\"d\")|Text(\"x\")"]
-    );
+        .unwrap();
+        let t = introspect::table(&conn, "t").unwrap().unwrap();
+        assert_eq!(
+            t.columns[1].not_null_on_conflict.as_deref(),
+            Some("REPLACE")
+        );
+        assert_eq!(t.columns[2].not_null_on_conflict.as_deref(), Some("IGNORE"));
+        conn.execute_batch(
+            "INSERT INTO t (a, b) VALUES (NULL, 'x'); INSERT INTO t (a, b) VALUES ('y', NULL)",
+        )
+        .unwrap();
+        assert_eq!(
+            rows(&conn, "SELECT a, b FROM t"),
+            ["Text(\"d\")|Text(\"x\")"],
+            "recreate: {recreate}"
+        );
+    }
 }
 
 /// `sqlite_stat1` as (table, the index's key columns, statistics): what a row describes,
@@ -355,7 +363,7 @@ fn analyze_statistics_of_a_rebuilt_table_are_kept() {
     let before = stats(&conn);
     assert_eq!(before.len(), 6, "{before:?}");
     apply(&mut conn, |op| {
-        op.alter_column("t", "b", AlterColumn::new().nullable(false))
+        rebuilding(op, "t", "b", AlterColumn::new().nullable(false))
     })
     .unwrap();
     assert_eq!(stats(&conn), before);
@@ -479,4 +487,80 @@ fn a_recording_keeps_what_raw_sql_made_around_a_statement_it_cannot_replay() {
         .map(|t| t.name.as_str())
         .collect();
     assert_eq!(names, ["a", "b"]);
+}
+
+/// NOT NULL and CHECK changes SQLite 3.53+ makes in place leave what the rebuild leaves:
+/// each is applied both ways to copies of one database and the two compared.
+#[test]
+fn in_place_constraint_changes_leave_what_a_rebuild_leaves() {
+    const DDL: &str = "
+        CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT NOT NULL ON CONFLICT IGNORE,
+                        c INT, CONSTRAINT ck_c CHECK (c >= 0));
+        CREATE INDEX ix_t_a ON t (a);
+        INSERT INTO t (a, b, c) VALUES ('x', 1, 1), ('y', 2, 5);
+        CREATE VIEW v AS SELECT id, a, b FROM t;
+        CREATE TRIGGER tr AFTER UPDATE OF a ON t BEGIN SELECT 1; END;";
+    type Change = fn(&mut alembic_runtime::Batch);
+    let changes: [(&str, Change); 5] = [
+        ("set not null", |b| {
+            b.alter_column("a", AlterColumn::new().nullable(false));
+        }),
+        ("drop not null", |b| {
+            b.alter_column("b", AlterColumn::new().nullable(true));
+        }),
+        ("add named check", |b| {
+            b.create_check_constraint("ck_b", "b < 10");
+        }),
+        ("add unnamed check", |b| {
+            b.create_check_constraint(None, "length(a) = 1");
+        }),
+        ("drop check", |b| {
+            b.drop_constraint("ck_c");
+        }),
+    ];
+    let root =
+        |conn: &Connection| rows(conn, "SELECT rootpage FROM sqlite_master WHERE name = 't'");
+    for (name, change) in changes {
+        let mut in_place = db(DDL);
+        let before = root(&in_place);
+        apply(&mut in_place, |op| op.batch_alter_table("t", change)).unwrap();
+        let mut rebuilt = db(DDL);
+        apply(&mut rebuilt, |op| {
+            op.batch_alter_table("t", |b| {
+                b.recreate_always();
+                change(b);
+            })
+        })
+        .unwrap();
+        assert_eq!(state(&in_place), state(&rebuilt), "{name}");
+        if alembic_runtime::rusqlite::version_number() >= 3_053_000 {
+            assert_eq!(
+                root(&in_place),
+                before,
+                "{name}: changed in place, not copied"
+            );
+            assert_ne!(root(&rebuilt), before, "{name}: rebuilt");
+        }
+    }
+
+    // A row that fails the new constraint: SQLite's own words either way (the rebuild's
+    // names the temporary table it copies into).
+    for recreate in [false, true] {
+        let mut conn =
+            db("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t (a) VALUES (NULL)");
+        let err = apply(&mut conn, |op| {
+            op.batch_alter_table("t", |b| {
+                if recreate {
+                    b.recreate_always();
+                }
+                b.alter_column("a", AlterColumn::new().nullable(false));
+            })
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("NOT NULL constraint failed: ") && err.contains("t.a\n"),
+            "recreate {recreate}: {err}"
+        );
+    }
 }

@@ -73,19 +73,24 @@ fn template(dir: &Path) -> PathBuf {
     path
 }
 
-fn rebuild(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    let template = template(dir.path());
-    let work = dir.path().join("work.db");
-    let fresh = || {
+/// A fresh copy of the template database, opened, for each iteration.
+fn copies_of_template(dir: &Path) -> impl Fn() -> Connection {
+    let template = template(dir);
+    let work = dir.join("work.db");
+    move || {
         std::fs::copy(&template, &work).unwrap();
         Connection::open(&work).unwrap()
-    };
+    }
+}
+
+fn rebuild(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = copies_of_template(dir.path());
     let mut group = c.benchmark_group("rebuild_1m_rows");
     group.sample_size(10);
     group.bench_function("alembic", |b| {
         b.iter_batched(
-            fresh,
+            &fresh,
             |mut conn| {
                 apply(&mut conn, |op| {
                     op.batch_alter_table("big", |b| {
@@ -101,7 +106,7 @@ fn rebuild(c: &mut Criterion) {
     });
     group.bench_function("raw_sql", |b| {
         b.iter_batched(
-            fresh,
+            &fresh,
             |conn| {
                 conn.execute_batch(RAW_REBUILD).unwrap();
                 conn
@@ -116,12 +121,7 @@ fn rebuild(c: &mut Criterion) {
 /// the runtime beside SQLite's own statement.
 fn in_place(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let template = template(dir.path());
-    let work = dir.path().join("work.db");
-    let fresh = || {
-        std::fs::copy(&template, &work).unwrap();
-        Connection::open(&work).unwrap()
-    };
+    let fresh = copies_of_template(dir.path());
     type Ours = fn(&mut alembic_runtime::Op) -> alembic_runtime::prelude::Result<()>;
     let cases: [(&str, Ours, &str); 3] = [
         (
@@ -145,7 +145,7 @@ fn in_place(c: &mut Criterion) {
     for (name, ours, sqlite) in cases {
         group.bench_function(format!("{name}/alembic"), |b| {
             b.iter_batched(
-                fresh,
+                &fresh,
                 |mut conn| {
                     apply(&mut conn, ours).unwrap();
                     conn
@@ -155,7 +155,7 @@ fn in_place(c: &mut Criterion) {
         });
         group.bench_function(format!("{name}/sqlite"), |b| {
             b.iter_batched(
-                fresh,
+                &fresh,
                 |conn| {
                     conn.execute_batch(&format!("BEGIN IMMEDIATE; {sqlite}; COMMIT"))
                         .unwrap();

@@ -23,11 +23,16 @@ pub struct Comparison {
 impl Comparison {
     /// Alembic's "Detected …" lines, one per line.
     pub fn detected(&self) -> Vec<String> {
-        self.changes
-            .iter()
-            .flat_map(|c| c.detected().lines().map(str::to_owned).collect::<Vec<_>>())
-            .collect()
+        detected(&self.changes)
     }
+}
+
+/// Alembic's "Detected …" lines of `changes`, one per line.
+pub fn detected(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .flat_map(|c| c.detected().lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
 }
 
 /// Compares `current` (what the migrations produce) with the models, leaving out `exclude`d

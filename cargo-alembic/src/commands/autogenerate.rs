@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use crate::commands::revision::{revision, NewRevision};
 use alembic_core::schema::diff::{diff, Renames};
 
-use crate::compare::{compare, Comparison};
+use alembic_core::schema::Schema;
+
+use crate::compare::{compare, detected, Comparison};
 use crate::error::CliError;
 use crate::models;
 use crate::project::Project;
@@ -21,28 +23,24 @@ pub enum Against {
     Database,
 }
 
-fn comparison(project: &Project, against: Against, quiet: bool) -> Result<Comparison, CliError> {
-    let models = models::discover(&project.root, &project.models)?;
-    compared(project, &models, against, quiet)
-}
-
-fn compared(
+/// The models, the current schema, and the comparison of the two (logged unless `quiet`).
+fn comparison(
     project: &Project,
-    models: &models::Models,
     against: Against,
     quiet: bool,
-) -> Result<Comparison, CliError> {
+) -> Result<(models::Models, Schema, Comparison), CliError> {
+    let models = models::discover(&project.root, &project.models)?;
     for unread in &models.unread {
         eprintln!("WARNI [alembic.autogenerate.compare] {unread}");
     }
     let current = runner::schema(project, against == Against::Database)?;
-    let comparison = compare(&current, models, &project.exclude_tables);
+    let comparison = compare(&current, &models, &project.exclude_tables);
     if !quiet {
         for line in comparison.detected() {
             eprintln!("INFO  [alembic.autogenerate.compare] {line}");
         }
     }
-    Ok(comparison)
+    Ok((models, current, comparison))
 }
 
 /// Writes a migration holding the differences, or nothing when there are none.
@@ -56,7 +54,7 @@ pub fn autogenerate(
     quiet: bool,
 ) -> Result<Option<PathBuf>, CliError> {
     project.ensure_versions(new.quiet)?;
-    let comparison = comparison(project, against, quiet)?;
+    let (_, _, comparison) = comparison(project, against, quiet)?;
     if comparison.changes.is_empty() {
         out!("No changes in schema detected.");
         return Ok(None);
@@ -69,8 +67,7 @@ pub fn autogenerate(
 /// # Errors
 /// [`CliError::Check`] listing the differences, or as [`autogenerate`].
 pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
-    let models = models::discover(&project.root, &project.models)?;
-    let comparison = compared(project, &models, against, true)?;
+    let (models, current, comparison) = comparison(project, against, true)?;
     if comparison.changes.is_empty() {
         out!("No new upgrade operations detected.");
         return Ok(());
@@ -83,19 +80,13 @@ pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
             .changes
             .is_empty()
         {
-            let database = runner::schema(project, true)?;
             let drift = diff(
                 &migrated,
-                &database,
+                &current,
                 &Renames::default(),
                 &models.excluded(&project.exclude_tables),
             );
-            return Err(CliError::Drift(
-                drift
-                    .iter()
-                    .flat_map(|c| c.detected().lines().map(str::to_owned).collect::<Vec<_>>())
-                    .collect(),
-            ));
+            return Err(CliError::Drift(detected(&drift)));
         }
     }
     Err(CliError::Check(comparison.detected()))

@@ -25,18 +25,19 @@ pub fn versions_setting(manifest_dir: &Path) -> Result<Option<PathBuf>, BuildErr
         path: path.clone(),
         source,
     })?;
-    let manifest: toml::Table = toml::from_str(&text).map_err(|e| BuildError::Config {
+    // The span-keeping parser of the `toml` crate, without its serde layer: an app's build
+    // then compiles no serde.
+    let manifest = toml::de::DeTable::parse(&text).map_err(|e| BuildError::Config {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let value = manifest
-        .get("package")
-        .and_then(|p| p.get("metadata"))
-        .and_then(|m| m.get("alembic"))
-        .and_then(|a| a.get("versions"));
+    let manifest = toml::de::DeValue::Table(manifest.into_inner());
+    let value = ["package", "metadata", "alembic", "versions"]
+        .iter()
+        .try_fold(&manifest, |value, key| value.get(*key).map(|v| v.get_ref()));
     match value {
         None => Ok(None),
-        Some(toml::Value::String(s)) => Ok(Some(PathBuf::from(s))),
+        Some(toml::de::DeValue::String(s)) => Ok(Some(PathBuf::from(&**s))),
         Some(other) => Err(BuildError::Config {
             path,
             message: format!(

@@ -141,6 +141,24 @@ fn the_configured_versions_directory_is_read_from_cargo_toml() {
         Path::new("db/versions/156027c76783_create_monitor.rs")
     );
 
+    // The same setting as an inline table and as a dotted key.
+    for manifest in [
+        "[package]\nname = \"app\"\n[package.metadata]\nalembic = { versions = \"db/versions\" }\n",
+        "[package]\nname = \"app\"\nmetadata.alembic.versions = 'db/versions'\n",
+    ] {
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        let tree = Builder::new().manifest_dir(dir.path()).read().unwrap();
+        assert_eq!(tree.migrations.len(), 3, "{manifest}");
+    }
+
+    std::fs::write(dir.path().join("Cargo.toml"), "[package\nname = \"app\"\n").unwrap();
+    let errors = Builder::new().manifest_dir(dir.path()).read().unwrap_err();
+    assert!(
+        errors[0].to_string().contains("Cargo.toml"),
+        "{}",
+        errors[0]
+    );
+
     std::fs::write(
         dir.path().join("Cargo.toml"),
         "[package]\nname = \"app\"\n[package.metadata.alembic]\nversions = 3\n",

@@ -153,27 +153,30 @@ fn orphan_a_child(op: &mut Op) -> Result<()> {
     op.execute("INSERT INTO child (parent_id) VALUES (42)")
 }
 
+const CREATE_PARENT_AND_CHILD: Migration = Migration {
+    revision: "aaaa00000001",
+    down_revisions: &[],
+    branch_labels: &[],
+    depends_on: &[],
+    message: "create parent and child",
+    upgrade: create_parent_and_child,
+    downgrade: nothing,
+    checksum: 0,
+};
+const ORPHAN_A_CHILD: Migration = Migration {
+    revision: "bbbb00000002",
+    down_revisions: &["aaaa00000001"],
+    branch_labels: &[],
+    depends_on: &[],
+    message: "orphan a child",
+    upgrade: orphan_a_child,
+    downgrade: nothing,
+    checksum: 0,
+};
+
 static FK_LIST: [Migration; 3] = [
-    Migration {
-        revision: "aaaa00000001",
-        down_revisions: &[],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "create parent and child",
-        upgrade: create_parent_and_child,
-        downgrade: nothing,
-        checksum: 0,
-    },
-    Migration {
-        revision: "bbbb00000002",
-        down_revisions: &["aaaa00000001"],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "orphan a child",
-        upgrade: orphan_a_child,
-        downgrade: nothing,
-        checksum: 0,
-    },
+    CREATE_PARENT_AND_CHILD,
+    ORPHAN_A_CHILD,
     Migration {
         revision: "cccc00000003",
         down_revisions: &["bbbb00000002"],
@@ -208,6 +211,95 @@ fn a_broken_foreign_key_names_the_revision_that_left_it() {
         MIGRATIONS.upgrade(&mut conn, "aaaa00000001").unwrap(),
         ["aaaa00000001"]
     );
+}
+
+fn adopt_the_orphan(op: &mut Op) -> Result<()> {
+    op.execute("INSERT INTO parent (id) VALUES (42)")
+}
+fn drop_the_adopter(op: &mut Op) -> Result<()> {
+    op.execute("DELETE FROM parent WHERE id = 42")
+}
+
+/// Keys broken by one migration, mended by the next and broken again by a third: the
+/// blame goes to the one after which they stayed broken.
+#[test]
+fn keys_broken_mended_and_broken_again_blame_the_last_break() {
+    static LIST: [Migration; 4] = [
+        CREATE_PARENT_AND_CHILD,
+        ORPHAN_A_CHILD,
+        Migration {
+            revision: "cccc00000003",
+            down_revisions: &["bbbb00000002"],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "adopt",
+            upgrade: adopt_the_orphan,
+            downgrade: nothing,
+            checksum: 0,
+        },
+        Migration {
+            revision: "dddd00000004",
+            down_revisions: &["cccc00000003"],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "orphan again",
+            upgrade: drop_the_adopter,
+            downgrade: nothing,
+            checksum: 0,
+        },
+    ];
+    static MIGRATIONS: Migrations = Migrations::new(&LIST);
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::ForeignKeys {
+                revision: Some("dddd00000004"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(dump(&conn).is_empty(), "nothing was changed");
+    // Up to the adoption the keys hold.
+    assert_eq!(
+        MIGRATIONS.upgrade(&mut conn, "cccc00000003").unwrap().len(),
+        3
+    );
+}
+
+/// Keys the database broke before the upgrade are no migration's doing.
+#[test]
+fn keys_broken_before_the_upgrade_blame_no_revision() {
+    static LIST: [Migration; 2] = [
+        CREATE_PARENT_AND_CHILD,
+        Migration {
+            revision: "bbbb00000002",
+            down_revisions: &["aaaa00000001"],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "nothing",
+            upgrade: nothing,
+            downgrade: nothing,
+            checksum: 0,
+        },
+    ];
+    static MIGRATIONS: Migrations = Migrations::new(&LIST);
+    let mut conn = Connection::open_in_memory().unwrap();
+    MIGRATIONS.upgrade(&mut conn, "aaaa00000001").unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF; INSERT INTO child (parent_id) VALUES (7); PRAGMA foreign_keys = ON",
+    )
+        .unwrap();
+    let before = dump(&conn);
+    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+    assert!(
+        matches!(&err, Error::ForeignKeys { revision: None, rows } if rows.len() == 1),
+        "{err:?}"
+    );
+    assert_eq!(dump(&conn), before);
 }
 
 fn through_the_connection_bad_table(op: &mut Op) -> Result<()> {

@@ -14,12 +14,18 @@
 //! let request = Request::new(
 //!     Some("app.db".into()),
 //!     true,
-//!     Action::Command(DbCommand::Upgrade { revision: "head".into(), sql: false }),
+//!     Action::Command(DbCommand::Upgrade {
+//!         revision: "head".into(),
+//!         sql: false,
+//!         sqlite_version: None,
+//!     }),
 //! );
 //! assert_eq!(Request::from_arg(&request.to_arg()).unwrap(), request);
 //! ```
 
 use serde::{Deserialize, Serialize};
+
+use crate::schema::sql::SqliteVersion;
 
 /// One database command, as the user types it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, clap::Subcommand)]
@@ -32,6 +38,11 @@ pub enum DbCommand {
         /// Print the SQL instead of running it.
         #[arg(long)]
         sql: bool,
+        /// With --sql: the SQLite the script is for; from 3.53.0, NOT NULL and CHECK
+        /// changes alter the table in place instead of rebuilding it.
+        #[arg(long, requires = "sql", value_name = "X.Y.Z")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sqlite_version: Option<SqliteVersion>,
     },
     /// Revert the database to an earlier revision.
     Downgrade {
@@ -41,6 +52,10 @@ pub enum DbCommand {
         /// Print the SQL instead of running it (needs from:to).
         #[arg(long)]
         sql: bool,
+        /// With --sql: the SQLite the script is for (see `upgrade --help`).
+        #[arg(long, requires = "sql", value_name = "X.Y.Z")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sqlite_version: Option<SqliteVersion>,
     },
     /// Show the revisions the database is at.
     Current {
@@ -235,6 +250,7 @@ mod tests {
         let upgrade = |sql| DbCommand::Upgrade {
             revision: "head".into(),
             sql,
+            sqlite_version: None,
         };
         assert!(upgrade(true).is_offline());
         assert!(!upgrade(false).is_offline());
@@ -244,7 +260,8 @@ mod tests {
         assert!(!creates(DbCommand::Current { verbose: false }));
         assert!(!creates(DbCommand::Downgrade {
             revision: "-1".into(),
-            sql: false
+            sql: false,
+            sqlite_version: None,
         }));
         assert!(!Action::CurrentRows.creates_database() && Action::CurrentRows.needs_database());
         assert!(!Action::Schema {

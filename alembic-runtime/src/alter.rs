@@ -4,7 +4,7 @@
 //! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
 
 use alembic_core::schema::sql::{
-    column_sql, ident_value, mentions, quote_ident, tokens, unqualify,
+    column_sql, ident_value, mentions, quote_ident, tokens, unqualify, SqliteVersion,
 };
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 
@@ -103,7 +103,16 @@ impl Facts {
     pub(crate) fn of_linked_sqlite(statistics: bool) -> Self {
         Facts {
             statistics,
-            alter_constraints: rusqlite::version_number() >= Self::ALTER_CONSTRAINTS,
+            ..Self::of_sqlite(SqliteVersion::from_number(rusqlite::version_number()))
+        }
+    }
+
+    /// What a script for `version` may use; it cannot know whether that database keeps
+    /// statistics, so it carries none over.
+    pub(crate) fn of_sqlite(version: SqliteVersion) -> Self {
+        Facts {
+            statistics: false,
+            alter_constraints: version.number() >= Self::ALTER_CONSTRAINTS,
         }
     }
 }

@@ -23,6 +23,7 @@ use alembic_core::command::{
     parse_busy_timeout, Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL,
 };
 use alembic_core::revision::resolve::split_range;
+use alembic_core::schema::sql::SqliteVersion;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -171,22 +172,34 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
         DbCommand::Upgrade {
             revision,
             sql: true,
+            sqlite_version,
         } => {
             offline_log();
             let (from, to) = match split_range(revision) {
                 Some((from, to)) => (Some(from), to),
                 None => (None, revision.as_str()),
             };
-            emit(&migrations.upgrade_sql(from, to).map_err(text)?)?;
+            let version = sqlite_version.unwrap_or(SqliteVersion::OLDEST);
+            emit(
+                &migrations
+                    .upgrade_sql_for(from, to, version)
+                    .map_err(text)?,
+            )?;
         }
         DbCommand::Downgrade {
             revision,
             sql: true,
+            sqlite_version,
         } => {
             let (from, to) =
                 split_range(revision).ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
             offline_log();
-            emit(&migrations.downgrade_sql(from, to).map_err(text)?)?;
+            let version = sqlite_version.unwrap_or(SqliteVersion::OLDEST);
+            emit(
+                &migrations
+                    .downgrade_sql_for(from, to, version)
+                    .map_err(text)?,
+            )?;
         }
         DbCommand::Stamp {
             sql: true,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::plan::{self, Direction, Plan};
+use alembic_core::schema::sql::SqliteVersion;
 use alembic_core::schema::Schema;
 
 use crate::error::{Error, FailedMigration, Result};
@@ -33,11 +34,27 @@ impl Migrations {
     /// # Errors
     /// Resolution errors, and a migration that needs the database (`op.connection()`).
     pub fn upgrade_sql(&self, from: Option<&str>, target: &str) -> Result<String> {
+        self.upgrade_sql_for(from, target, SqliteVersion::OLDEST)
+    }
+
+    /// [`Migrations::upgrade_sql`] for a database running SQLite `version`. A script
+    /// cannot ask its database what it can do, so by default it uses only what every
+    /// SQLite runs; from 3.53.0 a NOT NULL or CHECK change alters the table in place
+    /// instead of rebuilding it.
+    ///
+    /// # Errors
+    /// As [`Migrations::upgrade_sql`].
+    pub fn upgrade_sql_for(
+        &self,
+        from: Option<&str>,
+        target: &str,
+        version: SqliteVersion,
+    ) -> Result<String> {
         let graph = self.graph()?;
         let start = self.start(graph, from)?;
         let plan = plan::upgrade(graph, &start, target)?;
         // From base (`None`, `base`, `base:head`) the version table does not exist yet.
-        self.script(graph, &start, &plan, start.is_empty())
+        self.script(graph, &start, &plan, start.is_empty(), version)
     }
 
     /// The script `downgrade(target)` would run on a database at `from`.
@@ -45,10 +62,24 @@ impl Migrations {
     /// # Errors
     /// As [`Migrations::upgrade_sql`].
     pub fn downgrade_sql(&self, from: &str, target: &str) -> Result<String> {
+        self.downgrade_sql_for(from, target, SqliteVersion::OLDEST)
+    }
+
+    /// [`Migrations::downgrade_sql`] for a database running SQLite `version`, as
+    /// [`Migrations::upgrade_sql_for`].
+    ///
+    /// # Errors
+    /// As [`Migrations::upgrade_sql`].
+    pub fn downgrade_sql_for(
+        &self,
+        from: &str,
+        target: &str,
+        version: SqliteVersion,
+    ) -> Result<String> {
         let graph = self.graph()?;
         let start = self.start(graph, Some(from))?;
         let plan = plan::downgrade(graph, &start, target)?;
-        self.script(graph, &start, &plan, false)
+        self.script(graph, &start, &plan, false, version)
     }
 
     /// The script `stamp(targets)` would run on a new database.
@@ -90,6 +121,7 @@ impl Migrations {
         start: &[Rev],
         plan: &Plan,
         new_database: bool,
+        version: SqliteVersion,
     ) -> Result<String> {
         // The schema at `start`: what the migrations up to it build.
         let mut schema = Schema::default();
@@ -98,7 +130,7 @@ impl Migrations {
             let up_to = plan::upgrade(graph, &heads, graph.id(rev))?;
             for step in &up_to.steps {
                 schema = self
-                    .record_step(graph, schema, step.revision, Direction::Upgrade)?
+                    .record_step(graph, schema, step.revision, Direction::Upgrade, version)?
                     .0;
             }
             heads = up_to.heads;
@@ -111,7 +143,8 @@ impl Migrations {
             let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
             let direction = step.direction;
             writeln!(out, "-- Running {direction} {from} -> {to}\n").expect("write to String");
-            let (next, sql) = self.record_step(graph, schema, step.revision, step.direction)?;
+            let (next, sql) =
+                self.record_step(graph, schema, step.revision, step.direction, version)?;
             schema = next;
             for stmt in sql {
                 writeln!(out, "{stmt};\n").expect("write to String");
@@ -131,9 +164,10 @@ impl Migrations {
         schema: Schema,
         rev: Rev,
         direction: Direction,
+        version: SqliteVersion,
     ) -> Result<(Schema, Vec<String>)> {
         let migration = self.at(rev);
-        let mut op = Op::record(schema);
+        let mut op = Op::record_for(schema, version);
         let function = match direction {
             Direction::Upgrade => migration.upgrade,
             Direction::Downgrade => migration.downgrade,

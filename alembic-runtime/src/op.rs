@@ -8,7 +8,9 @@
 //! connection makes it read the schema afresh before the next operation. Recording, it tracks
 //! the schema in memory and collects the SQL it would run, for `--sql` output.
 
-use alembic_core::schema::sql::{mentions, names, quote_ident, quote_literal, statements};
+use alembic_core::schema::sql::{
+    mentions, names, quote_ident, quote_literal, statements, SqliteVersion,
+};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
 use std::cell::Cell;
 
@@ -67,6 +69,8 @@ enum Mode<'c> {
     Record {
         schema: Schema,
         sql: Vec<String>,
+        /// What the script's target SQLite can do.
+        facts: Facts,
     },
 }
 
@@ -138,10 +142,17 @@ impl<'c> Op<'c> {
     /// # Ok::<(), alembic_runtime::OpError>(())
     /// ```
     pub fn record(schema: Schema) -> Op<'static> {
+        Op::record_for(schema, SqliteVersion::OLDEST)
+    }
+
+    /// An `Op` that records the SQL for a database running `version`: from SQLite 3.53.0
+    /// a NOT NULL or CHECK change is one `ALTER TABLE` instead of a rebuild.
+    pub fn record_for(schema: Schema, version: SqliteVersion) -> Op<'static> {
         Op {
             mode: Mode::Record {
                 schema,
                 sql: Vec::new(),
+                facts: Facts::of_sqlite(version),
             },
         }
     }
@@ -157,7 +168,7 @@ impl<'c> Op<'c> {
     /// A recording's schema and statements, taken out.
     pub(crate) fn into_recording(self) -> (Schema, Vec<String>) {
         match self.mode {
-            Mode::Record { schema, sql } => (schema, sql),
+            Mode::Record { schema, sql, .. } => (schema, sql),
             Mode::Execute { .. } => (Schema::default(), Vec::new()),
         }
     }
@@ -456,7 +467,7 @@ impl<'c> Op<'c> {
         &mut self,
         plan: impl FnOnce(&mut Schema) -> Result<Vec<String>, OpError>,
     ) -> Result<(), OpError> {
-        if let Mode::Record { schema, sql } = &mut self.mode {
+        if let Mode::Record { schema, sql, .. } = &mut self.mode {
             let before = schema.clone();
             let stmts = plan(schema)?;
             *schema = introspect::replay(&before, &stmts, introspect::Refused::Fail)?;
@@ -488,9 +499,8 @@ impl<'c> Op<'c> {
         check: impl FnOnce(&rusqlite::Connection, &Schema, T) -> Result<(), OpError>,
     ) -> Result<(), OpError> {
         let (tx, schema, facts, stale) = match &mut self.mode {
-            Mode::Record { schema, sql } => {
-                // A script's target SQLite is unknown: the rebuild works on every one.
-                sql.extend(plan(schema, Facts::default())?.0);
+            Mode::Record { schema, sql, facts } => {
+                sql.extend(plan(schema, *facts)?.0);
                 return Ok(());
             }
             Mode::Execute {

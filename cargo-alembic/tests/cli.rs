@@ -197,6 +197,45 @@ fn upgrade_sql_prints_the_script_without_touching_a_database() {
         range.starts_with("BEGIN;\n\n-- Running upgrade aaaa00000001 -> bbbb00000002"),
         "{range}"
     );
+    assert!(range.contains("_alembic_tmp_monitor"), "{range}");
+
+    // A script for SQLite 3.53+ drops the NOT NULL in place instead of rebuilding.
+    let newer = p.ok(&[
+        "upgrade",
+        "aaaa00000001:head",
+        "--sql",
+        "--sqlite-version",
+        "3.53.0",
+    ]);
+    assert_eq!(
+        newer,
+        "BEGIN;\n\n-- Running upgrade aaaa00000001 -> bbbb00000002\n\n\
+         ALTER TABLE \"monitor\" ALTER COLUMN \"url\" DROP NOT NULL;\n\n\
+         UPDATE alembic_version SET version_num='bbbb00000002' \
+         WHERE alembic_version.version_num = 'aaaa00000001';\n\nCOMMIT;\n"
+    );
+    let older = p.ok(&[
+        "upgrade",
+        "aaaa00000001:head",
+        "--sql",
+        "--sqlite-version",
+        "3.52",
+    ]);
+    assert_eq!(older, range);
+    let without_sql = p.alembic(&["upgrade", "head", "--sqlite-version", "3.53.0"]);
+    assert_eq!(without_sql.code, 2, "{}", without_sql.stderr);
+    assert!(
+        without_sql.stderr.contains("--sql"),
+        "{}",
+        without_sql.stderr
+    );
+    let typo = p.alembic(&["upgrade", "head", "--sql", "--sqlite-version", "3.x"]);
+    assert_eq!(typo.code, 2, "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("`3.x` is not a SQLite 3 version"),
+        "{}",
+        typo.stderr
+    );
 }
 
 #[test]

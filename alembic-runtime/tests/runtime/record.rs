@@ -1,12 +1,13 @@
 //! Record mode: the SQL each operation would run, as snapshots, and proof that running the
 //! recorded SQL does exactly what executing the operation does.
 
+use alembic_core::schema::sql::SqliteVersion;
 use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::types::Value;
 use alembic_runtime::schema::Schema;
 use alembic_runtime::{apply, introspect, Op};
 
-use crate::common::state;
+use crate::common::{dump, state};
 use crate::ops::fixture;
 
 type Operation = fn(&mut Op) -> Result<()>;
@@ -140,4 +141,59 @@ fn each_operation_records_its_sql_and_the_recording_does_what_execution_does() {
             "{name}: the recorder's schema is the executed one"
         );
     }
+}
+
+/// The statements `operation` records for a database running `version`, as one script.
+fn recording(base: &Schema, version: SqliteVersion, operation: Operation) -> String {
+    let mut recorder = Op::record_for(base.clone(), version);
+    operation(&mut recorder).unwrap();
+    recorder.recorded().join(";\n")
+}
+
+/// A script written for the linked SQLite is what execution runs: the same statements,
+/// so the same stored schema text, not just the same schema.
+#[test]
+fn a_script_for_the_linked_sqlite_runs_what_execution_runs() {
+    let linked = SqliteVersion::from_number(alembic_runtime::rusqlite::version_number());
+    let base = introspect::schema(&fixture()).unwrap();
+    let mut in_place = Vec::new();
+    for (name, operation) in OPERATIONS {
+        let script = recording(&base, linked, *operation);
+        if script != recording(&base, SqliteVersion::OLDEST, *operation) {
+            in_place.push(*name);
+        }
+        let mut executed = fixture();
+        apply(&mut executed, operation).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut replayed = fixture();
+        apply(&mut replayed, |op| op.execute(&script))
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{script}"));
+        assert_eq!(dump(&replayed), dump(&executed), "{name}");
+    }
+    // The linked SQLite (3.54) changes these in place; a script for any SQLite rebuilds.
+    assert_eq!(
+        in_place,
+        [
+            "drop_constraint",
+            "create_check_constraint",
+            "rebuild_hidden_rowid"
+        ]
+    );
+}
+
+#[test]
+fn a_script_for_sqlite_3_53_alters_nullability_and_checks_in_place() {
+    let base = introspect::schema(&fixture()).unwrap();
+    let mut recorder = Op::record_for(base, "3.53.0".parse().unwrap());
+    recorder
+        .alter_column("log", "msg", AlterColumn::new().nullable(false))
+        .unwrap();
+    recorder
+        .create_check_constraint("ck_score", "child", "score >= 0")
+        .unwrap();
+    recorder.drop_constraint("ck_child_note", "child").unwrap();
+    insta::assert_snapshot!(recorder.recorded().join(";\n"), @r#"
+    ALTER TABLE "log" ALTER COLUMN "msg" SET NOT NULL;
+    ALTER TABLE "child" ADD CONSTRAINT "ck_score" CHECK (score >= 0);
+    ALTER TABLE "child" DROP CONSTRAINT "ck_child_note"
+    "#);
 }

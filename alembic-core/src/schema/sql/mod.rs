@@ -4,6 +4,7 @@
 mod lexer;
 mod parse;
 mod render;
+mod version;
 
 pub use lexer::{
     ident_value, mentions, quote_ident, quote_literal, rename_ident, statements, tokens, unqualify,
@@ -11,3 +12,4 @@ pub use lexer::{
 };
 pub use parse::{parse_create_index, parse_create_table, ParseError};
 pub use render::{column_sql, foreign_key_sql, names};
+pub use version::{SqliteVersion, SqliteVersionError};

@@ -37,6 +37,8 @@ pub struct Project {
     pub versions_configured: bool,
     /// The workspace's target directory.
     pub target_dir: PathBuf,
+    /// The workspace's root directory (its Cargo.toml holds the profiles).
+    pub workspace_root: PathBuf,
     /// The workspace's Cargo.lock.
     pub lock_file: PathBuf,
     /// The database, when one is configured anywhere.
@@ -203,6 +205,7 @@ impl Project {
             versions_relative,
             versions_configured,
             target_dir: metadata.target_directory.as_std_path().to_owned(),
+            workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
             lock_file: metadata.workspace_root.as_std_path().join("Cargo.lock"),
             database,
             busy_timeout_ms,

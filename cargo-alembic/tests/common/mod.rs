@@ -48,7 +48,7 @@ impl TestProject {
 
     pub fn runner(&self) -> PathBuf {
         let name = self.name();
-        shared_target().join(format!("alembic/debug/alembic-runner-{name}"))
+        shared_target().join(format!("debug/alembic-runner-{name}"))
     }
 
     pub fn root(&self) -> &Path {

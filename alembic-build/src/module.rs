@@ -24,7 +24,10 @@ pub struct MigrationModule {
     pub message: String,
     /// The whole doc header, as Alembic's `show` prints a script's docstring.
     pub doc: String,
-    /// FNV-1a of the file's text: identifies the exact source a build embedded.
+    /// FNV-1a of the file's text: identifies the exact source (for caches).
+    pub text_checksum: u64,
+    /// What the migration does: [`code_checksum`] of the file. Recorded in the database
+    /// when the migration is applied, so that a later edit is noticed.
     pub checksum: u64,
     /// Lines of the constants, for messages about the graph.
     pub lines: ConstLines,
@@ -244,7 +247,8 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
         },
         message: doc_message(&file.attrs),
         doc: doc_text(&file.attrs),
-        checksum: fnv1a(text.as_bytes()),
+        text_checksum: fnv1a(text.as_bytes()),
+        checksum: code_checksum(file),
         lines: ConstLines {
             revision: revision_line,
             down_revision: down_line,
@@ -338,16 +342,147 @@ fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
         .collect()
 }
 
-/// The checksum [`read_module`] gives a file's text ([`MigrationModule::checksum`]).
+/// The checksum [`read_module`] gives a file's text ([`MigrationModule::text_checksum`]).
 pub fn checksum(text: &str) -> u64 {
     fnv1a(text.as_bytes())
 }
 
+/// The checksum of what a migration file does: its items as tokens, written the way
+/// rustfmt could have written them any other way made equal — no doc comments (`//!`,
+/// `///`, `#[doc]`), no trailing commas, `use` paths in sorted order, a match arm's
+/// `{ expr }` as `expr` — and line breaks in literals read as `\n`. So comments,
+/// whitespace, rustfmt and CRLF line endings leave it as it was; any other changed token —
+/// a statement, an operation, an argument, a constant — changes it. Never 0, which a
+/// hand-written migration list uses for "no checksum".
+pub fn code_checksum(file: syn::File) -> u64 {
+    use syn::visit_mut::VisitMut;
+    let mut hash = Fnv(FNV_OFFSET);
+    let mut uses = Vec::new();
+    for mut item in file.items {
+        if let syn::Item::Use(u) = &item {
+            let vis = quote::ToTokens::to_token_stream(&u.vis).to_string();
+            use_paths(&u.tree, format!("{vis} "), &mut uses);
+            continue;
+        }
+        Canonical.visit_item_mut(&mut item);
+        hash_tokens(&mut hash, quote::ToTokens::to_token_stream(&item));
+    }
+    uses.sort();
+    for path in uses {
+        hash.write(path.as_bytes());
+        hash.write(b";");
+    }
+    hash.0.max(1)
+}
+
+/// Rewrites what rustfmt may change in the syntax tree to one form.
+struct Canonical;
+
+impl syn::visit_mut::VisitMut for Canonical {
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        syn::visit_mut::visit_arm_mut(self, arm);
+        if let syn::Expr::Block(block) = &mut *arm.body {
+            if let ([], None, [syn::Stmt::Expr(expr, None)]) =
+                (&block.attrs[..], &block.label, &mut block.block.stmts[..])
+            {
+                let expr = std::mem::replace(expr, syn::Expr::Verbatim(Default::default()));
+                *arm.body = expr;
+            }
+        }
+        // Printing puts back the commas an arm needs.
+        arm.comma = None;
+    }
+}
+
+/// Each path a `use` tree imports, as text.
+fn use_paths(tree: &syn::UseTree, prefix: String, out: &mut Vec<String>) {
+    match tree {
+        syn::UseTree::Path(p) => use_paths(&p.tree, format!("{prefix}{}::", p.ident), out),
+        syn::UseTree::Name(n) => out.push(format!("{prefix}{}", n.ident)),
+        syn::UseTree::Rename(r) => out.push(format!("{prefix}{} as {}", r.ident, r.rename)),
+        syn::UseTree::Glob(_) => out.push(format!("{prefix}*")),
+        syn::UseTree::Group(g) => {
+            for tree in &g.items {
+                use_paths(tree, prefix.clone(), out);
+            }
+        }
+    }
+}
+
+fn hash_tokens(hash: &mut Fnv, tokens: proc_macro2::TokenStream) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                let mut rest = tokens.clone();
+                let inner = matches!(rest.peek(), Some(TokenTree::Punct(b)) if b.as_char() == '!');
+                if inner {
+                    rest.next();
+                }
+                if let Some(TokenTree::Group(g)) = rest.peek() {
+                    let is_doc = g.delimiter() == Delimiter::Bracket
+                        && matches!(g.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "doc");
+                    if is_doc {
+                        rest.next();
+                        tokens = rest;
+                        continue;
+                    }
+                }
+                hash.write(b"#");
+            }
+            // A trailing comma: rustfmt adds it to vertical lists and removes it from
+            // horizontal ones.
+            TokenTree::Punct(p) if p.as_char() == ',' && tokens.peek().is_none() => continue,
+            TokenTree::Punct(p) => {
+                let mut buf = [0; 4];
+                hash.write(p.as_char().encode_utf8(&mut buf).as_bytes());
+                hash.write(match p.spacing() {
+                    proc_macro2::Spacing::Joint => b"j",
+                    proc_macro2::Spacing::Alone => b"a",
+                });
+            }
+            TokenTree::Ident(i) => {
+                hash.write(b"i");
+                hash.write(i.to_string().as_bytes());
+            }
+            TokenTree::Literal(l) => {
+                hash.write(b"l");
+                hash.write(l.to_string().replace("\r\n", "\n").as_bytes());
+            }
+            TokenTree::Group(g) => {
+                hash.write(match g.delimiter() {
+                    Delimiter::Parenthesis => b"(",
+                    Delimiter::Brace => b"{",
+                    Delimiter::Bracket => b"[",
+                    Delimiter::None => b"_",
+                });
+                hash_tokens(hash, g.stream());
+                hash.write(b"}");
+            }
+        }
+        // Separates tokens, so that `ab` and `a b` differ.
+        hash.write(b" ");
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// 64-bit FNV-1a: a stable checksum with no dependency and no randomness.
+struct Fnv(u64);
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let mut hash = Fnv(FNV_OFFSET);
+    hash.write(bytes);
+    hash.0
 }
 
 #[cfg(test)]
@@ -424,5 +559,103 @@ mod tests {
     fn checksums_differ_with_the_text() {
         assert_ne!(fnv1a(b"a"), fnv1a(b"b"));
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+    }
+
+    const MIGRATION: &str = r#"//! add a column
+//!
+//! Revision ID: aaaa00000001
+
+use alembic_runtime::prelude::*;
+
+pub const REVISION: &str = "aaaa00000001";
+pub const DOWN_REVISION: &[&str] = &[];
+
+/// Adds `note`.
+pub fn upgrade(op: &mut Op) -> Result<()> {
+    // A comment.
+    op.add_column("t", Column::new("note", Type::Text).nullable())?;
+    op.execute("UPDATE t
+        SET note = 'x'")
+}
+
+pub fn downgrade(op: &mut Op) -> Result<()> {
+    op.drop_column("t", "note")
+}
+"#;
+
+    fn code(text: &str) -> u64 {
+        read_module("v/x.rs".as_ref(), text).unwrap().checksum
+    }
+
+    #[test]
+    fn the_code_checksum_ignores_how_a_migration_is_written() {
+        let base = code(MIGRATION);
+        let same = [
+            MIGRATION.replace(
+                "// A comment.",
+                "// Another comment.\n    /* and a block */",
+            ),
+            MIGRATION.replace("//! add a column", "//! add the note column"),
+            MIGRATION.replace("/// Adds `note`.\n", ""),
+            MIGRATION.replace("/// Adds `note`.", "#[doc = \"Adds it.\"]"),
+            MIGRATION.replace("\n", "\r\n"),
+            MIGRATION.replace(
+                "    op.drop_column(\"t\", \"note\")",
+                "op.drop_column(\n\"t\",\n \"note\"\n)",
+            ),
+            MIGRATION.replace("&[]", "& [ ]"),
+            // rustfmt's vertical form adds a trailing comma.
+            MIGRATION.replace(
+                "op.drop_column(\"t\", \"note\")",
+                "op.drop_column(\n        \"t\",\n        \"note\",\n    )",
+            ),
+        ];
+        for (i, text) in same.iter().enumerate() {
+            assert_ne!(text, MIGRATION, "variant {i} changed nothing");
+            assert_eq!(code(text), base, "variant {i}:\n{text}");
+        }
+        let changed = [
+            MIGRATION.replace("\"note\", Type::Text", "\"notes\", Type::Text"),
+            MIGRATION.replace("SET note = 'x'", "SET note = 'y'"),
+            MIGRATION.replace(".nullable()", ""),
+            MIGRATION.replace("\"t\", \"note\"", "\"t\", \"other\""),
+            MIGRATION.replace("&[]", "&[\"bbbb00000002\"]"),
+            MIGRATION.replace(
+                "use alembic_runtime::prelude::*;",
+                "use alembic_runtime::prelude::*;\nconst X: i32 = 1;",
+            ),
+        ];
+        for (i, text) in changed.iter().enumerate() {
+            assert_ne!(code(text), base, "variant {i}:\n{text}");
+        }
+        assert_ne!(base, 0);
+
+        // What else rustfmt rewrites: the order of imports, a match arm's block.
+        let with = |imports: &str, arm: &str| {
+            code(&MIGRATION.replace("use alembic_runtime::prelude::*;", imports).replace(
+                "op.drop_column(\"t\", \"note\")",
+                &format!("match 1 {{\n        1 => {arm}\n        _ => op.drop_column(\"t\", \"note\"),\n    }}"),
+            ))
+        };
+        let tidy = with(
+            "use alembic_runtime::prelude::*;\nuse std::{fmt, io};",
+            "op.drop_column(\"t\", \"a\"),",
+        );
+        assert_eq!(
+            tidy,
+            with(
+                "use std::{io, fmt};\nuse alembic_runtime::prelude::*;",
+                "{\n            op.drop_column(\"t\", \"a\")\n        }",
+            )
+        );
+        assert_ne!(
+            tidy,
+            with(
+                "use alembic_runtime::prelude::*;\nuse std::{fmt, io as i};",
+                "op.drop_column(\"t\", \"a\"),",
+            )
+        );
+        // The text checksum sees every byte.
+        assert_ne!(checksum(&same[0]), checksum(MIGRATION));
     }
 }

@@ -19,6 +19,8 @@ struct Entry {
     header: RevisionHeader,
     message: String,
     doc: String,
+    /// What the migration does ([`alembic_build::module::code_checksum`]).
+    checksum: u64,
     /// `REVISION`, `DOWN_REVISION`, `BRANCH_LABELS`, `DEPENDS_ON` lines.
     lines: (usize, usize, Option<usize>, Option<usize>),
 }
@@ -63,7 +65,8 @@ impl HeaderCache {
                 header: entry.header.clone(),
                 message: entry.message.clone(),
                 doc: entry.doc.clone(),
-                checksum: sum,
+                text_checksum: sum,
+                checksum: entry.checksum,
                 lines: ConstLines {
                     revision: entry.lines.0,
                     down_revision: entry.lines.1,
@@ -82,6 +85,7 @@ impl HeaderCache {
                 header: module.header.clone(),
                 message: module.message.clone(),
                 doc: module.doc.clone(),
+                checksum: module.checksum,
                 lines: (l.revision, l.down_revision, l.branch_labels, l.depends_on),
             },
         );

@@ -38,7 +38,7 @@ pub(super) fn migrations_fingerprint(modules: &[MigrationModule]) -> u64 {
     let mut h = DefaultHasher::new();
     for m in modules {
         m.file.hash(&mut h);
-        m.checksum.hash(&mut h);
+        m.text_checksum.hash(&mut h);
     }
     h.finish()
 }

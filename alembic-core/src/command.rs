@@ -74,6 +74,11 @@ pub enum DbCommand {
         /// Print the SQL instead of running it.
         #[arg(long)]
         sql: bool,
+        /// Leave the version rows; accept the named applied revisions (`current`: all of
+        /// them) as they are now written, after an intended edit.
+        #[arg(long, conflicts_with_all = ["sql", "purge"])]
+        #[serde(default)]
+        rehash: bool,
     },
 }
 
@@ -91,7 +96,7 @@ impl DbCommand {
 
 /// The version of the runner protocol this crate speaks; raised whenever [`Request`] or
 /// what the runner prints for it changes.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// The runner's argument that asks for its [`RunnerInfo`].
 pub const HANDSHAKE: &str = "--protocol";
@@ -116,6 +121,8 @@ pub struct Request {
 pub enum Action {
     /// A user's database command, output as `myapp db` gives it.
     Command(DbCommand),
+    /// The applied migrations edited since they ran, one revision per line.
+    Edited,
     /// The stored version rows, one per line on stdout.
     CurrentRows,
     /// The schema as JSON on stdout: the one the migrations produce on a new database or,
@@ -144,7 +151,7 @@ impl Action {
     pub fn needs_database(&self) -> bool {
         match self {
             Action::Command(command) => !command.is_offline(),
-            Action::CurrentRows => true,
+            Action::CurrentRows | Action::Edited => true,
             Action::Schema { from_database } => *from_database,
         }
     }

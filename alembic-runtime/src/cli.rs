@@ -115,11 +115,14 @@ where
 }
 
 fn answer(migrations: &Migrations, request: &Request) -> ExitCode {
-    if !request.quiet {
-        // An application that installed its own logger keeps it.
-        if log::set_logger(&ALEMBIC_LOGGER).is_ok() {
-            log::set_max_level(log::LevelFilter::Info);
-        }
+    // An application that installed its own logger keeps it. Quiet still shows warnings
+    // (an edited migration).
+    if log::set_logger(&ALEMBIC_LOGGER).is_ok() {
+        log::set_max_level(if request.quiet {
+            log::LevelFilter::Warn
+        } else {
+            log::LevelFilter::Info
+        });
     }
     match execute(migrations, request) {
         Ok(()) => ExitCode::SUCCESS,
@@ -150,6 +153,12 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
     };
     let command = match &request.action {
         Action::Command(command) => command,
+        Action::Edited => {
+            for edited in migrations.edited(&open()?).map_err(text)? {
+                emit(&format!("{}\n", edited.revision))?;
+            }
+            return Ok(());
+        }
         Action::CurrentRows => {
             for row in migrations.current(&open()?).map_err(text)? {
                 emit(&format!("{row}\n"))?;
@@ -222,6 +231,19 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             migrations.downgrade(&mut open()?, revision).map_err(text)?;
         }
         DbCommand::Stamp {
+            revisions,
+            rehash: true,
+            ..
+        } => {
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            for revision in migrations.rehash(&mut open()?, &targets).map_err(text)? {
+                log::info!(
+                    target: "alembic.runtime.migration",
+                    "Recorded the checksum of {revision} as it is written now"
+                );
+            }
+        }
+        DbCommand::Stamp {
             revisions, purge, ..
         } => {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
@@ -239,6 +261,9 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
                     "Current revision(s) for {}:\n",
                     database_url(request.database.as_deref())?
                 ))?;
+            }
+            for edited in migrations.edited(&conn).map_err(text)? {
+                log::warn!(target: "alembic.runtime.migration", "{edited}");
             }
             for rev in graph.branch_tips(&stored) {
                 let marks = graph.annotations(rev, false, true);

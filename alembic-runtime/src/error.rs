@@ -107,6 +107,10 @@ pub enum Error {
     /// the authorizer that refuses such statements (with a rusqlite whose `authorizer`
     /// takes `&self`, migration code can remove it through `op.connection()`).
     TransactionEnded(&'static str),
+    /// Applied migrations were edited since they ran (with [`crate::OnEdited::Fail`]).
+    Edited(Vec<crate::EditedMigration>),
+    /// `rehash` named a revision the database is not at or past.
+    NotApplied(&'static str),
     /// An UPDATE or DELETE of the version table did not hit exactly one row.
     VersionRow {
         /// `updating 'a' to 'b'` or `deleting 'a'`.
@@ -174,6 +178,19 @@ impl fmt::Display for Error {
                 f,
                 "Revision {revision} ended the migration transaction itself (a COMMIT, END or ROLLBACK \
                  in its SQL); remove it, the runtime commits each call as a whole"
+            ),
+            Error::Edited(edited) => {
+                write!(
+                    f,
+                    "{} applied migration(s) changed since they ran; nothing was changed:",
+                    edited.len()
+                )?;
+                edited.iter().try_for_each(|e| write!(f, "\n  {e}"))
+            }
+            Error::NotApplied(revision) => write!(
+                f,
+                "revision {revision} is not applied to this database, so it has no checksum to \
+                 accept; `upgrade` applies it"
             ),
             Error::VersionRow { action, found } => write!(
                 f,
@@ -249,6 +266,8 @@ impl std::error::Error for Error {
             Error::Migration(e) => Some(&e.source),
             Error::Operation(e) => Some(e),
             Error::TransactionEnded(_)
+            | Error::Edited(_)
+            | Error::NotApplied(_)
             | Error::VersionRow { .. }
             | Error::Introspect { .. }
             | Error::NotUpToDate

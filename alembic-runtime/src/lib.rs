@@ -37,6 +37,7 @@
 //! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
 
 mod alter;
+mod checksum;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod direct;
@@ -53,6 +54,7 @@ pub mod version_table;
 pub use alembic_core::revision::graph::RevisionGraph;
 pub use alembic_core::schema;
 pub use alter::AlterColumn;
+pub use checksum::{EditedMigration, OnEdited};
 pub use direct::DirectConnection;
 pub use error::{
     Direction, Error, FailedMigration, ForeignKeyViolation, GraphError, OpError, Result,
@@ -60,7 +62,7 @@ pub use error::{
 };
 pub use migration::{Migration, MigrationFn, Migrations};
 pub use op::{Batch, Op};
-pub use runner::apply;
+pub use runner::{apply, UpgradeOptions};
 
 /// A struct that declares a table: `#[derive(Model)]` implements it (feature `derive`).
 ///

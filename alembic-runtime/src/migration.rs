@@ -88,6 +88,7 @@ impl RevisionSource for Migration {
 pub struct Migrations {
     pub(crate) list: &'static [Migration],
     known_heads: Option<&'static [&'static str]>,
+    pub(crate) summary: OnceLock<crate::checksum::Summary>,
     graph: OnceLock<std::result::Result<RevisionGraph<'static>, alembic_core::GraphError>>,
 }
 
@@ -97,6 +98,7 @@ impl Migrations {
         Migrations {
             list,
             known_heads: None,
+            summary: OnceLock::new(),
             graph: OnceLock::new(),
         }
     }

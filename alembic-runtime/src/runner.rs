@@ -14,6 +14,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::checksum::{self, OnEdited};
 use crate::error::{
     database_path, Direction, Error, FailedMigration, ForeignKeyViolation, OpError, Result,
 };
@@ -21,7 +22,7 @@ use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::{KnownSchema, Op};
 use crate::version_table;
 
-const LOG: &str = "alembic.runtime.migration";
+pub(crate) const LOG: &str = "alembic.runtime.migration";
 
 impl Migrations {
     /// Applies migrations up to `target` (`"head"`, `"heads"`, a revision, `"+1"`, …) and
@@ -31,16 +32,46 @@ impl Migrations {
     /// An invalid graph or target, a database that is not SQLite or stays locked, or a
     /// failing migration; in every case the database is left as it was.
     pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
+        self.upgrade_with(conn, target, &UpgradeOptions::default())
+    }
+
+    /// [`Migrations::upgrade`] with options: what to do about applied migrations that were
+    /// edited since they ran ([`UpgradeOptions::on_edited`]).
+    ///
+    /// ```
+    /// # use alembic_runtime::{Migrations, OnEdited, UpgradeOptions};
+    /// # static MIGRATIONS: Migrations = Migrations::new(&[]);
+    /// let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory()?;
+    /// let options = UpgradeOptions::default().on_edited(OnEdited::Fail);
+    /// MIGRATIONS.upgrade_with(&mut conn, "head", &options)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Migrations::upgrade`], and [`Error::Edited`] with [`OnEdited::Fail`].
+    pub fn upgrade_with(
+        &self,
+        conn: &mut Connection,
+        target: &str,
+        options: &UpgradeOptions,
+    ) -> Result<Vec<&'static str>> {
         log_context();
         let rows = version_table::read(conn)?;
         if let (Some(heads), Some(rows)) = (Heads::parse(target), &rows) {
             if self.at_every_head(rows)? && (heads == Heads::All || rows.len() == 1) {
+                if !self.checksums_match_at_head(conn) {
+                    self.police_edits(self.edited(conn)?, options.on_edited)?;
+                }
                 return Ok(Vec::new());
             }
         }
-        self.migrate(conn, rows, Direction::Upgrade, |g, current| {
-            plan::upgrade(g, current, target)
-        })
+        self.migrate(
+            conn,
+            rows,
+            Direction::Upgrade,
+            options.on_edited,
+            |g, current| plan::upgrade(g, current, target),
+        )
     }
 
     /// Reverts migrations down to `target` (`"base"`, a revision, `"-1"`, `"label@-1"`, …)
@@ -51,9 +82,13 @@ impl Migrations {
     pub fn downgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
         log_context();
         let rows = version_table::read(conn)?;
-        self.migrate(conn, rows, Direction::Downgrade, |g, current| {
-            plan::downgrade(g, current, target)
-        })
+        self.migrate(
+            conn,
+            rows,
+            Direction::Downgrade,
+            OnEdited::Warn,
+            |g, current| plan::downgrade(g, current, target),
+        )
     }
 
     /// Sets the version rows to `targets` without running migrations (after `purge`, from an
@@ -166,10 +201,12 @@ impl Migrations {
         conn: &mut Connection,
         rows: Option<Vec<String>>,
         direction: Direction,
+        on_edited: OnEdited,
         planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
     ) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
         let current = current_revs(graph, rows)?;
+        self.police_edits(self.edited_at(conn, graph, &current)?, on_edited)?;
         if planner(graph, &current)?.is_empty() {
             return Ok(Vec::new());
         }
@@ -199,6 +236,7 @@ impl Migrations {
             version_table::create(tx)?;
         }
         let mut done = Vec::with_capacity(plan.steps.len());
+        let mut ran = Vec::with_capacity(plan.steps.len());
         let mut known = None;
         for step in &plan.steps {
             let migration = self.at(step.revision);
@@ -227,6 +265,11 @@ impl Migrations {
                 version_table::apply(tx, graph, change)?;
             }
             done.push(migration.revision);
+            ran.push(migration);
+        }
+        match direction {
+            Direction::Upgrade => checksum::record(tx, &ran, &[])?,
+            Direction::Downgrade => checksum::record(tx, &[], &ran)?,
         }
         if check_foreign_keys {
             if let Err(Error::ForeignKeys { rows, .. }) = foreign_key_check(tx) {
@@ -289,6 +332,21 @@ impl Migrations {
             }
         }
         broken_after.flatten()
+    }
+}
+
+/// How [`Migrations::upgrade_with`] treats what it finds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpgradeOptions {
+    on_edited: OnEdited,
+}
+
+impl UpgradeOptions {
+    /// What to do when applied migrations were edited since they ran: warn through `log`
+    /// (the default), or fail before changing anything.
+    pub fn on_edited(mut self, policy: OnEdited) -> Self {
+        self.on_edited = policy;
+        self
     }
 }
 
@@ -539,7 +597,10 @@ impl Locked<'_> {
 }
 
 /// Maps version rows to revisions; a row no migration declares is an error.
-fn current_revs(graph: &RevisionGraph<'static>, rows: Option<Vec<String>>) -> Result<Vec<Rev>> {
+pub(crate) fn current_revs(
+    graph: &RevisionGraph<'static>,
+    rows: Option<Vec<String>>,
+) -> Result<Vec<Rev>> {
     rows.unwrap_or_default()
         .into_iter()
         .map(|row| {

@@ -226,7 +226,12 @@ fn main() {
         format!("{manifest}\n[profile.dev.package.libsqlite3-sys]\nopt-level = 1\n"),
     )
     .unwrap();
-    time(&mut alembic(&["-q", "current"]));
+    time(&mut alembic(&[
+        "--database",
+        "big-template.db",
+        "-q",
+        "current",
+    ]));
     let through_cli = through_cli();
     let in_process = median(
         (0..3)

@@ -152,6 +152,14 @@ pub enum CliError {
         .0.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
     )]
     Drift(Vec<String>),
+    /// `check`: applied migrations of the configured database were edited since they ran.
+    #[error(
+        "applied migrations were edited after they ran on the database; what they do now is not \
+         what ran:\n{}\nRestore them (a new migration makes a new change), or if the edits are \
+         intended accept them with `cargo alembic stamp --rehash REV…`.",
+        .0.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    )]
+    Edited(Vec<String>),
     /// A revision argument or graph move that cannot be done.
     #[error(transparent)]
     Revision(#[from] alembic_core::RevisionError),

@@ -262,9 +262,11 @@ fn name_or_columns(name: &Option<String>) -> String {
         .map_or_else(|| "(unnamed)".to_owned(), |n| format!("'{n}'"))
 }
 
-/// Tables autogenerate never compares.
+/// Tables autogenerate never compares: the version table, the runtime's checksums of
+/// applied migrations, SQLite's own.
 fn ignored(name: &str, exclude: &[&str]) -> bool {
     name.eq_ignore_ascii_case("alembic_version")
+        || name.eq_ignore_ascii_case("alembic_checksum")
         || name.to_ascii_lowercase().starts_with("sqlite_")
         || exclude.iter().any(|e| e.eq_ignore_ascii_case(name))
 }

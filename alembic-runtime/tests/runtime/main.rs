@@ -3,6 +3,7 @@
 mod alembic_parity;
 mod api;
 mod bad_input;
+mod checksums;
 mod common;
 mod concurrency;
 mod corpus;

@@ -67,6 +67,22 @@ pub fn autogenerate(
 /// # Errors
 /// [`CliError::Check`] listing the differences, or as [`autogenerate`].
 pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
+    let edited = runner::edited(project)?;
+    if !edited.is_empty() {
+        let lines = project.graph(|modules, _| {
+            Ok(edited
+                .iter()
+                .map(|revision| {
+                    let file = modules
+                        .iter()
+                        .find(|m| &m.header.revision == revision)
+                        .map_or_else(String::new, |m| format!(" ({})", m.path.display()));
+                    format!("Detected edited migration {revision}{file}")
+                })
+                .collect())
+        })?;
+        return Err(CliError::Edited(lines));
+    }
     let (models, current, comparison) = comparison(project, against, true)?;
     if comparison.changes.is_empty() {
         out!("No new upgrade operations detected.");

@@ -35,6 +35,22 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
     Ok(out.lines().map(str::to_owned).collect())
 }
 
+/// The applied migrations of the configured database that were edited since they ran;
+/// empty when no file database is configured or it does not exist yet.
+///
+/// # Errors
+/// As [`run`].
+pub fn edited(project: &Project) -> Result<Vec<String>, CliError> {
+    let exists = project.database.as_ref().is_some_and(|d| {
+        matches!(DatabaseUrl::parse(&d.url), Ok(DatabaseUrl::File(path)) if project.root.join(&path).exists())
+    });
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let out = output(project, Action::Edited)?;
+    Ok(out.lines().map(str::to_owned).collect())
+}
+
 /// The schema the migrations produce on a new database or, `from_database`, the schema of
 /// the database, which must be at head.
 ///

@@ -1,0 +1,268 @@
+//! Checksums of applied migrations, so that a migration edited after it ran is noticed.
+//!
+//! `alembic_version` stays exactly Alembic's, so that a database can move between Python
+//! Alembic and this runtime; the checksums live beside it in `alembic_checksum`, one row
+//! per applied migration: its revision and [`Migration::checksum`] (what the migration
+//! does, comments and formatting aside — see alembic-build's `code_checksum`). Python
+//! Alembic never reads the table; its autogenerate would offer to drop it, which an
+//! `include_name` hook prevents (docs/from-python.md). A revision without a row (applied by
+//! Python Alembic, or before checksums existed) and a migration whose checksum is 0 (a
+//! hand-written list) are never reported.
+//!
+//! At head, the check is one aggregate query compared with the list's own count and sum;
+//! only when they differ are the rows read and matched to the graph.
+
+use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::resolve::CURRENT;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{database_path, Error, Result};
+use crate::migration::{Migration, Migrations};
+use crate::version_table;
+
+/// The table's DDL, in the style of Alembic's version table.
+pub const CREATE: &str = "CREATE TABLE alembic_checksum (version_num VARCHAR(32) NOT NULL, \
+     checksum BIGINT NOT NULL, CONSTRAINT alembic_checksum_pkc PRIMARY KEY (version_num))";
+
+const SUMMARY: &str =
+    "SELECT count(*), coalesce(sum(checksum & 4294967295), 0) FROM alembic_checksum";
+const SELECT: &str = "SELECT version_num, checksum FROM alembic_checksum";
+
+/// An applied migration whose code is no longer what ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditedMigration {
+    /// The revision.
+    pub revision: &'static str,
+    /// Its message.
+    pub message: &'static str,
+    /// The checksum recorded when it was applied.
+    pub recorded: u64,
+    /// The checksum of the migration as compiled now.
+    pub current: u64,
+}
+
+impl std::fmt::Display for EditedMigration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "revision {} ({}) was edited after it was applied to this database (checksum \
+             {:016x}, applied as {:016x}); restore what it did, or if the edit is intended \
+             accept it with `cargo alembic stamp --rehash {}`",
+            self.revision, self.message, self.current, self.recorded, self.revision
+        )
+    }
+}
+
+/// What to do when applied migrations were edited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnEdited {
+    /// Log a warning for each and go on (the default).
+    #[default]
+    Warn,
+    /// Fail with [`Error::Edited`] before changing anything.
+    Fail,
+}
+
+/// The count and the sum of the low 32 bits of the checksums: what the summary query
+/// returns when every migration of the list is applied and recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Summary(i64, i64);
+
+impl Summary {
+    fn of(checksums: impl Iterator<Item = u64>) -> Self {
+        checksums
+            .filter(|&c| c != 0)
+            .fold(Summary(0, 0), |Summary(n, sum), c| {
+                Summary(n + 1, sum + i64::from(c as u32))
+            })
+    }
+}
+
+/// The stored rows, or `None` without the table.
+fn read(conn: &Connection) -> Result<Option<Vec<(String, u64)>>> {
+    if !exists(conn)? {
+        return Ok(None);
+    }
+    let mut stmt = conn
+        .prepare(SELECT)
+        .map_err(|e| Error::sqlite(conn, SELECT, e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| Error::sqlite(conn, SELECT, e))?;
+    Ok(Some(rows))
+}
+
+fn exists(conn: &Connection) -> Result<bool> {
+    const EXISTS: &str =
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_checksum'";
+    conn.query_row(EXISTS, [], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+        .map_err(|e| Error::sqlite(conn, EXISTS, e))
+}
+
+/// Records what a call applied and forgets what it reverted, in its transaction: a few
+/// statements for all of them, as nobody outside sees the rows before the commit.
+pub(crate) fn record(
+    tx: &Connection,
+    applied: &[&'static Migration],
+    reverted: &[&'static Migration],
+) -> Result<()> {
+    let (hashed, unhashed): (Vec<_>, Vec<_>) = applied.iter().partition(|m| m.checksum != 0);
+    let forget: Vec<_> = reverted.iter().chain(unhashed).collect();
+    if hashed.is_empty() && (forget.is_empty() || !exists(tx)?) {
+        return Ok(());
+    }
+    let run = |sql: &str, params: Vec<rusqlite::types::Value>| {
+        tx.execute(sql, rusqlite::params_from_iter(params))
+            .map(drop)
+            .map_err(|e| Error::sqlite(tx, sql, e))
+    };
+    if !exists(tx)? {
+        run(CREATE, Vec::new())?;
+    }
+    // 400 rows of two parameters stay under the 999 variables of old SQLite builds.
+    for chunk in forget.chunks(400) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        run(
+            &format!("DELETE FROM alembic_checksum WHERE version_num IN ({marks})"),
+            chunk.iter().map(|m| m.revision.to_owned().into()).collect(),
+        )?;
+    }
+    for chunk in hashed.chunks(400) {
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        run(
+            &format!(
+                "INSERT OR REPLACE INTO alembic_checksum (version_num, checksum) VALUES {values}"
+            ),
+            chunk
+                .iter()
+                .flat_map(|m| [m.revision.to_owned().into(), (m.checksum as i64).into()])
+                .collect(),
+        )?;
+    }
+    Ok(())
+}
+
+impl Migrations {
+    /// The applied migrations (by the version rows) whose recorded checksum differs from
+    /// the compiled one, in graph order; empty for a database without checksums.
+    ///
+    /// # Errors
+    /// An invalid graph, a version row no migration declares, or a database failure.
+    pub fn edited(&self, conn: &Connection) -> Result<Vec<EditedMigration>> {
+        let graph = self.graph()?;
+        let rows = version_table::read(conn)?;
+        let current = crate::runner::current_revs(graph, rows)?;
+        self.edited_at(conn, graph, &current)
+    }
+
+    pub(crate) fn edited_at(
+        &self,
+        conn: &Connection,
+        graph: &RevisionGraph<'static>,
+        current: &[Rev],
+    ) -> Result<Vec<EditedMigration>> {
+        let Some(rows) = read(conn)? else {
+            return Ok(Vec::new());
+        };
+        let applied = graph.ancestors(current, true);
+        let mut edited: Vec<(Rev, EditedMigration)> = rows
+            .into_iter()
+            .filter_map(|(revision, recorded)| {
+                let rev = graph.get(&revision)?;
+                let m = self.at(rev);
+                (applied[rev] && m.checksum != 0 && m.checksum != recorded).then_some((
+                    rev,
+                    EditedMigration {
+                        revision: m.revision,
+                        message: m.message,
+                        recorded,
+                        current: m.checksum,
+                    },
+                ))
+            })
+            .collect();
+        let order = graph.topological();
+        edited.sort_by_key(|(rev, _)| order.iter().position(|r| r == rev));
+        Ok(edited.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// At every head: whether the recorded checksums are the list's, by one aggregate
+    /// query. True without a table or without checksums in the list (nothing to compare);
+    /// false when any row differs or is missing, and the caller reads the rows.
+    pub(crate) fn checksums_match_at_head(&self, conn: &Connection) -> bool {
+        let compiled = *self
+            .summary
+            .get_or_init(|| Summary::of(self.list.iter().map(|m| m.checksum)));
+        if compiled.0 == 0 {
+            return true;
+        }
+        match conn.query_row(SUMMARY, [], |r| Ok(Summary(r.get(0)?, r.get(1)?))) {
+            Ok(stored) => stored == compiled,
+            Err(e) => e.to_string().starts_with("no such table"),
+        }
+    }
+
+    /// Warns about or refuses edited migrations, as `policy` says.
+    pub(crate) fn police_edits(
+        &self,
+        edited: Vec<EditedMigration>,
+        policy: OnEdited,
+    ) -> Result<()> {
+        if edited.is_empty() {
+            return Ok(());
+        }
+        match policy {
+            OnEdited::Fail => Err(Error::Edited(edited)),
+            OnEdited::Warn => {
+                for e in &edited {
+                    log::warn!(target: crate::runner::LOG, "{e}");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Records the compiled checksums of `targets` (revision ids, or `current` for every
+    /// applied revision) as the ones they were applied with: accepts intended edits.
+    /// Returns the revisions rehashed, in graph order.
+    ///
+    /// # Errors
+    /// An unknown or unapplied revision, or a database failure; nothing changes then.
+    pub fn rehash(&self, conn: &mut Connection, targets: &[&str]) -> Result<Vec<&'static str>> {
+        let graph = self.graph()?;
+        let path = database_path(conn);
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
+        let current = crate::runner::current_revs(graph, version_table::read(&tx)?)?;
+        let applied = graph.ancestors(&current, true);
+        let mut chosen = vec![false; graph.len()];
+        for &target in targets {
+            if target == CURRENT {
+                chosen.iter_mut().zip(&applied).for_each(|(c, &a)| *c |= a);
+                continue;
+            }
+            for rev in graph.resolve(target)? {
+                if !applied[rev] {
+                    return Err(Error::NotApplied(graph.id(rev)));
+                }
+                chosen[rev] = true;
+            }
+        }
+        let revs: Vec<&'static Migration> = graph
+            .topological()
+            .iter()
+            .filter(|&&r| chosen[r])
+            .map(|&r| self.at(r))
+            .collect();
+        record(&tx, &revs, &[])?;
+        tx.commit()
+            .map_err(|e| Error::sqlite_at(path, "COMMIT", e))?;
+        Ok(revs.iter().map(|m| m.revision).collect())
+    }
+}

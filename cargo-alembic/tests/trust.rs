@@ -1,0 +1,144 @@
+//! Edited migrations, through the real binary: a comment or a reformat is no edit; a changed
+//! statement is reported by `check` (exit 1, revision and file), warned about by `current`
+//! and `upgrade`, and accepted with `stamp --rehash`.
+
+mod common;
+
+use common::TestProject;
+
+const FILE: &str = "migrations/versions/aaaa00000001_create_note.rs";
+
+#[test]
+fn an_edited_migration_is_caught_and_a_reformatted_one_is_not() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "create note", "--rev-id", "aaaa00000001"]);
+    p.set_body(
+        "aaaa00000001_create_note.rs",
+        "upgrade",
+        "op.execute(\"CREATE TABLE note (id INTEGER PRIMARY KEY)\")",
+    );
+    // The model side agrees with the migrations, so `check` is about the edit alone.
+    let cargo = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &cargo.replace(
+            "database = \"app.db\"",
+            "database = \"app.db\"\nexclude_tables = [\"note\"]",
+        ),
+    );
+    p.ok(&["upgrade", "head"]);
+    assert_eq!(
+        p.ok(&["check"]).trim(),
+        "No new upgrade operations detected."
+    );
+
+    // Comments, blank lines, line breaks and CRLF: the same migration.
+    let text = p.read(FILE);
+    let reformatted = text
+        .replace(
+            "op.execute(\"CREATE TABLE note (id INTEGER PRIMARY KEY)\")",
+            "// Notes.\n    op.execute(\n        \"CREATE TABLE note (id INTEGER PRIMARY KEY)\",\n    )",
+        )
+        .replace('\n', "\r\n");
+    p.write(FILE, &reformatted);
+    assert_eq!(
+        p.ok(&["check"]).trim(),
+        "No new upgrade operations detected."
+    );
+    let current = p.alembic(&["current"]);
+    assert!(!current.stderr.contains("edited"), "{}", current.stderr);
+
+    // A changed statement is an edit.
+    p.write(
+        FILE,
+        &text.replace("PRIMARY KEY)", "PRIMARY KEY, body TEXT)"),
+    );
+    let check = p.alembic(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains(&format!("Detected edited migration aaaa00000001 ({FILE})")),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stderr.contains("cargo alembic stamp --rehash"),
+        "{}",
+        check.stderr
+    );
+    for command in [
+        &["current"][..],
+        &["upgrade", "head"],
+        &["-q", "upgrade", "head"],
+    ] {
+        let run = p.alembic(command);
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("revision aaaa00000001 (create note) was edited after it was applied"),
+            "{command:?}: {}",
+            run.stderr
+        );
+    }
+
+    // Accepting the edit.
+    let rehash = p.alembic(&["stamp", "--rehash", "aaaa00000001"]);
+    assert_eq!(rehash.code, 0, "{}", rehash.stderr);
+    assert!(
+        rehash
+            .stderr
+            .contains("Recorded the checksum of aaaa00000001"),
+        "{}",
+        rehash.stderr
+    );
+    assert_eq!(
+        p.ok(&["check"]).trim(),
+        "No new upgrade operations detected."
+    );
+    let both = p.alembic(&["stamp", "--rehash", "--purge", "head"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+/// What rustfmt itself does to a migration written by hand is no edit.
+#[test]
+fn rustfmt_on_an_applied_migration_is_no_edit() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "seed", "--rev-id", "bbbb00000001"]);
+    let file = "migrations/versions/bbbb00000001_seed.rs";
+    let text = p.read(file);
+    let start = text.find("pub fn upgrade").unwrap();
+    p.write(
+        file,
+        &format!(
+            "{}{}",
+            &text[..start],
+            "use std::fmt::{Write, Debug};\nuse alembic_runtime::prelude::*;\n\
+             pub fn upgrade(op:&mut Op)->Result<()>{ let mut s=String::new(); \
+             write!(s,\"{:?}\",[1,2,]).unwrap(); let _ = &s as &dyn Debug; \
+             match s.len(){0=>{Ok(())} _=>op.execute(\"CREATE TABLE seed (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT)\")} }\n\
+             pub fn downgrade(op:&mut Op)->Result<()>{op.drop_table(\"seed\")}\n"
+        ),
+    );
+    let cargo = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &cargo.replace(
+            "database = \"app.db\"",
+            "database = \"app.db\"\nexclude_tables = [\"seed\"]",
+        ),
+    );
+    p.ok(&["upgrade", "head"]);
+    let before = p.read(file);
+    let rustfmt = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021"])
+        .arg(p.root().join(file))
+        .status()
+        .unwrap();
+    assert!(rustfmt.success());
+    assert_ne!(p.read(file), before, "rustfmt changed the file");
+    assert_eq!(
+        p.ok(&["check"]).trim(),
+        "No new upgrade operations detected."
+    );
+}

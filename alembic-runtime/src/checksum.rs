@@ -20,13 +20,16 @@ use crate::error::{database_path, Error, Result};
 use crate::migration::{Migration, Migrations};
 use crate::version_table;
 
-/// The table's DDL, in the style of Alembic's version table.
-pub const CREATE: &str = "CREATE TABLE alembic_checksum (version_num VARCHAR(32) NOT NULL, \
-     checksum BIGINT NOT NULL, CONSTRAINT alembic_checksum_pkc PRIMARY KEY (version_num))";
+/// The table's DDL. `WITHOUT ROWID`, so that its key is the table itself: every
+/// connection parses the schema on its first statement, and one object parses faster than
+/// a table and its key's index.
+pub const CREATE: &str = "CREATE TABLE alembic_checksum (version_num VARCHAR(32) NOT NULL \
+     PRIMARY KEY, checksum BIGINT NOT NULL) WITHOUT ROWID";
 
-const SUMMARY: &str =
-    "SELECT count(*), coalesce(sum(checksum & 4294967295), 0) FROM alembic_checksum";
-const SELECT: &str = "SELECT version_num, checksum FROM alembic_checksum";
+/// The row keyed by the empty string (no revision id) holds the XOR of all the others'
+/// checksums, kept by every write: at head, comparing it is one key lookup.
+const SUMMARY: &str = "SELECT checksum FROM alembic_checksum WHERE version_num = ''";
+const SELECT: &str = "SELECT version_num, checksum FROM alembic_checksum WHERE version_num <> ''";
 
 /// An applied migration whose code is no longer what ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,19 +66,10 @@ pub enum OnEdited {
     Fail,
 }
 
-/// The count and the sum of the low 32 bits of the checksums: what the summary query
-/// returns when every migration of the list is applied and recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Summary(i64, i64);
-
-impl Summary {
-    fn of(checksums: impl Iterator<Item = u64>) -> Self {
-        checksums
-            .filter(|&c| c != 0)
-            .fold(Summary(0, 0), |Summary(n, sum), c| {
-                Summary(n + 1, sum + i64::from(c as u32))
-            })
-    }
+/// The XOR of a set of checksums (0 for none): what the summary row holds when exactly
+/// those are recorded.
+fn summary(checksums: impl Iterator<Item = u64>) -> u64 {
+    checksums.fold(0, |x, c| x ^ c)
 }
 
 /// The stored rows, or `None` without the table.
@@ -144,7 +138,11 @@ pub(crate) fn record(
                 .collect(),
         )?;
     }
-    Ok(())
+    let all = read(tx)?.unwrap_or_default();
+    run(
+        "INSERT OR REPLACE INTO alembic_checksum (version_num, checksum) VALUES ('', ?)",
+        vec![(summary(all.iter().map(|(_, c)| *c)) as i64).into()],
+    )
 }
 
 impl Migrations {
@@ -191,18 +189,24 @@ impl Migrations {
         Ok(edited.into_iter().map(|(_, e)| e).collect())
     }
 
-    /// At every head: whether the recorded checksums are the list's, by one aggregate
-    /// query. True without a table or without checksums in the list (nothing to compare);
-    /// false when any row differs or is missing, and the caller reads the rows.
+    /// At every head: whether the recorded checksums are the list's, by one key lookup.
+    /// True without a table or without checksums in the list (nothing to compare); false
+    /// when any row differs or is missing, and the caller reads the rows.
     pub(crate) fn checksums_match_at_head(&self, conn: &Connection) -> bool {
-        let compiled = *self
-            .summary
-            .get_or_init(|| Summary::of(self.list.iter().map(|m| m.checksum)));
-        if compiled.0 == 0 {
+        let compiled = *self.summary.get_or_init(|| {
+            let mut checksums = self
+                .list
+                .iter()
+                .map(|m| m.checksum)
+                .filter(|&c| c != 0)
+                .peekable();
+            checksums.peek().is_some().then(|| summary(checksums))
+        });
+        let Some(compiled) = compiled else {
             return true;
-        }
-        match conn.query_row(SUMMARY, [], |r| Ok(Summary(r.get(0)?, r.get(1)?))) {
-            Ok(stored) => stored == compiled,
+        };
+        match conn.query_row(SUMMARY, [], |r| r.get::<_, i64>(0)) {
+            Ok(stored) => stored as u64 == compiled,
             Err(e) => e.to_string().starts_with("no such table"),
         }
     }

@@ -88,7 +88,8 @@ impl RevisionSource for Migration {
 pub struct Migrations {
     pub(crate) list: &'static [Migration],
     known_heads: Option<&'static [&'static str]>,
-    pub(crate) summary: OnceLock<crate::checksum::Summary>,
+    /// The XOR of the list's checksums, `None` when it has none (see `checksum`).
+    pub(crate) summary: OnceLock<Option<u64>>,
     graph: OnceLock<std::result::Result<RevisionGraph<'static>, alembic_core::GraphError>>,
 }
 

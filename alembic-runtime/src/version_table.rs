@@ -97,6 +97,43 @@ pub(crate) fn apply(conn: &Connection, graph: &RevisionGraph<'_>, change: RowCha
     }
 }
 
+/// Moves the rows from `before` to `after` in as few statements as [`apply`] allows: an
+/// UPDATE where one row becomes another, else DELETEs and INSERTs.
+pub(crate) fn replace(
+    conn: &Connection,
+    graph: &RevisionGraph<'_>,
+    before: &[Rev],
+    after: &[Rev],
+) -> Result<()> {
+    let gone: Vec<Rev> = before
+        .iter()
+        .copied()
+        .filter(|r| !after.contains(r))
+        .collect();
+    let new: Vec<Rev> = after
+        .iter()
+        .copied()
+        .filter(|r| !before.contains(r))
+        .collect();
+    if let ([from], [to]) = (&gone[..], &new[..]) {
+        return apply(
+            conn,
+            graph,
+            RowChange::Update {
+                from: *from,
+                to: *to,
+            },
+        );
+    }
+    for &r in &gone {
+        apply(conn, graph, RowChange::Delete(r))?;
+    }
+    for &r in &new {
+        apply(conn, graph, RowChange::Insert(r))?;
+    }
+    Ok(())
+}
+
 /// A change with literal values, as Alembic writes it in `--sql` scripts.
 pub(crate) fn literal_sql(graph: &RevisionGraph<'_>, change: RowChange) -> String {
     let lit = |r: Rev| quote_literal(graph.id(r));

@@ -123,6 +123,9 @@ pub enum Action {
     Command(DbCommand),
     /// The applied migrations edited since they ran, one revision per line.
     Edited,
+    /// Every migration upgraded, downgraded and upgraded again on a new in-memory
+    /// database, each downgrade required to restore the schema before it.
+    Stairway,
     /// The stored version rows, one per line on stdout.
     CurrentRows,
     /// The schema as JSON on stdout: the one the migrations produce on a new database or,
@@ -153,6 +156,7 @@ impl Action {
             Action::Command(command) => !command.is_offline(),
             Action::CurrentRows | Action::Edited => true,
             Action::Schema { from_database } => *from_database,
+            Action::Stairway => false,
         }
     }
 

@@ -153,6 +153,13 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
     };
     let command = match &request.action {
         Action::Command(command) => command,
+        Action::Stairway => {
+            let walked = migrations.stairway().map_err(|e| e.to_string())?;
+            emit(&format!(
+                "Stairway passed: {walked} revision(s) upgraded, downgraded and upgraded again.\n"
+            ))?;
+            return Ok(());
+        }
         Action::Edited => {
             for edited in migrations.edited(&open()?).map_err(text)? {
                 emit(&format!("{}\n", edited.revision))?;

@@ -48,6 +48,10 @@ mod offline;
 mod op;
 mod rebuild;
 mod runner;
+#[cfg(any(feature = "testing", feature = "cli"))]
+mod stairway;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod verify;
 pub mod version_table;
 

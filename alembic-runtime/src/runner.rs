@@ -196,7 +196,7 @@ impl Migrations {
     /// Plans from `rows` (read without the lock) first, so that a call with nothing to do
     /// takes no write lock; then plans again under the lock, where the answer counts.
     /// Foreign keys: see [`with_foreign_keys_deferred`].
-    fn migrate(
+    pub(crate) fn migrate(
         &self,
         conn: &mut Connection,
         rows: Option<Vec<String>>,

@@ -122,8 +122,13 @@ enum Command {
         rev_id: Option<String>,
     },
     /// Exit 1, listing them, when the models differ from what the migrations produce (for CI).
-    #[command(after_help = "Example:\n  cargo alembic check")]
-    Check,
+    #[command(after_help = "Examples:\n  cargo alembic check\n  cargo alembic check --stairway")]
+    Check {
+        /// Also upgrade, downgrade and upgrade again every migration on a new in-memory
+        /// database, each downgrade required to restore the schema before it.
+        #[arg(long)]
+        stairway: bool,
+    },
     /// Show the head revisions.
     #[command(after_help = "Example:\n  cargo alembic heads")]
     Heads {
@@ -271,7 +276,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 commands::revision::revision(&project, &new, &empty, &empty).map(drop)
             }
         }
-        Command::Check => commands::autogenerate::check(&project, against),
+        Command::Check { stairway } => {
+            if *stairway {
+                runner::stairway(&project)?;
+            }
+            commands::autogenerate::check(&project, against)
+        }
         Command::Merge {
             revisions,
             message,

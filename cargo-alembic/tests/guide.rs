@@ -363,6 +363,7 @@ chapters! {
     cli => "cli.md",
     embedding => "embedding.md",
     best_practices => "best-practices.md",
+    testing => "testing.md",
 }
 
 #[test]

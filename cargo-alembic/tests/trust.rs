@@ -142,3 +142,62 @@ fn rustfmt_on_an_applied_migration_is_no_edit() {
         "No new upgrade operations detected."
     );
 }
+
+#[test]
+fn check_stairway_walks_the_migrations_and_names_a_broken_downgrade() {
+    let p = TestProject::new();
+    let cargo = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &cargo.replace(
+            "database = \"app.db\"",
+            "database = \"app.db\"\nexclude_tables = [\"note\"]",
+        ),
+    );
+    p.ok(&["revision", "-m", "create note", "--rev-id", "aaaa00000001"]);
+    p.ok(&["revision", "-m", "index note", "--rev-id", "bbbb00000002"]);
+    p.set_body(
+        "aaaa00000001_create_note.rs",
+        "upgrade",
+        "op.execute(\"CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)\")",
+    );
+    p.set_body(
+        "aaaa00000001_create_note.rs",
+        "downgrade",
+        "op.drop_table(\"note\")",
+    );
+    p.set_body(
+        "bbbb00000002_index_note.rs",
+        "upgrade",
+        "op.create_index(\"note\", Index::new(\"ix_note_body\", &[\"body\"]))",
+    );
+    // The index's downgrade is missing.
+    let run = p.alembic(&["check", "--stairway"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "stairway: revision bbbb00000002 failed at downgrade (it does not restore the \
+             schema before the upgrade)"
+        ) && run
+            .stderr
+            .contains("  Detected added index 'ix_note_body' on 'note' (\"body\")"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !p.root().join("app.db").exists(),
+        "the stairway needs no database"
+    );
+
+    p.set_body(
+        "bbbb00000002_index_note.rs",
+        "downgrade",
+        "op.drop_index(\"ix_note_body\")",
+    );
+    let out = p.ok(&["check", "--stairway"]);
+    assert!(
+        out.contains("Stairway passed: 2 revision(s) upgraded, downgraded and upgraded again."),
+        "{out}"
+    );
+    assert!(out.contains("No new upgrade operations detected."), "{out}");
+}

@@ -11,6 +11,7 @@ mod derive;
 mod diff_roundtrip;
 mod failures;
 mod introspect;
+mod kit;
 mod log_lines;
 mod lossless;
 mod ops;

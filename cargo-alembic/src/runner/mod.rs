@@ -26,6 +26,18 @@ pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), Cl
     exit(status)
 }
 
+/// Runs the stairway in the runner, which prints its verdict.
+///
+/// # Errors
+/// As [`run`]; the runner reports a failing revision itself.
+pub fn stairway(project: &Project) -> Result<(), CliError> {
+    let request = request(project, true, Action::Stairway);
+    let status = spawnable(project, &request)?
+        .status()
+        .map_err(CliError::io("the runner"))?;
+    exit(status)
+}
+
 /// The database's stored version rows, asked of the runner.
 ///
 /// # Errors

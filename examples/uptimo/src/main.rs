@@ -253,3 +253,39 @@ fn report(conn: &Connection) -> Result<(), Box<dyn Error>> {
     }
     Ok(())
 }
+
+/// The migrations' own tests, with alembic-runtime's test kit.
+#[cfg(test)]
+mod migration_tests {
+    use alembic_runtime::testing;
+
+    use super::{models, MIGRATIONS};
+
+    #[test]
+    fn the_history_has_one_head() {
+        testing::single_head(&MIGRATIONS).unwrap();
+    }
+
+    #[test]
+    fn every_downgrade_restores_the_schema_before_its_upgrade() {
+        assert_eq!(testing::stairway(&MIGRATIONS).unwrap(), 4);
+    }
+
+    #[test]
+    fn head_is_what_the_models_declare() {
+        testing::models_match(&MIGRATIONS, &models::all()).unwrap();
+    }
+
+    #[test]
+    fn monitors_of_the_first_release_survive_every_later_migration() {
+        testing::upgrade_keeps_data(
+            &MIGRATIONS,
+            "d3813c93def0",
+            "INSERT INTO user (email) VALUES ('ops@example.com');
+             INSERT INTO monitor (name, url, owner_id) VALUES ('home', 'https://example.com', 1),
+                 ('api', 'https://api.example.com', NULL)",
+            "SELECT name, url, owner_id FROM monitor ORDER BY name",
+        )
+        .unwrap();
+    }
+}

@@ -18,6 +18,7 @@
 //!         revision: "head".into(),
 //!         sql: false,
 //!         sqlite_version: None,
+//!         backup: None,
 //!     }),
 //! );
 //! assert_eq!(Request::from_arg(&request.to_arg()).unwrap(), request);
@@ -43,6 +44,11 @@ pub enum DbCommand {
         #[arg(long, requires = "sql", value_name = "X.Y.Z")]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sqlite_version: Option<SqliteVersion>,
+        /// Copy the database first, when migrations are pending (default
+        /// backups/<name>-{revision}.db beside it; {revision} is the revision it was at).
+        #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "", conflicts_with = "sql")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backup: Option<String>,
     },
     /// Revert the database to an earlier revision.
     Downgrade {
@@ -262,6 +268,7 @@ mod tests {
             revision: "head".into(),
             sql,
             sqlite_version: None,
+            backup: None,
         };
         assert!(upgrade(true).is_offline());
         assert!(!upgrade(false).is_offline());

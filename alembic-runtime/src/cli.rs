@@ -31,7 +31,7 @@ use alembic_core::url::{DatabaseUrl, UrlError};
 use clap::Parser;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Error, Migrations};
+use crate::{Error, Migrations, UpgradeOptions};
 
 pub use alembic_core::command::DbCommand;
 
@@ -189,6 +189,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             revision,
             sql: true,
             sqlite_version,
+            ..
         } => {
             offline_log();
             let (from, to) = match split_range(revision) {
@@ -231,8 +232,24 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
             emit(&migrations.stamp_sql(&targets).map_err(text)?)?;
         }
-        DbCommand::Upgrade { revision, .. } => {
-            migrations.upgrade(&mut open()?, revision).map_err(text)?;
+        DbCommand::Upgrade {
+            revision, backup, ..
+        } => {
+            let mut options = UpgradeOptions::default();
+            if let Some(path) = backup {
+                // A path typed on the command line is from where it was typed; the default
+                // is beside the database.
+                options = options.backup_to(if path.is_empty() {
+                    PathBuf::from(default_backup(request.database.as_deref())?)
+                } else {
+                    std::env::current_dir()
+                        .map_err(|e| format!("cannot read the working directory: {e}"))?
+                        .join(path)
+                });
+            }
+            migrations
+                .upgrade_with(&mut open()?, revision, &options)
+                .map_err(text)?;
         }
         DbCommand::Downgrade { revision, .. } => {
             migrations.downgrade(&mut open()?, revision).map_err(text)?;
@@ -299,6 +316,19 @@ fn emit(text: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+/// `backups/<database file stem>-{revision}.db`, beside the database.
+fn default_backup(database: Option<&str>) -> Result<String, String> {
+    let url = database_url(database)?;
+    let stem = match DatabaseUrl::parse(&url) {
+        Ok(DatabaseUrl::File(path)) => path.file_stem().map_or_else(
+            || "database".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        ),
+        _ => "database".to_owned(),
+    };
+    Ok(format!("backups/{stem}-{{revision}}.db"))
 }
 
 fn database_url(database: Option<&str>) -> Result<String, String> {

@@ -111,6 +111,13 @@ pub enum Error {
     Edited(Vec<crate::EditedMigration>),
     /// `rehash` named a revision the database is not at or past.
     NotApplied(&'static str),
+    /// The copy before migrating could not be written; nothing was migrated.
+    Backup {
+        /// Where it was to go.
+        path: std::path::PathBuf,
+        /// Why it failed.
+        message: String,
+    },
     /// An UPDATE or DELETE of the version table did not hit exactly one row.
     VersionRow {
         /// `updating 'a' to 'b'` or `deleting 'a'`.
@@ -187,6 +194,12 @@ impl fmt::Display for Error {
                 )?;
                 edited.iter().try_for_each(|e| write!(f, "\n  {e}"))
             }
+            Error::Backup { path, message } => write!(
+                f,
+                "cannot back up the database to {} ({message}); nothing was migrated: free \
+                 space or pick another place for the backup",
+                path.display()
+            ),
             Error::NotApplied(revision) => write!(
                 f,
                 "revision {revision} is not applied to this database, so it has no checksum to \
@@ -268,6 +281,7 @@ impl std::error::Error for Error {
             Error::TransactionEnded(_)
             | Error::Edited(_)
             | Error::NotApplied(_)
+            | Error::Backup { .. }
             | Error::VersionRow { .. }
             | Error::Introspect { .. }
             | Error::NotUpToDate

@@ -37,6 +37,7 @@
 //! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
 
 mod alter;
+mod backup;
 mod checksum;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -66,7 +67,7 @@ pub use error::{
 };
 pub use migration::{Migration, MigrationFn, Migrations};
 pub use op::{Batch, Op};
-pub use runner::{apply, UpgradeOptions};
+pub use runner::{apply, UpgradeOptions, Upgraded};
 
 /// A struct that declares a table: `#[derive(Model)]` implements it (feature `derive`).
 ///

@@ -11,9 +11,11 @@ use alembic_core::revision::resolve::Heads;
 use alembic_core::RevisionError;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::backup;
 use crate::checksum::{self, OnEdited};
 use crate::error::{
     database_path, Direction, Error, FailedMigration, ForeignKeyViolation, OpError, Result,
@@ -33,28 +35,34 @@ impl Migrations {
     /// failing migration; in every case the database is left as it was.
     pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
         self.upgrade_with(conn, target, &UpgradeOptions::default())
+            .map(|u| u.applied)
     }
 
     /// [`Migrations::upgrade`] with options: what to do about applied migrations that were
-    /// edited since they ran ([`UpgradeOptions::on_edited`]).
+    /// edited since they ran ([`UpgradeOptions::on_edited`]), and a copy of the database
+    /// before migrations change it ([`UpgradeOptions::backup_to`]).
     ///
     /// ```
     /// # use alembic_runtime::{Migrations, OnEdited, UpgradeOptions};
     /// # static MIGRATIONS: Migrations = Migrations::new(&[]);
     /// let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory()?;
-    /// let options = UpgradeOptions::default().on_edited(OnEdited::Fail);
-    /// MIGRATIONS.upgrade_with(&mut conn, "head", &options)?;
+    /// let options = UpgradeOptions::default()
+    ///     .on_edited(OnEdited::Fail)
+    ///     .backup_to("backups/app-{revision}.db");
+    /// let upgraded = MIGRATIONS.upgrade_with(&mut conn, "head", &options)?;
+    /// assert!(upgraded.applied.is_empty() && upgraded.backup.is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// As [`Migrations::upgrade`], and [`Error::Edited`] with [`OnEdited::Fail`].
+    /// As [`Migrations::upgrade`]; [`Error::Edited`] with [`OnEdited::Fail`];
+    /// [`Error::Backup`] when the copy cannot be written (nothing is migrated then).
     pub fn upgrade_with(
         &self,
         conn: &mut Connection,
         target: &str,
         options: &UpgradeOptions,
-    ) -> Result<Vec<&'static str>> {
+    ) -> Result<Upgraded> {
         log_context();
         let rows = version_table::read(conn)?;
         if let (Some(heads), Some(rows)) = (Heads::parse(target), &rows) {
@@ -62,16 +70,12 @@ impl Migrations {
                 if !self.checksums_match_at_head(conn) {
                     self.police_edits(self.edited(conn)?, options.on_edited)?;
                 }
-                return Ok(Vec::new());
+                return Ok(Upgraded::default());
             }
         }
-        self.migrate(
-            conn,
-            rows,
-            Direction::Upgrade,
-            options.on_edited,
-            |g, current| plan::upgrade(g, current, target),
-        )
+        self.migrate(conn, rows, options, |g, current| {
+            plan::upgrade(g, current, target)
+        })
     }
 
     /// Reverts migrations down to `target` (`"base"`, a revision, `"-1"`, `"label@-1"`, …)
@@ -82,13 +86,10 @@ impl Migrations {
     pub fn downgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
         log_context();
         let rows = version_table::read(conn)?;
-        self.migrate(
-            conn,
-            rows,
-            Direction::Downgrade,
-            OnEdited::Warn,
-            |g, current| plan::downgrade(g, current, target),
-        )
+        self.migrate(conn, rows, &UpgradeOptions::default(), |g, current| {
+            plan::downgrade(g, current, target)
+        })
+        .map(|u| u.applied)
     }
 
     /// Sets the version rows to `targets` without running migrations (after `purge`, from an
@@ -200,19 +201,18 @@ impl Migrations {
         &self,
         conn: &mut Connection,
         rows: Option<Vec<String>>,
-        direction: Direction,
-        on_edited: OnEdited,
+        options: &UpgradeOptions,
         planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
-    ) -> Result<Vec<&'static str>> {
+    ) -> Result<Upgraded> {
         let graph = self.graph()?;
         let current = current_revs(graph, rows)?;
-        self.police_edits(self.edited_at(conn, graph, &current)?, on_edited)?;
+        self.police_edits(self.edited_at(conn, graph, &current)?, options.on_edited)?;
         if planner(graph, &current)?.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Upgraded::default());
         }
         with_foreign_keys_deferred(conn, |conn, enforced| {
             TransactionGuard::around(conn, |conn, guard| {
-                self.migrate_locked(conn, graph, direction, planner, enforced, guard)
+                self.migrate_locked(conn, graph, options, planner, enforced, guard)
             })
         })
     }
@@ -221,17 +221,31 @@ impl Migrations {
         &self,
         conn: &mut Connection,
         graph: &RevisionGraph<'static>,
-        direction: Direction,
+        options: &UpgradeOptions,
         planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
         check_foreign_keys: bool,
         guard: &TransactionGuard,
-    ) -> Result<Vec<&'static str>> {
+    ) -> Result<Upgraded> {
         let locked = begin(conn, Some(graph))?;
         let plan = planner(graph, &locked.current)?;
-        if plan.is_empty() {
-            return Ok(Vec::new());
-        }
+        let Some(direction) = plan.steps.first().map(|s| s.direction) else {
+            return Ok(Upgraded::default());
+        };
         let tx = &locked.tx;
+        let backup = match &options.backup {
+            Some(template) if direction == Direction::Upgrade => {
+                let at = if locked.current.is_empty() {
+                    "base".to_owned()
+                } else {
+                    sorted_ids(graph, &locked.current).join("+")
+                };
+                backup::take(tx, template, &at)?
+            }
+            _ => None,
+        };
+        if let Some(path) = &backup {
+            log::info!(target: LOG, "Backed up {} to {}", locked.path, path.display());
+        }
         if !locked.table_exists {
             version_table::create(tx)?;
         }
@@ -279,7 +293,10 @@ impl Migrations {
             }
         }
         locked.commit()?;
-        Ok(done)
+        Ok(Upgraded {
+            applied: done,
+            backup,
+        })
     }
 
     /// Runs one migration's function in `tx`.
@@ -339,9 +356,31 @@ impl Migrations {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpgradeOptions {
     on_edited: OnEdited,
+    backup: Option<PathBuf>,
+}
+
+/// What [`Migrations::upgrade_with`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Upgraded {
+    /// The revisions applied, in order; empty when the database was there already.
+    pub applied: Vec<&'static str>,
+    /// The copy taken before the first of them ran.
+    pub backup: Option<PathBuf>,
 }
 
 impl UpgradeOptions {
+    /// Copies a file database that holds any table to `path` before migrations change it
+    /// — only when some are pending, under the upgrade's write lock, so that no write
+    /// slips between the copy and the migration and of several processes booting at once
+    /// exactly one copies. `{revision}` in `path` becomes the revisions the database was
+    /// at (`+`-joined, `base` for none); a relative path is taken from the database's
+    /// directory. The copy is written aside and renamed into place, so a file at `path`
+    /// is always whole; one already there is replaced.
+    pub fn backup_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.backup = Some(path.into());
+        self
+    }
+
     /// What to do when applied migrations were edited since they ran: warn through `log`
     /// (the default), or fail before changing anything.
     pub fn on_edited(mut self, policy: OnEdited) -> Self {

@@ -9,10 +9,10 @@ use alembic_core::schema::diff::{diff, Change, Renames};
 use alembic_core::schema::Schema;
 use rusqlite::Connection;
 
-use crate::checksum::OnEdited;
 use crate::error::{Error, Result};
 use crate::introspect;
 use crate::migration::Migrations;
+use crate::runner::UpgradeOptions;
 
 /// A revision whose downgrade does not undo its upgrade, or whose second upgrade differs
 /// from its first.
@@ -127,10 +127,10 @@ impl Migrations {
                 heads: heads.clone(),
             };
             let before = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
-            self.run_plan(&mut conn, &up, Direction::Upgrade)
+            self.run_plan(&mut conn, &up)
                 .map_err(|e| fail("upgrade", e))?;
             let upgraded = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
-            self.run_plan(&mut conn, &down, Direction::Downgrade)
+            self.run_plan(&mut conn, &down)
                 .map_err(|e| fail("downgrade", e))?;
             let downgraded = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
             if downgraded != before {
@@ -140,7 +140,7 @@ impl Migrations {
                     differences: differences(&before, &downgraded),
                 });
             }
-            self.run_plan(&mut conn, &up, Direction::Upgrade)
+            self.run_plan(&mut conn, &up)
                 .map_err(|e| fail("upgrade again", e))?;
             let again = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
             if again != upgraded {
@@ -156,9 +156,9 @@ impl Migrations {
     }
 
     /// Runs `plan` through the runner: its transaction, foreign-key check, version rows.
-    fn run_plan(&self, conn: &mut Connection, plan: &Plan, direction: Direction) -> Result<()> {
+    fn run_plan(&self, conn: &mut Connection, plan: &Plan) -> Result<()> {
         let rows = crate::version_table::read(conn)?;
-        self.migrate(conn, rows, direction, OnEdited::Warn, |_, _| {
+        self.migrate(conn, rows, &UpgradeOptions::default(), |_, _| {
             Ok(plan.clone())
         })
         .map(drop)

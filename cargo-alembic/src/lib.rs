@@ -5,7 +5,7 @@
 //! usage errors.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use alembic_core::command::DbCommand;
@@ -333,7 +333,19 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             {
                 eprintln!("Database {} (from {})", db.url, db.source);
             }
-            runner::run(&project, command, cli.quiet)
+            // The runner runs in the package's directory; a backup path typed here is the
+            // user's, from where they are.
+            let mut command = command.clone();
+            if let DbCommand::Upgrade {
+                backup: Some(path), ..
+            } = &mut command
+            {
+                if !path.is_empty() && Path::new(path.as_str()).is_relative() {
+                    let here = std::env::current_dir().map_err(CliError::io("."))?;
+                    *path = here.join(&*path).display().to_string();
+                }
+            }
+            runner::run(&project, &command, cli.quiet)
         }
     }
 }

@@ -201,3 +201,49 @@ fn check_stairway_walks_the_migrations_and_names_a_broken_downgrade() {
     );
     assert!(out.contains("No new upgrade operations detected."), "{out}");
 }
+
+#[test]
+fn upgrade_backup_copies_the_database_only_when_migrations_are_pending() {
+    let p = TestProject::new();
+    p.ok(&["revision", "-m", "create note", "--rev-id", "aaaa00000001"]);
+    p.ok(&["revision", "-m", "drop body", "--rev-id", "bbbb00000002"]);
+    p.set_body(
+        "aaaa00000001_create_note.rs",
+        "upgrade",
+        "op.execute(\"CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT); \
+         INSERT INTO note (body) VALUES ('keep me')\")",
+    );
+    p.set_body(
+        "bbbb00000002_drop_body.rs",
+        "upgrade",
+        "op.drop_column(\"note\", \"body\")",
+    );
+    p.ok(&["upgrade", "aaaa00000001"]);
+    let run = p.alembic(&["upgrade", "head", "--backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let copy = p.root().join("backups/app-aaaa00000001.db");
+    assert!(
+        run.stderr.contains(&format!(
+            "Backed up {} to {}",
+            p.root().join("app.db").display(),
+            copy.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let body: String = conn
+        .query_row("SELECT body FROM note", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(body, "keep me");
+
+    // At head: nothing pending, no copy.
+    std::fs::remove_file(&copy).unwrap();
+    let again = p.alembic(&["upgrade", "head", "--backup", "elsewhere.db"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stderr.contains("Backed up"), "{}", again.stderr);
+    assert!(!copy.exists() && !p.root().join("elsewhere.db").exists());
+
+    let both = p.alembic(&["upgrade", "head", "--backup", "--sql"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}

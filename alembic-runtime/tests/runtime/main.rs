@@ -2,6 +2,7 @@
 
 mod alembic_parity;
 mod api;
+mod backup;
 mod bad_input;
 mod checksums;
 mod common;

@@ -18,10 +18,10 @@ mod models;
 mod probe;
 
 use std::error::Error;
-use std::path::Path;
 use std::process::ExitCode;
 
 use alembic_runtime::rusqlite::{params, Connection, OptionalExtension};
+use alembic_runtime::UpgradeOptions;
 
 alembic_runtime::embed_migrations!();
 
@@ -56,58 +56,14 @@ fn open() -> Result<Connection, Box<dyn Error>> {
     let url = database();
     let mut conn = alembic_runtime::cli::open_database(&url)?;
     conn.execute_batch("PRAGMA foreign_keys = ON")?;
-    back_up_before_upgrading(&conn)?;
-    MIGRATIONS.upgrade(&mut conn, "head")?;
+    // A copy beside the database, named after the revision it was at, taken only when
+    // migrations are about to run on a database holding data.
+    let options = UpgradeOptions::default().backup_to("backups/uptimo-{revision}.db");
+    if let Some(backup) = MIGRATIONS.upgrade_with(&mut conn, "head", &options)?.backup {
+        eprintln!("backed up the database to {}", backup.display());
+    }
     MIGRATIONS.verify_models(&conn, &models::all())?;
     Ok(conn)
-}
-
-/// When migrations are about to run on a database that holds tables, first copies it to
-/// `backups/uptimo-<revision>.db` beside it. At head this costs one read of alembic_version.
-fn back_up_before_upgrading(conn: &Connection) -> Result<(), Box<dyn Error>> {
-    if MIGRATIONS.pending(conn)?.is_empty() {
-        return Ok(());
-    }
-    let file: String = conn.query_row(
-        "SELECT file FROM pragma_database_list WHERE name = 'main'",
-        [],
-        |r| r.get(0),
-    )?;
-    let tables: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-        [],
-        |r| r.get(0),
-    )?;
-    if file.is_empty() || tables == 0 {
-        return Ok(()); // in memory, or new: nothing to lose
-    }
-    let current = MIGRATIONS.current(conn)?;
-    let name = if current.is_empty() {
-        "base".to_owned()
-    } else {
-        current.join("+")
-    };
-    let dir = Path::new(&file).with_file_name("backups");
-    std::fs::create_dir_all(&dir)?;
-    let backup = dir.join(format!("uptimo-{name}.db"));
-    if backup.exists() {
-        return Ok(()); // taken by an instance that started at the same time
-    }
-    // VACUUM INTO writes a consistent copy, even while other connections write. Each
-    // instance writes its own file and links it into place, which fails if another
-    // instance's copy got there first: no two writers ever share a file.
-    let own = dir.join(format!("uptimo-{name}.db.{}", std::process::id()));
-    conn.execute("VACUUM INTO ?1", [own.to_string_lossy()])?;
-    let linked = std::fs::hard_link(&own, &backup);
-    std::fs::remove_file(&own)?;
-    match linked {
-        Ok(()) => {
-            eprintln!("backed up the database to {}", backup.display());
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 fn usage() -> Box<dyn Error> {

@@ -47,6 +47,7 @@ pub mod introspect;
 mod migration;
 mod offline;
 mod op;
+pub mod progress;
 mod rebuild;
 mod runner;
 #[cfg(any(feature = "testing", feature = "cli"))]

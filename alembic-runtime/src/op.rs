@@ -534,9 +534,14 @@ impl<'c> Op<'c> {
                 })?;
             }
             for stmt in stmts {
-                run_statement(tx, &stmt).map_err(|source| OpError::Sql {
+                let run = || run_statement(tx, &stmt);
+                match crate::rebuild::copied_table(&stmt) {
+                    Some(table) => crate::progress::copy_rows(tx, table, run),
+                    None => run(),
+                }
+                .map_err(|source| OpError::Sql {
                     source: alter::explain_failure(&stmt, source),
-                    sql: stmt,
+                    sql: stmt.clone(),
                 })?;
             }
             check(tx, schema.as_ref().expect("read above"), planned)

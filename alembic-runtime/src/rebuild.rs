@@ -52,6 +52,15 @@ use alembic_core::schema::{Schema, Table, Trigger, View};
 /// Prefix of the temporary table, as Alembic names it.
 pub(crate) const TMP_PREFIX: &str = "_alembic_tmp_";
 
+/// The table whose rows `stmt` copies, when it is a rebuild's copy into its new table
+/// (the one statement of a rebuild whose time grows with the rows).
+pub(crate) fn copied_table(stmt: &str) -> Option<&str> {
+    let rest = stmt
+        .strip_prefix("INSERT INTO \"")?
+        .strip_prefix(TMP_PREFIX)?;
+    rest.split_once("\" (").map(|(table, _)| table)
+}
+
 /// Where a column of the new table takes its values from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ColumnSource {

@@ -22,6 +22,7 @@ use crate::error::{
 };
 use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::{KnownSchema, Op};
+use crate::progress;
 use crate::version_table;
 
 pub(crate) const LOG: &str = "alembic.runtime.migration";
@@ -252,6 +253,7 @@ impl Migrations {
         let mut done = Vec::with_capacity(plan.steps.len());
         let mut ran = Vec::with_capacity(plan.steps.len());
         let mut known = None;
+        let mut progress = progress::Migrations::new(plan.steps.len());
         for step in &plan.steps {
             let migration = self.at(step.revision);
             let span = || (joined(graph, &step.from), joined(graph, &step.to));
@@ -277,6 +279,7 @@ impl Migrations {
                 })?;
             done.push(migration.revision);
             ran.push(migration);
+            progress.done(done.len());
         }
         // Alembic writes the rows after each step; nobody outside the transaction sees the
         // difference, and one write per call keeps 1,000 migrations near raw SQL's speed.
@@ -503,13 +506,18 @@ impl TransactionGuard {
         installed
             .into_result()
             .map_err(|e| Error::sqlite_at(path.clone(), "sqlite3_set_authorizer", e))?;
+        progress::watch(conn)
+            .map_err(|e| Error::sqlite_at(path.clone(), "sqlite3_progress_handler", e))?;
         let result = body(conn, &guard);
+        let unwatched = progress::unwatch(conn)
+            .map_err(|e| Error::sqlite_at(path.clone(), "sqlite3_progress_handler", e));
         let removed = conn
             .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
             .into_result()
             .map_err(|e| Error::sqlite_at(path, "sqlite3_set_authorizer", e));
         let value = result?;
         removed?;
+        unwatched?;
         Ok(value)
     }
 
@@ -535,19 +543,19 @@ impl TransactionGuard {
     }
 }
 
-/// `Connection::authorizer` returns `()` in older rusqlite versions and a `Result` in newer; the
-/// runtime accepts both.
-trait AuthorizerOutcome {
+/// `Connection::authorizer` and `progress_handler` return `()` in older rusqlite versions
+/// and a `Result` in newer; the runtime accepts both.
+pub(crate) trait HookOutcome {
     fn into_result(self) -> rusqlite::Result<()>;
 }
 
-impl AuthorizerOutcome for () {
+impl HookOutcome for () {
     fn into_result(self) -> rusqlite::Result<()> {
         Ok(())
     }
 }
 
-impl AuthorizerOutcome for rusqlite::Result<()> {
+impl HookOutcome for rusqlite::Result<()> {
     fn into_result(self) -> rusqlite::Result<()> {
         self
     }

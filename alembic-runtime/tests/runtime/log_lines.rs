@@ -41,10 +41,18 @@ fn lines_of_this_thread() -> Vec<String> {
     mine
 }
 
+/// Installs the capturing logger once for the tests of this module.
+fn capture() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        log::set_logger(&CAPTURE).expect("only this module installs a logger");
+        log::set_max_level(log::LevelFilter::Info);
+    });
+}
+
 #[test]
 fn progress_lines_are_alembics() {
-    log::set_logger(&CAPTURE).expect("only this test installs a logger");
-    log::set_max_level(log::LevelFilter::Info);
+    capture();
     let m = migrations(&[
         ("aaaa00000001", &[], &[], &[]),
         ("bbbb00000002", &["aaaa00000001"], &[], &[]),
@@ -85,5 +93,64 @@ fn progress_lines_are_alembics() {
     want.extend(context);
     want.push("INFO  [alembic.runtime.migration] Running stamp_revision bbbb00000002 -> ");
     want.push("INFO  [alembic.runtime.migration] Running stamp_revision cccc00000003 -> ");
-    assert_eq!(lines_of_this_thread(), want);
+    // Progress lines come at intervals (see the next test), so are left out here.
+    let alembics: Vec<String> = lines_of_this_thread()
+        .into_iter()
+        .filter(|l| !l.contains("[alembic.runtime.progress]"))
+        .collect();
+    assert_eq!(alembics, want);
+}
+
+/// Long work says how far it got: a long upgrade counts its migrations, a rebuild reports
+/// while it copies and how many rows it copied. (The interval is zero here: every chance
+/// to report is taken.)
+#[test]
+fn long_work_reports_progress() {
+    capture();
+    alembic_runtime::progress::set_interval(std::time::Duration::ZERO);
+    let m = migrations(&[
+        ("aaaa00000001", &[], &[], &[]),
+        ("bbbb00000002", &["aaaa00000001"], &[], &[]),
+        ("cccc00000003", &["bbbb00000002"], &[], &[]),
+    ]);
+    let mut conn = Connection::open_in_memory().unwrap();
+    m.upgrade(&mut conn, "head").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT);          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)          INSERT INTO big (name) SELECT 'row ' || i FROM n",
+    )
+    .unwrap();
+    alembic_runtime::apply(&mut conn, |op| {
+        op.batch_alter_table("big", |b| {
+            b.recreate_always();
+            b.alter_column("name", alembic_runtime::AlterColumn::new().nullable(false));
+        })
+    })
+    .unwrap();
+    let progress: Vec<String> = lines_of_this_thread()
+        .into_iter()
+        .filter(|l| l.contains("[alembic.runtime.progress]"))
+        .collect();
+    for (line, want) in progress
+        .iter()
+        .zip(["1 of 3 migrations applied (", "2 of 3 migrations applied ("])
+    {
+        assert!(
+            line.starts_with(&format!("INFO  [alembic.runtime.progress] {want}")),
+            "{progress:#?}"
+        );
+    }
+    assert!(
+        progress
+            .iter()
+            .any(|l| l.starts_with("INFO  [alembic.runtime.progress] Copying the rows of 'big' (")),
+        "{progress:#?}"
+    );
+    assert!(
+        progress
+            .last()
+            .unwrap()
+            .starts_with("INFO  [alembic.runtime.progress] Copied 200000 rows of 'big' in "),
+        "{progress:#?}"
+    );
+    alembic_runtime::progress::set_interval(alembic_runtime::progress::INTERVAL);
 }

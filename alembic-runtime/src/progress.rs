@@ -18,6 +18,9 @@ pub const TARGET: &str = "alembic.runtime.progress";
 /// [`set_interval`] says otherwise.
 pub const INTERVAL: Duration = Duration::from_secs(2);
 
+/// A rebuild copying this many rows says how many it copied, however fast it was.
+const LARGE: i64 = 100_000;
+
 static INTERVAL_MS: AtomicU64 = AtomicU64::new(2_000);
 
 /// Sets how long work runs before its first progress line, and between lines, for the
@@ -109,7 +112,8 @@ pub(crate) fn unwatch(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 /// Runs `copy`, a rebuild's `INSERT … SELECT` into the new table, logging at intervals
-/// while it runs (under [`watch`]) and the number of rows when it took long.
+/// while it runs (under [`watch`]) and the number of rows when it took long or copied
+/// many.
 pub(crate) fn copy_rows(
     conn: &Connection,
     table: &str,
@@ -126,9 +130,9 @@ pub(crate) fn copy_rows(
     let copied = copy();
     COPYING.with(|c| c.borrow_mut().take());
     copied?;
-    if start.elapsed() >= interval() {
-        // `Connection::changes` is private in the oldest rusqlite the runtime accepts.
-        let rows: i64 = conn.query_row("SELECT changes()", [], |r| r.get(0))?;
+    // `Connection::changes` is private in the oldest rusqlite the runtime accepts.
+    let rows: i64 = conn.query_row("SELECT changes()", [], |r| r.get(0))?;
+    if rows >= LARGE || start.elapsed() >= interval() {
         log::info!(
             target: TARGET,
             "Copied {rows} rows of '{table}' in {:.1?}",

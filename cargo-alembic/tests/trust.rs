@@ -247,3 +247,42 @@ fn upgrade_backup_copies_the_database_only_when_migrations_are_pending() {
     let both = p.alembic(&["upgrade", "head", "--backup", "--sql"]);
     assert_eq!(both.code, 2, "{}", both.stderr);
 }
+
+/// A rebuild of many rows reports them; off a terminal, as plain lines.
+#[test]
+fn a_large_rebuild_reports_its_rows_through_the_cli() {
+    let p = TestProject::new();
+    let cargo = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &cargo.replace(
+            "database = \"app.db\"",
+            "database = \"app.db\"\nexclude_tables = [\"big\"]",
+        ),
+    );
+    p.ok(&["revision", "-m", "fill big", "--rev-id", "aaaa00000001"]);
+    p.ok(&["revision", "-m", "rebuild big", "--rev-id", "bbbb00000002"]);
+    p.set_body(
+        "aaaa00000001_fill_big.rs",
+        "upgrade",
+        "op.execute(\"CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT, score REAL); \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) \
+         INSERT INTO big (name, score) SELECT 'user' || i, i * 0.5 FROM n; \
+         CREATE INDEX ix_big_name ON big (name)\")",
+    );
+    p.set_body(
+        "bbbb00000002_rebuild_big.rs",
+        "upgrade",
+        "op.batch_alter_table(\"big\", |b| {\n        b.recreate_always();\n        \
+         b.alter_column(\"score\", AlterColumn::new().nullable(false));\n    })",
+    );
+    p.ok(&["upgrade", "aaaa00000001"]);
+    let run = p.alembic(&["upgrade", "head"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("INFO  [alembic.runtime.progress] Copied 200000 rows of 'big' in "),
+        "{}",
+        run.stderr
+    );
+}

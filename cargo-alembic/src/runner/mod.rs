@@ -10,6 +10,7 @@ use alembic_core::schema::Schema;
 use alembic_core::url::DatabaseUrl;
 
 mod build;
+mod progress;
 
 use crate::error::CliError;
 use crate::project::Project;
@@ -19,10 +20,19 @@ use crate::project::Project;
 /// # Errors
 /// A project that does not depend on the crates, a failed build, or the runner's failure.
 pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), CliError> {
+    use std::io::IsTerminal;
     let request = request(project, quiet, Action::Command(command.clone()));
-    let status = spawnable(project, &request)?
-        .status()
-        .map_err(CliError::io("the runner"))?;
+    let cmd = spawnable(project, &request)?;
+    let migrating = matches!(
+        command,
+        DbCommand::Upgrade { sql: false, .. } | DbCommand::Downgrade { sql: false, .. }
+    );
+    let status = if migrating && !quiet && std::io::stderr().is_terminal() {
+        progress::run_with_bar(cmd)?
+    } else {
+        let mut cmd = cmd;
+        cmd.status().map_err(CliError::io("the runner"))?
+    };
     exit(status)
 }
 

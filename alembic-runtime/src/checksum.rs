@@ -14,7 +14,7 @@
 
 use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::resolve::CURRENT;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use crate::error::{database_path, Error, Result};
 use crate::migration::{Migration, Migrations};
@@ -90,12 +90,7 @@ fn read(conn: &Connection) -> Result<Option<Vec<(String, u64)>>> {
 }
 
 fn exists(conn: &Connection) -> Result<bool> {
-    const EXISTS: &str =
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_checksum'";
-    conn.query_row(EXISTS, [], |_| Ok(()))
-        .optional()
-        .map(|found| found.is_some())
-        .map_err(|e| Error::sqlite(conn, EXISTS, e))
+    version_table::table_exists(conn, "alembic_checksum")
 }
 
 /// Records what a call applied and forgets what it reverted, in its transaction: a few

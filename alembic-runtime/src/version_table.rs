@@ -20,7 +20,7 @@ pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
         Ok(rows) => Ok(Some(rows)),
         // Locked: asking whether the table exists would wait a whole busy timeout again.
         Err(first) if is_busy(&first) => Err(Error::sqlite(conn, SELECT, first)),
-        Err(first) if table_exists(conn)? => {
+        Err(first) if table_exists(conn, "alembic_version")? => {
             // Another connection may have created the table between our two statements.
             select(conn)
                 .map(Some)
@@ -49,10 +49,10 @@ fn select(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     rows.collect()
 }
 
-fn table_exists(conn: &Connection) -> Result<bool> {
-    const EXISTS: &str =
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'";
-    conn.query_row(EXISTS, [], |_| Ok(()))
+/// Whether the main database has a table named `name` (one of the runtime's own).
+pub(crate) fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
+    const EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
+    conn.query_row(EXISTS, [name], |_| Ok(()))
         .optional()
         .map(|found| found.is_some())
         .map_err(|e| Error::sqlite(conn, EXISTS, e))

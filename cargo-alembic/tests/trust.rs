@@ -8,6 +8,18 @@ use common::TestProject;
 
 const FILE: &str = "migrations/versions/aaaa00000001_create_note.rs";
 
+/// Leaves `table` out of `check`, so that `check` is about the migrations alone.
+fn exclude(p: &TestProject, table: &str) {
+    let cargo = p.read("Cargo.toml");
+    p.write(
+        "Cargo.toml",
+        &cargo.replace(
+            "database = \"app.db\"",
+            &format!("database = \"app.db\"\nexclude_tables = [\"{table}\"]"),
+        ),
+    );
+}
+
 #[test]
 fn an_edited_migration_is_caught_and_a_reformatted_one_is_not() {
     let p = TestProject::new();
@@ -18,14 +30,7 @@ fn an_edited_migration_is_caught_and_a_reformatted_one_is_not() {
         "op.execute(\"CREATE TABLE note (id INTEGER PRIMARY KEY)\")",
     );
     // The model side agrees with the migrations, so `check` is about the edit alone.
-    let cargo = p.read("Cargo.toml");
-    p.write(
-        "Cargo.toml",
-        &cargo.replace(
-            "database = \"app.db\"",
-            "database = \"app.db\"\nexclude_tables = [\"note\"]",
-        ),
-    );
+    exclude(&p, "note");
     p.ok(&["upgrade", "head"]);
     assert_eq!(
         p.ok(&["check"]).trim(),
@@ -120,14 +125,7 @@ fn rustfmt_on_an_applied_migration_is_no_edit() {
              pub fn downgrade(op:&mut Op)->Result<()>{op.drop_table(\"seed\")}\n"
         ),
     );
-    let cargo = p.read("Cargo.toml");
-    p.write(
-        "Cargo.toml",
-        &cargo.replace(
-            "database = \"app.db\"",
-            "database = \"app.db\"\nexclude_tables = [\"seed\"]",
-        ),
-    );
+    exclude(&p, "seed");
     p.ok(&["upgrade", "head"]);
     let before = p.read(file);
     let rustfmt = std::process::Command::new("rustfmt")
@@ -146,14 +144,7 @@ fn rustfmt_on_an_applied_migration_is_no_edit() {
 #[test]
 fn check_stairway_walks_the_migrations_and_names_a_broken_downgrade() {
     let p = TestProject::new();
-    let cargo = p.read("Cargo.toml");
-    p.write(
-        "Cargo.toml",
-        &cargo.replace(
-            "database = \"app.db\"",
-            "database = \"app.db\"\nexclude_tables = [\"note\"]",
-        ),
-    );
+    exclude(&p, "note");
     p.ok(&["revision", "-m", "create note", "--rev-id", "aaaa00000001"]);
     p.ok(&["revision", "-m", "index note", "--rev-id", "bbbb00000002"]);
     p.set_body(
@@ -252,14 +243,7 @@ fn upgrade_backup_copies_the_database_only_when_migrations_are_pending() {
 #[test]
 fn a_large_rebuild_reports_its_rows_through_the_cli() {
     let p = TestProject::new();
-    let cargo = p.read("Cargo.toml");
-    p.write(
-        "Cargo.toml",
-        &cargo.replace(
-            "database = \"app.db\"",
-            "database = \"app.db\"\nexclude_tables = [\"big\"]",
-        ),
-    );
+    exclude(&p, "big");
     p.ok(&["revision", "-m", "fill big", "--rev-id", "aaaa00000001"]);
     p.ok(&["revision", "-m", "rebuild big", "--rev-id", "bbbb00000002"]);
     p.set_body(

@@ -12,9 +12,11 @@
 //! - `fresh_apply_1000/{alembic,rusqlite_migration,raw_sql}`: a new file, 1,000 small
 //!   migrations (CREATE TABLE / ADD COLUMN / CREATE INDEX); raw_sql is the same statements
 //!   in one `execute_batch` transaction.
-//! - `fresh_apply_typed/{alembic,raw_sql}/{100,1000,2000}`: the same migrations written with
-//!   typed operations (`op.create_table`, `op.add_column`, `op.create_index`, what
-//!   autogenerate writes) beside the same statements as one raw script.
+//! - `fresh_apply_typed/{alembic,raw_sql,raw_rendered_sql}/{100,1000,2000}`: the same
+//!   migrations written with typed operations (`op.create_table`, `op.add_column`,
+//!   `op.create_index`, what autogenerate writes) beside the hand-written statements as one
+//!   raw script, and beside the statements the operations render (their `--sql` script,
+//!   version rows included) as one raw script.
 //! - `graph_build/1000`: validating 1,000 migrations as a graph, which a list embedded with
 //!   declared heads skips at head and any other call pays once per process.
 
@@ -270,6 +272,17 @@ fn fresh_apply_typed(c: &mut Criterion) {
             b.iter_batched(
                 || fresh("typed_raw.db"),
                 |path: std::path::PathBuf| apply_raw(&path, &script),
+                BatchSize::PerIteration,
+            )
+        });
+        // The statements the typed operations render (quoted names, NOT NULL spelt out,
+        // table-level keys), as one raw script: SQLite re-parses the whole schema after
+        // each ADD COLUMN, so longer DDL costs SQLite itself more.
+        let rendered = ours.upgrade_sql(None, "head").unwrap();
+        group.bench_function(format!("raw_rendered_sql/{n}"), |b| {
+            b.iter_batched(
+                || fresh("typed_rendered.db"),
+                |path: std::path::PathBuf| apply_raw(&path, &rendered),
                 BatchSize::PerIteration,
             )
         });

@@ -72,6 +72,39 @@ fn summary(checksums: impl Iterator<Item = u64>) -> u64 {
     checksums.fold(0, |x, c| x ^ c)
 }
 
+/// The summary row, as [`versions_and_summary`] found it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stored {
+    /// Read: its value, `None` when the row is missing.
+    Read(Option<i64>),
+    /// Not read (no checksum table, or the combined query failed): ask the database.
+    Unread,
+}
+
+/// The version rows and the checksums' summary in one statement, which is what boot at
+/// head costs when both tables exist; `None` when the query fails (a database without
+/// `alembic_checksum`), and the caller reads the version rows alone.
+pub(crate) fn versions_and_summary(conn: &Connection) -> Option<(Vec<String>, Stored)> {
+    const BOTH: &str = "SELECT version_num, (SELECT checksum FROM alembic_checksum \
+                        WHERE version_num = '') FROM alembic_version";
+    let mut stmt = conn.prepare(BOTH).ok()?;
+    let mut summary = None;
+    let rows = stmt
+        .query_map([], |r| {
+            summary = r.get::<_, Option<i64>>(1)?;
+            r.get::<_, String>(0)
+        })
+        .ok()?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .ok()?;
+    let stored = if rows.is_empty() {
+        Stored::Unread
+    } else {
+        Stored::Read(summary)
+    };
+    Some((rows, stored))
+}
+
 /// The stored rows, or `None` without the table.
 fn read(conn: &Connection) -> Result<Option<Vec<(String, u64)>>> {
     if !exists(conn)? {
@@ -187,7 +220,7 @@ impl Migrations {
     /// At every head: whether the recorded checksums are the list's, by one key lookup.
     /// True without a table or without checksums in the list (nothing to compare); false
     /// when any row differs or is missing, and the caller reads the rows.
-    pub(crate) fn checksums_match_at_head(&self, conn: &Connection) -> bool {
+    pub(crate) fn checksums_match_at_head(&self, conn: &Connection, stored: Stored) -> bool {
         let compiled = *self.summary.get_or_init(|| {
             let mut checksums = self
                 .list
@@ -200,8 +233,15 @@ impl Migrations {
         let Some(compiled) = compiled else {
             return true;
         };
-        match conn.query_row(SUMMARY, [], |r| r.get::<_, i64>(0)) {
-            Ok(stored) => stored as u64 == compiled,
+        let stored = match stored {
+            Stored::Read(summary) => Ok(summary),
+            Stored::Unread => conn
+                .query_row(SUMMARY, [], |r| r.get::<_, i64>(0))
+                .map(Some),
+        };
+        match stored {
+            Ok(Some(stored)) => stored as u64 == compiled,
+            Ok(None) => false,
             Err(e) => e.to_string().starts_with("no such table"),
         }
     }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::backup;
-use crate::checksum::{self, OnEdited};
+use crate::checksum::{self, OnEdited, Stored};
 use crate::error::{
     database_path, Direction, Error, FailedMigration, ForeignKeyViolation, OpError, Result,
 };
@@ -65,10 +65,13 @@ impl Migrations {
         options: &UpgradeOptions,
     ) -> Result<Upgraded> {
         log_context();
-        let rows = version_table::read(conn)?;
+        let (rows, stored) = match checksum::versions_and_summary(conn) {
+            Some((rows, stored)) => (Some(rows), stored),
+            None => (version_table::read(conn)?, Stored::Unread),
+        };
         if let (Some(heads), Some(rows)) = (Heads::parse(target), &rows) {
             if self.at_every_head(rows)? && (heads == Heads::All || rows.len() == 1) {
-                if !self.checksums_match_at_head(conn) {
+                if !self.checksums_match_at_head(conn, stored) {
                     self.police_edits(self.edited(conn)?, options.on_edited)?;
                 }
                 return Ok(Upgraded::default());

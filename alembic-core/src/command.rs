@@ -1,4 +1,4 @@
-//! The database commands, defined once (feature `cli`): `cargo alembic` offers them beside its
+//! The database commands, defined once (feature `protocol`; as clap subcommands with `cli`): `cargo alembic` offers them beside its
 //! own commands, an application's `myapp db` offers them alone, and both hand them to the
 //! same code in `alembic-runtime`'s `cli` module.
 //!
@@ -29,60 +29,61 @@ use serde::{Deserialize, Serialize};
 use crate::schema::sql::SqliteVersion;
 
 /// One database command, as the user types it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, clap::Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Subcommand))]
 pub enum DbCommand {
     /// Upgrade the database to a later revision.
     Upgrade {
         /// The target: head, heads, a revision, +N, label@head (with --sql, from:to too).
-        #[arg(allow_hyphen_values = true)]
+        #[cfg_attr(feature = "cli", arg(allow_hyphen_values = true))]
         revision: String,
         /// Print the SQL instead of running it.
-        #[arg(long)]
+        #[cfg_attr(feature = "cli", arg(long))]
         sql: bool,
         /// With --sql: the SQLite the script is for; from 3.53.0, NOT NULL and CHECK
         /// changes alter the table in place instead of rebuilding it.
-        #[arg(long, requires = "sql", value_name = "X.Y.Z")]
+        #[cfg_attr(feature = "cli", arg(long, requires = "sql", value_name = "X.Y.Z"))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sqlite_version: Option<SqliteVersion>,
         /// Copy the database first, when migrations are pending (default
         /// backups/<name>-{revision}.db beside it; {revision} is the revision it was at).
-        #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "", conflicts_with = "sql")]
+        #[cfg_attr(feature = "cli", arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "", conflicts_with = "sql"))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         backup: Option<String>,
     },
     /// Revert the database to an earlier revision.
     Downgrade {
         /// The target: base, a revision, -N, label@-1 (with --sql, from:to).
-        #[arg(allow_hyphen_values = true)]
+        #[cfg_attr(feature = "cli", arg(allow_hyphen_values = true))]
         revision: String,
         /// Print the SQL instead of running it (needs from:to).
-        #[arg(long)]
+        #[cfg_attr(feature = "cli", arg(long))]
         sql: bool,
         /// With --sql: the SQLite the script is for (see `upgrade --help`).
-        #[arg(long, requires = "sql", value_name = "X.Y.Z")]
+        #[cfg_attr(feature = "cli", arg(long, requires = "sql", value_name = "X.Y.Z"))]
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sqlite_version: Option<SqliteVersion>,
     },
     /// Show the revisions the database is at.
     Current {
         /// Show each revision's details.
-        #[arg(short, long)]
+        #[cfg_attr(feature = "cli", arg(short, long))]
         verbose: bool,
     },
     /// Set the database's revisions without running migrations.
     Stamp {
         /// The revisions (head, base, ids).
-        #[arg(required = true)]
+        #[cfg_attr(feature = "cli", arg(required = true))]
         revisions: Vec<String>,
         /// Delete every version row first (repairs a table naming unknown revisions).
-        #[arg(long)]
+        #[cfg_attr(feature = "cli", arg(long))]
         purge: bool,
         /// Print the SQL instead of running it.
-        #[arg(long)]
+        #[cfg_attr(feature = "cli", arg(long))]
         sql: bool,
         /// Leave the version rows; accept the named applied revisions (`current`: all of
         /// them) as they are now written, after an intended edit.
-        #[arg(long, conflicts_with_all = ["sql", "purge"])]
+        #[cfg_attr(feature = "cli", arg(long, conflicts_with_all = ["sql", "purge"]))]
         #[serde(default)]
         rehash: bool,
     },

@@ -29,7 +29,7 @@
 //! assert_eq!(plan.revisions(&graph), ["aaaa1111", "bbbb2222"]);
 //! ```
 
-#[cfg(feature = "cli")]
+#[cfg(feature = "protocol")]
 pub mod command;
 pub mod revision;
 pub mod schema;

@@ -1,4 +1,5 @@
-//! Alembic's database commands for a binary (feature `cli`): an application can expose
+//! Alembic's database commands for a binary (feature `cli`; the runner's entry point alone
+//! with `runner`): an application can expose
 //! `myapp db upgrade head` (Flask-Migrate style), and `cargo alembic` runs the very same code
 //! in the runner it builds from the project's migrations.
 //!
@@ -19,15 +20,16 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use alembic_core::command::{
-    parse_busy_timeout, Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL,
-};
+#[cfg(feature = "cli")]
+use alembic_core::command::parse_busy_timeout;
+use alembic_core::command::{Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL};
 use alembic_core::revision::resolve::split_range;
 use alembic_core::schema::sql::SqliteVersion;
 use std::fmt;
 use std::path::PathBuf;
 
 use alembic_core::url::{DatabaseUrl, UrlError};
+#[cfg(feature = "cli")]
 use clap::Parser;
 use rusqlite::{Connection, OpenFlags};
 
@@ -36,6 +38,7 @@ use crate::{Error, Migrations, UpgradeOptions};
 pub use alembic_core::command::DbCommand;
 
 /// The database commands.
+#[cfg(feature = "cli")]
 #[derive(Debug, Parser)]
 #[command(name = "db", about = "Database migrations, with Alembic's commands")]
 pub struct DbArgs {
@@ -55,6 +58,7 @@ pub struct DbArgs {
 }
 
 /// Parses `args` (the first is the program name) and runs the command.
+#[cfg(feature = "cli")]
 pub fn run<I, T>(migrations: &Migrations, args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,

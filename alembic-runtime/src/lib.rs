@@ -39,7 +39,7 @@
 mod alter;
 mod backup;
 mod checksum;
-#[cfg(feature = "cli")]
+#[cfg(feature = "runner")]
 pub mod cli;
 mod direct;
 mod error;
@@ -50,7 +50,7 @@ mod op;
 pub mod progress;
 mod rebuild;
 mod runner;
-#[cfg(any(feature = "testing", feature = "cli"))]
+#[cfg(any(feature = "testing", feature = "runner"))]
 mod stairway;
 #[cfg(feature = "testing")]
 pub mod testing;

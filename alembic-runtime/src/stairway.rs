@@ -1,7 +1,7 @@
 //! The stairway: every migration, in graph order, upgraded, downgraded and upgraded again
 //! on one in-memory database, each downgrade required to restore the exact schema before
 //! its upgrade. Behind [`crate::testing`] for an application's tests and behind
-//! `cargo alembic check --stairway` (the `cli` feature).
+//! `cargo alembic check --stairway` (the `runner` feature).
 
 use alembic_core::revision::graph::Rev;
 use alembic_core::revision::plan::{self, Direction, Plan, Step};

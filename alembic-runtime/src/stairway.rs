@@ -127,29 +127,36 @@ impl Migrations {
                 heads: heads.clone(),
             };
             let before = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
-            self.run_plan(&mut conn, &up)
-                .map_err(|e| fail("upgrade", e))?;
-            let upgraded = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
-            self.run_plan(&mut conn, &down)
-                .map_err(|e| fail("downgrade", e))?;
-            let downgraded = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
-            if downgraded != before {
-                return Err(StairwayFailure {
-                    revision,
-                    step: "downgrade (it does not restore the schema before the upgrade)",
-                    differences: differences(&before, &downgraded),
-                });
-            }
-            self.run_plan(&mut conn, &up)
-                .map_err(|e| fail("upgrade again", e))?;
-            let again = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
-            if again != upgraded {
-                return Err(StairwayFailure {
-                    revision,
-                    step: "upgrade again (it differs from the first upgrade)",
-                    differences: differences(&upgraded, &again),
-                });
-            }
+            // Runs `plan` and reads the schema it leaves, which must be `expected` if given.
+            let mut step = |plan: &Plan, step, expected: Option<(&Schema, &'static str)>| {
+                self.run_plan(&mut conn, plan).map_err(|e| fail(step, e))?;
+                let now = comparable(&conn).map_err(|e| fail("reading the schema", e))?;
+                match expected {
+                    Some((want, failure)) if *want != now => Err(StairwayFailure {
+                        revision,
+                        step: failure,
+                        differences: differences(want, &now),
+                    }),
+                    _ => Ok(now),
+                }
+            };
+            let upgraded = step(&up, "upgrade", None)?;
+            step(
+                &down,
+                "downgrade",
+                Some((
+                    &before,
+                    "downgrade (it does not restore the schema before the upgrade)",
+                )),
+            )?;
+            step(
+                &up,
+                "upgrade again",
+                Some((
+                    &upgraded,
+                    "upgrade again (it differs from the first upgrade)",
+                )),
+            )?;
             heads = up.heads;
         }
         Ok(graph.len())

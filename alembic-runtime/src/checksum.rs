@@ -9,12 +9,13 @@
 //! Python Alembic, or before checksums existed) and a migration whose checksum is 0 (a
 //! hand-written list) are never reported.
 //!
-//! At head, the check is one aggregate query compared with the list's own count and sum;
-//! only when they differ are the rows read and matched to the graph.
+//! At head, the check compares a summary row (the XOR of the stored checksums), read in the
+//! same statement as the version rows, with the list's own; only when they differ are the
+//! rows read and matched to the graph.
 
 use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::resolve::CURRENT;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{database_path, Error, Result};
 use crate::migration::{Migration, Migrations};
@@ -196,25 +197,28 @@ impl Migrations {
             return Ok(Vec::new());
         };
         let applied = graph.ancestors(current, true);
-        let mut edited: Vec<(Rev, EditedMigration)> = rows
-            .into_iter()
-            .filter_map(|(revision, recorded)| {
-                let rev = graph.get(&revision)?;
+        let mut recorded = vec![None; graph.len()];
+        for (revision, checksum) in rows {
+            if let Some(rev) = graph.get(&revision) {
+                recorded[rev] = Some(checksum);
+            }
+        }
+        Ok(graph
+            .topological()
+            .iter()
+            .filter_map(|&rev| {
                 let m = self.at(rev);
-                (applied[rev] && m.checksum != 0 && m.checksum != recorded).then_some((
-                    rev,
+                let recorded = recorded[rev]?;
+                (applied[rev] && m.checksum != 0 && m.checksum != recorded).then_some(
                     EditedMigration {
                         revision: m.revision,
                         message: m.message,
                         recorded,
                         current: m.checksum,
                     },
-                ))
+                )
             })
-            .collect();
-        let order = graph.topological();
-        edited.sort_by_key(|(rev, _)| order.iter().position(|r| r == rev));
-        Ok(edited.into_iter().map(|(_, e)| e).collect())
+            .collect())
     }
 
     /// At every head: whether the recorded checksums are the list's, by one key lookup.
@@ -234,16 +238,19 @@ impl Migrations {
             return true;
         };
         let stored = match stored {
-            Stored::Read(summary) => Ok(summary),
-            Stored::Unread => conn
-                .query_row(SUMMARY, [], |r| r.get::<_, i64>(0))
-                .map(Some),
+            Stored::Read(summary) => summary,
+            // Nothing recorded, nothing to compare; any failure to read is for the caller's
+            // reading of the rows to report.
+            Stored::Unread => match exists(conn) {
+                Ok(false) => return true,
+                _ => conn
+                    .query_row(SUMMARY, [], |r| r.get::<_, i64>(0))
+                    .optional()
+                    .ok()
+                    .flatten(),
+            },
         };
-        match stored {
-            Ok(Some(stored)) => stored as u64 == compiled,
-            Ok(None) => false,
-            Err(e) => e.to_string().starts_with("no such table"),
-        }
+        stored.is_some_and(|stored| stored as u64 == compiled)
     }
 
     /// Warns about or refuses edited migrations, as `policy` says.

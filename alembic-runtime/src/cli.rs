@@ -24,7 +24,6 @@ use std::process::ExitCode;
 use alembic_core::command::parse_busy_timeout;
 use alembic_core::command::{Action, Request, RequestError, RunnerInfo, HANDSHAKE, PROTOCOL};
 use alembic_core::revision::resolve::split_range;
-use alembic_core::schema::sql::SqliteVersion;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -200,7 +199,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
                 Some((from, to)) => (Some(from), to),
                 None => (None, revision.as_str()),
             };
-            let version = sqlite_version.unwrap_or(SqliteVersion::OLDEST);
+            let version = sqlite_version.unwrap_or_default();
             emit(
                 &migrations
                     .upgrade_sql_for(from, to, version)
@@ -215,7 +214,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             let (from, to) =
                 split_range(revision).ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
             offline_log();
-            let version = sqlite_version.unwrap_or(SqliteVersion::OLDEST);
+            let version = sqlite_version.unwrap_or_default();
             emit(
                 &migrations
                     .downgrade_sql_for(from, to, version)

@@ -38,17 +38,17 @@ fn interval() -> Duration {
     Duration::from_millis(INTERVAL_MS.load(Ordering::Relaxed))
 }
 
-/// Counts migrations of one call and logs how far it got, at intervals.
-pub(crate) struct Migrations {
+/// Counts the migrations one call runs and logs how far it got, at intervals.
+pub(crate) struct Steps {
     total: usize,
     start: Instant,
     last: Instant,
 }
 
-impl Migrations {
+impl Steps {
     pub(crate) fn new(total: usize) -> Self {
         let now = Instant::now();
-        Migrations {
+        Steps {
             total,
             start: now,
             last: now,

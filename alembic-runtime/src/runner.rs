@@ -72,7 +72,9 @@ impl Migrations {
         if let (Some(heads), Some(rows)) = (Heads::parse(target), &rows) {
             if self.at_every_head(rows)? && (heads == Heads::All || rows.len() == 1) {
                 if !self.checksums_match_at_head(conn, stored) {
-                    self.police_edits(self.edited(conn)?, options.on_edited)?;
+                    let graph = self.graph()?;
+                    let current = current_revs(graph, Some(rows.clone()))?;
+                    self.police_edits(self.edited_at(conn, graph, &current)?, options.on_edited)?;
                 }
                 return Ok(Upgraded::default());
             }
@@ -253,10 +255,9 @@ impl Migrations {
         if !locked.table_exists {
             version_table::create(tx)?;
         }
-        let mut done = Vec::with_capacity(plan.steps.len());
-        let mut ran = Vec::with_capacity(plan.steps.len());
+        let mut ran: Vec<&'static Migration> = Vec::with_capacity(plan.steps.len());
         let mut known = None;
-        let mut progress = progress::Migrations::new(plan.steps.len());
+        let mut progress = progress::Steps::new(plan.steps.len());
         for step in &plan.steps {
             let migration = self.at(step.revision);
             let span = || (joined(graph, &step.from), joined(graph, &step.to));
@@ -276,13 +277,12 @@ impl Migrations {
                             to,
                             message: migration.message,
                             source,
-                            rolled_back: done.clone(),
+                            rolled_back: ran.iter().map(|m| m.revision).collect(),
                         }))
                     }
                 })?;
-            done.push(migration.revision);
             ran.push(migration);
-            progress.done(done.len());
+            progress.done(ran.len());
         }
         // Alembic writes the rows after each step; nobody outside the transaction sees the
         // difference, and one write per call keeps 1,000 migrations near raw SQL's speed.
@@ -300,7 +300,7 @@ impl Migrations {
         }
         locked.commit()?;
         Ok(Upgraded {
-            applied: done,
+            applied: ran.iter().map(|m| m.revision).collect(),
             backup,
         })
     }

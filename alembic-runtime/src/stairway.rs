@@ -98,12 +98,16 @@ impl Migrations {
     /// The first revision that fails, with what differed; an invalid graph as
     /// [`Error::Graph`] inside the failure's text.
     pub(crate) fn stairway(&self) -> std::result::Result<usize, StairwayFailure> {
-        let graph = self.graph().map_err(|e| StairwayFailure {
+        let before_any = |step, e: &dyn std::fmt::Display| StairwayFailure {
             revision: "",
-            step: "building the graph",
+            step,
             differences: vec![e.to_string()],
-        })?;
-        let mut conn = Connection::open_in_memory().expect("an in-memory database opens");
+        };
+        let graph = self
+            .graph()
+            .map_err(|e| before_any("building the graph", &e))?;
+        let mut conn = Connection::open_in_memory()
+            .map_err(|e| before_any("opening an in-memory database", &e))?;
         let mut heads: Vec<Rev> = Vec::new();
         for &rev in graph.topological() {
             let revision = self.at(rev).revision;

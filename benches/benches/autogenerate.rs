@@ -12,9 +12,12 @@
 //!   the new migration (once), then warm (median of 5).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{median, release_cli, repo};
 
 use alembic_runtime::schema::Schema;
 use cargo_alembic::compare::compare;
@@ -22,18 +25,6 @@ use cargo_alembic::models::discover;
 
 const TABLES: usize = 200;
 const FILES: usize = 20;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
@@ -153,22 +144,7 @@ fn main() {
     assert_eq!(n, 50);
 
     // The whole command, through the release binary.
-    let target = repo().join("target/cli-bench");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "cargo-alembic",
-            "--manifest-path",
-        ])
-        .arg(repo().join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exe = target.join("release/cargo-alembic");
+    let exe = release_cli();
     write_models(&models_dir, false);
     std::fs::write(
         root.join("Cargo.toml"),

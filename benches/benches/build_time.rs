@@ -12,18 +12,14 @@
 //!   same application with none (dependencies already built; median of 3);
 //! - the incremental release rebuild after adding one migration (median of 3).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const N: usize = 1000;
+mod common;
+use common::{median, repo};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
+const N: usize = 1000;
 
 fn migration(i: usize) -> String {
     let (up, down) = match i % 3 {
@@ -96,11 +92,6 @@ fn cargo(root: &Path, target: &Path, args: &[&str]) -> Duration {
         .unwrap();
     assert!(status.success(), "cargo {args:?}");
     start.elapsed()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 /// Release build time of the application crate alone, dependencies already built.

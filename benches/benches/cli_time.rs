@@ -17,9 +17,11 @@
 //! - `heads` and `history` on 1,000 revisions written directly (the first run, which parses
 //!   every file, then warm, which reads them from the header cache).
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{median, release_cli, repo};
 
 const REVISIONS: usize = 100;
 
@@ -28,13 +30,6 @@ const FILL: &str = "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) \
     INSERT INTO big (name, email, score, created) SELECT 'user' || i, 'u' || i || '@example.com', i * 0.5, '2026-01-01' FROM n; \
     CREATE INDEX ix_big_name ON big (name); CREATE INDEX ix_big_email ON big (email)";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
 
 fn time(cmd: &mut Command) -> Duration {
     let start = Instant::now();
@@ -47,30 +42,11 @@ fn time(cmd: &mut Command) -> Duration {
     start.elapsed()
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let target = repo().join("target/cli-bench");
-    time(
-        Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--release",
-                "--quiet",
-                "-p",
-                "cargo-alembic",
-                "--manifest-path",
-            ])
-            .arg(repo().join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target),
-    );
-    let exe = target.join("release/cargo-alembic");
+    let exe = release_cli();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(

@@ -27,13 +27,11 @@ pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), Cl
         command,
         DbCommand::Upgrade { sql: false, .. } | DbCommand::Downgrade { sql: false, .. }
     );
-    let status = if migrating && !quiet && std::io::stderr().is_terminal() {
-        progress::run_with_bar(cmd)?
+    if migrating && !quiet && std::io::stderr().is_terminal() {
+        exit(progress::run_with_bar(cmd)?)
     } else {
-        let mut cmd = cmd;
-        cmd.status().map_err(CliError::io("the runner"))?
-    };
-    exit(status)
+        streamed(cmd)
+    }
 }
 
 /// Runs the stairway in the runner, which prints its verdict.
@@ -41,11 +39,15 @@ pub fn run(project: &Project, command: &DbCommand, quiet: bool) -> Result<(), Cl
 /// # Errors
 /// As [`run`]; the runner reports a failing revision itself.
 pub fn stairway(project: &Project) -> Result<(), CliError> {
-    let request = request(project, true, Action::Stairway);
-    let status = spawnable(project, &request)?
-        .status()
-        .map_err(CliError::io("the runner"))?;
-    exit(status)
+    streamed(spawnable(
+        project,
+        &request(project, true, Action::Stairway),
+    )?)
+}
+
+/// Runs the runner with its output passed through.
+fn streamed(mut cmd: Command) -> Result<(), CliError> {
+    exit(cmd.status().map_err(CliError::io("the runner"))?)
 }
 
 /// The database's stored version rows, asked of the runner.
@@ -53,8 +55,7 @@ pub fn stairway(project: &Project) -> Result<(), CliError> {
 /// # Errors
 /// As [`run`].
 pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
-    let out = output(project, Action::CurrentRows)?;
-    Ok(out.lines().map(str::to_owned).collect())
+    lines(project, Action::CurrentRows)
 }
 
 /// The applied migrations of the configured database that were edited since they ran;
@@ -69,8 +70,15 @@ pub fn edited(project: &Project) -> Result<Vec<String>, CliError> {
     if !exists {
         return Ok(Vec::new());
     }
-    let out = output(project, Action::Edited)?;
-    Ok(out.lines().map(str::to_owned).collect())
+    lines(project, Action::Edited)
+}
+
+/// The runner's answer to `action`, one item per line.
+fn lines(project: &Project, action: Action) -> Result<Vec<String>, CliError> {
+    Ok(output(project, action)?
+        .lines()
+        .map(str::to_owned)
+        .collect())
 }
 
 /// The schema the migrations produce on a new database or, `from_database`, the schema of

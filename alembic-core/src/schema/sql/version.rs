@@ -4,7 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A SQLite release, as `sqlite3_libversion_number()` counts it (`3.53.0` = 3053000).
+/// A SQLite release, as `sqlite3_libversion_number()` counts it (`3.53.0` = 3053000); the
+/// default is [`SqliteVersion::OLDEST`].
 ///
 /// ```
 /// use alembic_core::schema::sql::SqliteVersion;
@@ -13,7 +14,7 @@ use std::str::FromStr;
 /// assert_eq!(v.to_string(), "3.53.0");
 /// assert!("3.x".parse::<SqliteVersion>().is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SqliteVersion(i32);
 

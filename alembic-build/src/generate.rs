@@ -83,6 +83,11 @@ pub fn render(tree: &VersionsTree) -> String {
             format_args!("        downgrade: __alembic_versions::{module}::downgrade,"),
         );
         line(w, format_args!("        checksum: {:#018x},", m.checksum));
+        let transaction = match m.lines.transaction {
+            Some(_) => format!("__alembic_versions::{module}::TRANSACTION"),
+            None => "true".to_owned(),
+        };
+        line(w, format_args!("        transaction: {transaction},"));
         line(w, format_args!("    }},"));
     }
     line(w, format_args!("];"));

@@ -44,6 +44,9 @@ pub struct ConstLines {
     pub branch_labels: Option<usize>,
     /// `DEPENDS_ON`, when declared.
     pub depends_on: Option<usize>,
+    /// `TRANSACTION`, when declared (`false` runs the migration outside a transaction on
+    /// PostgreSQL).
+    pub transaction: Option<usize>,
 }
 
 impl MigrationModule {
@@ -134,6 +137,7 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
     let mut down_revision = None;
     let mut branch_labels = None;
     let mut depends_on = None;
+    let mut transaction = None;
     let mut functions = (false, false);
     for item in &file.items {
         match item {
@@ -146,6 +150,11 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
                             Some(value) => revision = Some((value, line)),
                             None => errors.push(shape(at(line), "REVISION", REVISION_SHAPE)),
                         }
+                        continue;
+                    }
+                    // A `bool`; the compiler checks it where the list uses it.
+                    "TRANSACTION" => {
+                        transaction = Some(line);
                         continue;
                     }
                     "DOWN_REVISION" => (&mut down_revision, "DOWN_REVISION"),
@@ -254,6 +263,7 @@ pub fn read_module(path: &Path, text: &str) -> Result<MigrationModule, Vec<Build
             down_revision: down_line,
             branch_labels: labels_line,
             depends_on: depends_line,
+            transaction,
         },
     })
 }
@@ -516,7 +526,8 @@ mod tests {
                 revision: 5,
                 down_revision: 6,
                 branch_labels: Some(7),
-                depends_on: Some(8)
+                depends_on: Some(8),
+                transaction: None,
             }
         );
     }

@@ -56,6 +56,14 @@ impl Builders {
             "DATE" => quote!(#s Type::Date),
             "TIME" => quote!(#s Type::Time),
             "JSON" => quote!(#s Type::Json),
+            "SMALLINT" => quote!(#s Type::SmallInt),
+            "BIGINT" => quote!(#s Type::BigInt),
+            "DOUBLE PRECISION" => quote!(#s Type::DoublePrecision),
+            "TIMESTAMP" => quote!(#s Type::Timestamp),
+            "TIMESTAMPTZ" => quote!(#s Type::TimestampTz),
+            "UUID" => quote!(#s Type::Uuid),
+            "JSONB" => quote!(#s Type::Jsonb),
+            "BYTEA" => quote!(#s Type::Bytea),
             other => quote!(#s Type::sql(#other)),
         }
     }

@@ -24,6 +24,7 @@ pub struct AlterColumn {
     pub(crate) sql_type: Option<String>,
     pub(crate) nullable: Option<bool>,
     pub(crate) default: Option<Option<String>>,
+    pub(crate) using: Option<String>,
 }
 
 impl AlterColumn {
@@ -47,6 +48,14 @@ impl AlterColumn {
     /// Allows or forbids NULL.
     pub fn nullable(mut self, nullable: bool) -> Self {
         self.nullable = Some(nullable);
+        self
+    }
+
+    /// How PostgreSQL converts the values for a type change: `ALTER COLUMN … TYPE … USING
+    /// expr` (`"price::numeric"`). SQLite's rebuild copies the values as they are (the new
+    /// type's affinity applies) and does not use it.
+    pub fn using(mut self, expr: impl Into<String>) -> Self {
+        self.using = Some(expr.into());
         self
     }
 
@@ -253,7 +262,9 @@ impl Draft<'_> {
                     }
                 }
             }
-            TableChange::CreateIndex(index) => {
+            TableChange::CreateIndex(mut index) => {
+                // SQLite has no concurrent build; the model says what the index is.
+                index.concurrently = false;
                 if self
                     .table
                     .indexes

@@ -38,6 +38,22 @@ pub enum OpError {
     /// The migration ran a statement that would end the runner's transaction (`BEGIN`,
     /// `COMMIT`, `END`, `ROLLBACK`); it was refused before it ran.
     TransactionControl(String),
+    /// A PostgreSQL statement failed; carries the statement.
+    #[cfg(feature = "postgres")]
+    Postgres {
+        /// The failing statement, as sent to the server.
+        sql: String,
+        /// The server's (or the client's) error.
+        source: postgres::Error,
+    },
+    /// The migration asked for the other database's connection (`op.sqlite()` on
+    /// PostgreSQL, `op.postgres()` on SQLite): it is not portable between the two.
+    WrongDatabase {
+        /// The connection asked for.
+        asked: &'static str,
+        /// The database the migration runs on.
+        actual: &'static str,
+    },
     /// Any other failure of a data migration, see [`OpError::custom`].
     Custom(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -75,6 +91,15 @@ impl fmt::Display for OpError {
                  runtime commits once every migration of the call has succeeded; remove it \
                  (SAVEPOINT, RELEASE and ROLLBACK TO nest inside that transaction and may stay)"
             ),
+            #[cfg(feature = "postgres")]
+            OpError::Postgres { sql, source } => {
+                write!(f, "{}\n  SQL: {sql}", postgres_message(source))
+            }
+            OpError::WrongDatabase { asked, actual } => write!(
+                f,
+                "this migration asked for the {asked} connection but runs on {actual}; use \
+                 typed operations (portable), or check which database `op` is on first"
+            ),
             OpError::Custom(e) => e.fmt(f),
         }
     }
@@ -85,7 +110,12 @@ impl std::error::Error for OpError {
         match self {
             OpError::Sql { source, .. } | OpError::Direct { source, .. } => Some(source),
             OpError::Sqlite(e) => e.source(),
-            OpError::Schema(_) | OpError::Offline | OpError::TransactionControl(_) => None,
+            #[cfg(feature = "postgres")]
+            OpError::Postgres { source, .. } => Some(source),
+            OpError::Schema(_)
+            | OpError::Offline
+            | OpError::TransactionControl(_)
+            | OpError::WrongDatabase { .. } => None,
             OpError::Custom(e) => e.source(),
         }
     }
@@ -172,6 +202,15 @@ pub enum Error {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// A PostgreSQL failure of the runtime's own statement (a lock wait past
+    /// `lock_timeout`, a `statement_timeout`, a lost connection, a missing permission).
+    #[cfg(feature = "postgres")]
+    Postgres {
+        /// The statement.
+        sql: String,
+        /// The server's (or the client's) error.
+        source: postgres::Error,
+    },
 }
 
 impl fmt::Display for Error {
@@ -257,6 +296,10 @@ impl fmt::Display for Error {
                 lines.iter().try_for_each(|l| write!(f, "\n  {l}"))
             }
             Error::Sqlite { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
+            #[cfg(feature = "postgres")]
+            Error::Postgres { sql, source } => {
+                write!(f, "{}\n  SQL: {sql}", postgres_message(source))
+            }
         }
     }
 }
@@ -291,6 +334,8 @@ impl std::error::Error for Error {
             Error::NotADatabase { source, .. }
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),
+            #[cfg(feature = "postgres")]
+            Error::Postgres { source, .. } => Some(source),
         }
     }
 }
@@ -333,8 +378,12 @@ pub struct FailedMigration {
     pub message: &'static str,
     /// What failed, with the SQL statement when there is one.
     pub source: OpError,
-    /// Revisions of this call that ran before the failure (all rolled back with it).
+    /// Revisions of this call that ran before the failure and were rolled back with it.
     pub rolled_back: Vec<&'static str>,
+    /// Revisions of this call that were committed before the failure: on PostgreSQL, the
+    /// ones before a migration that runs outside a transaction (`TRANSACTION = false`).
+    /// The database is left at the last of them.
+    pub committed: Vec<&'static str>,
 }
 
 impl fmt::Display for FailedMigration {
@@ -346,13 +395,22 @@ impl fmt::Display for FailedMigration {
             to,
             message,
             source,
+            committed,
             ..
         } = self;
         write!(
             f,
-            "Running {direction} {from} -> {to}, {message} failed in revision {revision}; \
-             the database was left unchanged.\n{source}"
-        )
+            "Running {direction} {from} -> {to}, {message} failed in revision {revision}; "
+        )?;
+        match committed.last() {
+            None => f.write_str("the database was left unchanged.")?,
+            Some(last) => write!(
+                f,
+                "the migrations before it were committed ({}), so the database is at {last}.",
+                committed.join(", ")
+            )?,
+        }
+        write!(f, "\n{source}")
     }
 }
 
@@ -392,6 +450,44 @@ pub(crate) fn database_path(conn: &rusqlite::Connection) -> String {
         Ok(f) => f,
         Err(_) => "the connection's database file".to_owned(),
     }
+}
+
+/// A PostgreSQL error as one message: the server's severity, SQLSTATE and text with its
+/// detail and hint, plus what to do for the failures a migration meets in production.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres_message(e: &postgres::Error) -> String {
+    use postgres::error::SqlState;
+    let Some(db) = e.as_db_error() else {
+        return match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        };
+    };
+    let mut text = format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    for (label, value) in [("DETAIL", db.detail()), ("HINT", db.hint())] {
+        if let Some(value) = value {
+            text.push_str(&format!("\n  {label}: {value}"));
+        }
+    }
+    let advice = match db.code() {
+        c if *c == SqlState::LOCK_NOT_AVAILABLE => Some(
+            "another session holds a lock this statement needs (see pg_locks / pg_stat_activity); \
+             retry when it is gone, or raise lock_timeout",
+        ),
+        c if *c == SqlState::QUERY_CANCELED => Some(
+            "the statement ran past statement_timeout (or was cancelled); raise the timeout \
+             for the migration's session, or split the work",
+        ),
+        c if *c == SqlState::INSUFFICIENT_PRIVILEGE => Some(
+            "the role this connection uses lacks a privilege the migration needs; grant it, \
+             or migrate as the schema's owner",
+        ),
+        _ => None,
+    };
+    if let Some(advice) = advice {
+        text.push_str(&format!("\n  {advice}"));
+    }
+    text
 }
 
 /// Results of the runtime's entry points.

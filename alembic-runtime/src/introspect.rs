@@ -10,16 +10,28 @@ use alembic_core::schema::sql::{parse_create_index, parse_create_table};
 use alembic_core::schema::{Schema, Table, Trigger, View};
 use rusqlite::Connection;
 
+use crate::database::{Backend, Database};
 use crate::error::{Error, OpError, Result};
 
 const OBJECTS: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
      WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
 
-/// The whole schema: tables (with indexes) in creation order, views, triggers.
+/// The whole schema: tables (with indexes) in creation order, views, triggers. On
+/// PostgreSQL (feature `postgres`), the connection's current schema, read from
+/// `pg_catalog` in PostgreSQL's own normalised text.
 ///
 /// # Errors
 /// A database failure, or a stored definition that cannot be parsed (names the object).
-pub fn schema(conn: &Connection) -> Result<Schema> {
+pub fn schema(mut db: impl Database) -> Result<Schema> {
+    match db.backend() {
+        Backend::Sqlite(conn) => sqlite_schema(conn),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(client) => crate::pg::schema(client),
+    }
+}
+
+/// [`schema`] of a SQLite connection (or transaction).
+pub(crate) fn sqlite_schema(conn: &Connection) -> Result<Schema> {
     let mut stmt = conn
         .prepare(OBJECTS)
         .map_err(|e| Error::sqlite(conn, OBJECTS, e))?;

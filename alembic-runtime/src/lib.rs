@@ -15,7 +15,7 @@
 //!
 //! static LIST: [Migration; 1] = [Migration {
 //!     revision: "156027c76783", down_revisions: &[], branch_labels: &[], depends_on: &[],
-//!     message: "create monitor", upgrade: create_monitor, downgrade: drop_monitor, checksum: 0,
+//!     message: "create monitor", upgrade: create_monitor, downgrade: drop_monitor, checksum: 0, transaction: true,
 //! }];
 //! static MIGRATIONS: Migrations = Migrations::new(&LIST);
 //!
@@ -41,12 +41,15 @@ mod backup;
 mod checksum;
 #[cfg(feature = "runner")]
 pub mod cli;
+mod database;
 mod direct;
 mod error;
 pub mod introspect;
 mod migration;
 mod offline;
 mod op;
+#[cfg(feature = "postgres")]
+mod pg;
 pub mod progress;
 mod rebuild;
 mod runner;
@@ -61,6 +64,7 @@ pub use alembic_core::revision::graph::RevisionGraph;
 pub use alembic_core::schema;
 pub use alter::AlterColumn;
 pub use checksum::{EditedMigration, OnEdited};
+pub use database::{Backend, BackendMut, Database, DatabaseMut};
 pub use direct::DirectConnection;
 pub use error::{
     Direction, Error, FailedMigration, ForeignKeyViolation, GraphError, OpError, Result,
@@ -91,6 +95,10 @@ pub trait Model {
 /// `#[derive(Model)]`.
 #[cfg(feature = "derive")]
 pub use alembic_derive::Model;
+/// The rust-postgres this crate was built with (feature `postgres`): connect with
+/// `alembic_runtime::postgres::Client::connect(url, alembic_runtime::postgres::NoTls)`.
+#[cfg(feature = "postgres")]
+pub use postgres;
 /// The rusqlite this crate was built with; use it to open connections so that only one
 /// SQLite is linked.
 pub use rusqlite;

@@ -27,7 +27,7 @@ pub type MigrationFn = fn(&mut Op<'_>) -> std::result::Result<(), OpError>;
 ///     message: "create t",
 ///     upgrade,
 ///     downgrade,
-///     checksum: 0,
+///     checksum: 0, transaction: true,
 /// };
 /// ```
 #[derive(Debug)]
@@ -48,6 +48,10 @@ pub struct Migration {
     pub downgrade: MigrationFn,
     /// Checksum of the module's source text, computed at build time.
     pub checksum: u64,
+    /// `TRANSACTION`: `false` for a migration that cannot run inside a transaction
+    /// (PostgreSQL's `CREATE INDEX CONCURRENTLY`), which then runs on its own; SQLite runs
+    /// every migration in the call's transaction.
+    pub transaction: bool,
 }
 
 impl RevisionSource for Migration {
@@ -76,7 +80,7 @@ impl RevisionSource for Migration {
 ///
 /// static LIST: [Migration; 1] = [Migration {
 ///     revision: "3f2a9c1b7d4e", down_revisions: &[], branch_labels: &[], depends_on: &[],
-///     message: "create t", upgrade: up, downgrade: down, checksum: 0,
+///     message: "create t", upgrade: up, downgrade: down, checksum: 0, transaction: true,
 /// }];
 /// static MIGRATIONS: Migrations = Migrations::new(&LIST);
 ///

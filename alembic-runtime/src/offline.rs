@@ -24,7 +24,7 @@ impl Migrations {
     /// # fn up(op: &mut Op) -> Result<()> { op.create_table(Table::new("t").column(Column::new("a", Type::Text))) }
     /// # fn down(op: &mut Op) -> Result<()> { op.drop_table("t") }
     /// # static LIST: [Migration; 1] = [Migration { revision: "aaa111", down_revisions: &[], branch_labels: &[],
-    /// #     depends_on: &[], message: "create t", upgrade: up, downgrade: down, checksum: 0 }];
+    /// #     depends_on: &[], message: "create t", upgrade: up, downgrade: down, checksum: 0, transaction: true }];
     /// # static MIGRATIONS: Migrations = Migrations::new(&LIST);
     /// let script = MIGRATIONS.upgrade_sql(None, "head")?;
     /// assert!(script.contains("-- Running upgrade  -> aaa111\n\nCREATE TABLE \"t\""));
@@ -181,6 +181,7 @@ impl Migrations {
                 message: migration.message,
                 source,
                 rolled_back: Vec::new(),
+                committed: Vec::new(),
             }))
         })?;
         Ok(op.into_recording())

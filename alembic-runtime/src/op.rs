@@ -52,7 +52,29 @@ pub struct Op<'c> {
     mode: Mode<'c>,
 }
 
+/// One operation, as the public methods of [`Op`] describe it to the database's module.
+pub(crate) enum Operation {
+    CreateTable(Table),
+    DropTable(String),
+    RenameTable {
+        old: String,
+        new: String,
+    },
+    DropIndex(String),
+    Alter {
+        table: String,
+        changes: Vec<TableChange>,
+        recreate: bool,
+    },
+}
+
 enum Mode<'c> {
+    /// Running on PostgreSQL, in the call's transaction.
+    #[cfg(feature = "postgres")]
+    Postgres(crate::pg::PostgresConnection<'c>),
+    /// Recording PostgreSQL statements, for `--sql`.
+    #[cfg(feature = "postgres")]
+    RecordPostgres(Vec<String>),
     Execute {
         tx: &'c Transaction<'c>,
         /// The schema as the operations so far left it; `None` until read.
@@ -125,9 +147,37 @@ impl<'c> Op<'c> {
                     Some(sql) => OpError::Direct { sql, source },
                     None => OpError::Sqlite(source),
                 }),
-                Mode::Record { .. } => Err(OpError::Sqlite(source)),
+                _ => Err(OpError::Sqlite(source)),
             },
             other => other,
+        }
+    }
+
+    /// Runs a migration function on PostgreSQL, in the transaction `client` is in.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn run_postgres(
+        client: &'c mut postgres::Client,
+        body: impl FnOnce(&mut Op<'c>) -> Result<(), OpError>,
+    ) -> Result<(), OpError> {
+        let mut op = Op {
+            mode: Mode::Postgres(crate::pg::PostgresConnection::new(client)),
+        };
+        body(&mut op)
+    }
+
+    /// An `Op` that runs nothing and records the PostgreSQL statements it would run.
+    ///
+    /// ```
+    /// use alembic_runtime::{Op, schema::{Column, Table, Type}};
+    /// let mut op = Op::record_postgres();
+    /// op.add_column("t", Column::new("at", Type::DateTime).nullable())?;
+    /// assert_eq!(op.recorded(), ["ALTER TABLE \"t\" ADD COLUMN \"at\" TIMESTAMP"]);
+    /// # Ok::<(), alembic_runtime::OpError>(())
+    /// ```
+    #[cfg(feature = "postgres")]
+    pub fn record_postgres() -> Op<'static> {
+        Op {
+            mode: Mode::RecordPostgres(Vec::new()),
         }
     }
 
@@ -161,7 +211,9 @@ impl<'c> Op<'c> {
     pub fn recorded(&self) -> &[String] {
         match &self.mode {
             Mode::Record { sql, .. } => sql,
-            Mode::Execute { .. } => &[],
+            #[cfg(feature = "postgres")]
+            Mode::RecordPostgres(sql) => sql,
+            _ => &[],
         }
     }
 
@@ -169,7 +221,9 @@ impl<'c> Op<'c> {
     pub(crate) fn into_recording(self) -> (Schema, Vec<String>) {
         match self.mode {
             Mode::Record { schema, sql, .. } => (schema, sql),
-            Mode::Execute { .. } => (Schema::default(), Vec::new()),
+            #[cfg(feature = "postgres")]
+            Mode::RecordPostgres(sql) => (Schema::default(), sql),
+            _ => (Schema::default(), Vec::new()),
         }
     }
 
@@ -177,7 +231,7 @@ impl<'c> Op<'c> {
     pub fn recorded_schema(&self) -> Option<&Schema> {
         match &self.mode {
             Mode::Record { schema, .. } => Some(schema),
-            Mode::Execute { .. } => None,
+            _ => None,
         }
     }
 
@@ -190,8 +244,21 @@ impl<'c> Op<'c> {
     /// # Errors
     /// [`OpError::Sql`] with the first statement SQLite rejected.
     pub fn execute(&mut self, sql: &str) -> Result<(), OpError> {
+        match &mut self.mode {
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(conn) => return conn.batch_execute(sql),
+            #[cfg(feature = "postgres")]
+            Mode::RecordPostgres(recorded) => {
+                let stmts = alembic_core::schema::sql::postgres::statements(sql);
+                recorded.extend(stmts.into_iter().map(str::to_owned));
+                return Ok(());
+            }
+            _ => {}
+        }
         let stmts: Vec<String> = statements(sql).into_iter().map(str::to_owned).collect();
         match &mut self.mode {
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(_) | Mode::RecordPostgres(_) => {}
             Mode::Record { schema, .. } => {
                 // SQLite itself says what the statements do to the schema, on a scratch copy
                 // without rows; one it refuses there (it needs rows or objects the recording
@@ -216,15 +283,56 @@ impl<'c> Op<'c> {
                 Ok(direct)
             }
             Mode::Record { .. } => Err(OpError::Offline),
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(_) | Mode::RecordPostgres(_) => Err(OpError::WrongDatabase {
+                asked: "SQLite",
+                actual: "PostgreSQL",
+            }),
+        }
+    }
+
+    /// The SQLite transaction the migration runs in: [`Op::connection`], named for the
+    /// database, beside [`Op::postgres`].
+    ///
+    /// # Errors
+    /// [`OpError::WrongDatabase`] on PostgreSQL, [`OpError::Offline`] when recording SQL.
+    pub fn sqlite(&self) -> Result<&DirectConnection<'c>, OpError> {
+        self.connection()
+    }
+
+    /// The PostgreSQL transaction the migration runs in, for data work (feature
+    /// `postgres`).
+    ///
+    /// # Errors
+    /// [`OpError::WrongDatabase`] on SQLite, [`OpError::Offline`] when recording SQL.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(&mut self) -> Result<&mut crate::pg::PostgresConnection<'c>, OpError> {
+        match &mut self.mode {
+            Mode::Postgres(conn) => Ok(conn),
+            Mode::RecordPostgres(_) => Err(OpError::Offline),
+            Mode::Execute { .. } | Mode::Record { .. } => Err(OpError::WrongDatabase {
+                asked: "PostgreSQL",
+                actual: "SQLite",
+            }),
+        }
+    }
+
+    /// Whether the migration runs (or is recorded) on PostgreSQL: for the rare migration
+    /// that must do something different on each database.
+    pub fn is_postgres(&self) -> bool {
+        match &self.mode {
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(_) | Mode::RecordPostgres(_) => true,
+            _ => false,
         }
     }
 
     /// `CREATE TABLE`, with the table's indexes.
     ///
     /// # Errors
-    /// A table of that name exists, or SQLite rejects the definition.
+    /// A table of that name exists, or the database rejects the definition.
     pub fn create_table(&mut self, table: Table) -> Result<(), OpError> {
-        self.schema_op(|s, _| alter::create_table(s, table))
+        self.perform(Operation::CreateTable(table))
     }
 
     /// `DROP TABLE`. Destroys the table's rows.
@@ -232,7 +340,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table.
     pub fn drop_table(&mut self, name: &str) -> Result<(), OpError> {
-        self.schema_op(|s, _| alter::drop_table(s, name))
+        self.perform(Operation::DropTable(name.to_owned()))
     }
 
     /// `ALTER TABLE … RENAME TO …`; SQLite updates references in other tables, views and
@@ -241,7 +349,10 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such table, or the new name is taken.
     pub fn rename_table(&mut self, old: &str, new: &str) -> Result<(), OpError> {
-        self.rename_op(|s| alter::rename_table(s, old, new))
+        self.perform(Operation::RenameTable {
+            old: old.to_owned(),
+            new: new.to_owned(),
+        })
     }
 
     /// Adds a column: `ALTER TABLE … ADD COLUMN` when SQLite allows it, else a rebuild
@@ -293,11 +404,7 @@ impl<'c> Op<'c> {
     /// # Errors
     /// No such index.
     pub fn drop_index(&mut self, name: &str) -> Result<(), OpError> {
-        self.schema_op(|s, facts| {
-            let table = alter::index_table(s, name)?;
-            let change = vec![TableChange::DropIndex(name.to_owned())];
-            Ok(alter::alter_table(s, &table, change, facts, false)?.sql)
-        })
+        self.perform(Operation::DropIndex(name.to_owned()))
     }
 
     /// Adds a UNIQUE constraint (rebuild), named or (`None`) not.
@@ -376,6 +483,36 @@ impl<'c> Op<'c> {
         let cols: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
         let head = format!("INSERT INTO {} ({})", quote_ident(table), names(&cols));
         match &mut self.mode {
+            #[cfg(feature = "postgres")]
+            Mode::RecordPostgres(sql) => {
+                for row in rows {
+                    let values: Vec<String> = row.iter().map(crate::pg::literal).collect();
+                    sql.push(format!("{head} VALUES ({})", values.join(", ")));
+                }
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(conn) => {
+                let placeholders: Vec<String> =
+                    (1..=columns.len()).map(|i| format!("${i}")).collect();
+                let stmt_sql = format!("{head} VALUES ({})", placeholders.join(", "));
+                let client = conn.client();
+                let fail = |source| OpError::Postgres {
+                    sql: stmt_sql.clone(),
+                    source,
+                };
+                let stmt = client.prepare(&stmt_sql).map_err(fail)?;
+                for row in rows {
+                    let values: Vec<crate::pg::Text<'_>> =
+                        row.iter().map(crate::pg::Text).collect();
+                    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    client.execute(&stmt, &params).map_err(fail)?;
+                }
+                Ok(())
+            }
             Mode::Record { sql, .. } => {
                 for row in rows {
                     let values: Vec<String> = row.iter().map(literal).collect();
@@ -428,12 +565,63 @@ impl<'c> Op<'c> {
             recreate: false,
         };
         changes(&mut batch);
-        self.alter(table, batch.changes, batch.recreate)
+        self.perform(Operation::Alter {
+            table: table.to_owned(),
+            changes: batch.changes,
+            recreate: batch.recreate,
+        })
     }
 
     /// The changes in place where SQLite can make them all, else one rebuild.
     fn alter_auto(&mut self, table: &str, changes: Vec<TableChange>) -> Result<(), OpError> {
-        self.alter(table, changes, false)
+        self.perform(Operation::Alter {
+            table: table.to_owned(),
+            changes,
+            recreate: false,
+        })
+    }
+
+    /// Runs or records one operation on the database the `Op` is for.
+    fn perform(&mut self, operation: Operation) -> Result<(), OpError> {
+        match &mut self.mode {
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(conn) => {
+                let client = conn.client();
+                let stmts =
+                    crate::pg::ddl_statements(operation, &mut crate::pg::CatalogLookup(client))?;
+                return stmts.into_iter().try_for_each(|stmt| {
+                    client
+                        .batch_execute(&stmt)
+                        .map_err(|source| OpError::Postgres { sql: stmt, source })
+                });
+            }
+            #[cfg(feature = "postgres")]
+            Mode::RecordPostgres(sql) => {
+                sql.extend(crate::pg::ddl_statements(
+                    operation,
+                    &mut crate::pg::NamingRule,
+                )?);
+                return Ok(());
+            }
+            Mode::Execute { .. } | Mode::Record { .. } => {}
+        }
+        match operation {
+            Operation::CreateTable(table) => self.schema_op(|s, _| alter::create_table(s, table)),
+            Operation::DropTable(name) => self.schema_op(|s, _| alter::drop_table(s, &name)),
+            Operation::RenameTable { old, new } => {
+                self.rename_op(|s| alter::rename_table(s, &old, &new))
+            }
+            Operation::DropIndex(name) => self.schema_op(|s, facts| {
+                let table = alter::index_table(s, &name)?;
+                let change = vec![TableChange::DropIndex(name.clone())];
+                Ok(alter::alter_table(s, &table, change, facts, false)?.sql)
+            }),
+            Operation::Alter {
+                table,
+                changes,
+                recreate,
+            } => self.alter(&table, changes, recreate),
+        }
     }
 
     fn alter(
@@ -510,6 +698,8 @@ impl<'c> Op<'c> {
                 stale,
                 ..
             } => (tx, schema, facts, stale),
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(_) | Mode::RecordPostgres(_) => return Err(SQLITE_ONLY),
         };
         if stale.replace(false) || schema.is_none() {
             let read = introspect::schema_and_statistics(tx)
@@ -578,10 +768,20 @@ impl<'c> Op<'c> {
                 }
             }
             Mode::Record { sql, .. } => sql.extend(stmts),
+            #[cfg(feature = "postgres")]
+            Mode::Postgres(_) | Mode::RecordPostgres(_) => return Err(SQLITE_ONLY),
         }
         Ok(())
     }
 }
+
+/// What SQLite's planning says if it were asked to work on PostgreSQL, which
+/// [`Op::perform`] and [`Op::execute`] route to their own path first.
+#[cfg(feature = "postgres")]
+const SQLITE_ONLY: OpError = OpError::WrongDatabase {
+    asked: "SQLite",
+    actual: "PostgreSQL",
+};
 
 /// The savepoint around an operation of several statements.
 const SAVEPOINT: &str = "SAVEPOINT _alembic_op";

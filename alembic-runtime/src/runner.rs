@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::backup;
 use crate::checksum::{self, OnEdited, Stored};
+use crate::database::{Backend, BackendMut, Database, DatabaseMut};
 use crate::error::{
     database_path, Direction, Error, FailedMigration, ForeignKeyViolation, OpError, Result,
 };
@@ -24,6 +25,7 @@ use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::{KnownSchema, Op};
 use crate::progress;
 use crate::version_table;
+use alembic_core::schema::sql::Dialect;
 
 pub(crate) const LOG: &str = "alembic.runtime.migration";
 
@@ -34,8 +36,8 @@ impl Migrations {
     /// # Errors
     /// An invalid graph or target, a database that is not SQLite or stays locked, or a
     /// failing migration; in every case the database is left as it was.
-    pub fn upgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
-        self.upgrade_with(conn, target, &UpgradeOptions::default())
+    pub fn upgrade(&self, db: impl DatabaseMut, target: &str) -> Result<Vec<&'static str>> {
+        self.upgrade_with(db, target, &UpgradeOptions::default())
             .map(|u| u.applied)
     }
 
@@ -60,17 +62,30 @@ impl Migrations {
     /// [`Error::Backup`] when the copy cannot be written (nothing is migrated then).
     pub fn upgrade_with(
         &self,
+        mut db: impl DatabaseMut,
+        target: &str,
+        options: &UpgradeOptions,
+    ) -> Result<Upgraded> {
+        match db.backend_mut() {
+            BackendMut::Sqlite(conn) => self.upgrade_sqlite(conn, target, options),
+            #[cfg(feature = "postgres")]
+            BackendMut::Postgres(client) => crate::pg::upgrade(self, client, target, options),
+        }
+    }
+
+    fn upgrade_sqlite(
+        &self,
         conn: &mut Connection,
         target: &str,
         options: &UpgradeOptions,
     ) -> Result<Upgraded> {
-        log_context();
+        log_context(Dialect::Sqlite);
         let (rows, stored) = match checksum::versions_and_summary(conn) {
             Some((rows, stored)) => (Some(rows), stored),
             None => (version_table::read(conn)?, Stored::Unread),
         };
-        if let (Some(heads), Some(rows)) = (Heads::parse(target), &rows) {
-            if self.at_every_head(rows)? && (heads == Heads::All || rows.len() == 1) {
+        if let Some(rows) = &rows {
+            if self.at_target(target, rows)? {
                 if !self.checksums_match_at_head(conn, stored) {
                     let graph = self.graph()?;
                     let current = current_revs(graph, Some(rows.clone()))?;
@@ -89,8 +104,13 @@ impl Migrations {
     ///
     /// # Errors
     /// As [`Migrations::upgrade`].
-    pub fn downgrade(&self, conn: &mut Connection, target: &str) -> Result<Vec<&'static str>> {
-        log_context();
+    pub fn downgrade(&self, mut db: impl DatabaseMut, target: &str) -> Result<Vec<&'static str>> {
+        let conn = match db.backend_mut() {
+            BackendMut::Sqlite(conn) => conn,
+            #[cfg(feature = "postgres")]
+            BackendMut::Postgres(client) => return crate::pg::downgrade(self, client, target),
+        };
+        log_context(Dialect::Sqlite);
         let rows = version_table::read(conn)?;
         self.migrate(conn, rows, &UpgradeOptions::default(), |g, current| {
             plan::downgrade(g, current, target)
@@ -106,11 +126,16 @@ impl Migrations {
     /// ancestor of another, or a database failure; nothing changes then.
     pub fn stamp(
         &self,
-        conn: &mut Connection,
+        mut db: impl DatabaseMut,
         targets: &[&str],
         purge: bool,
     ) -> Result<Vec<&'static str>> {
-        log_context();
+        let conn = match db.backend_mut() {
+            BackendMut::Sqlite(conn) => conn,
+            #[cfg(feature = "postgres")]
+            BackendMut::Postgres(client) => return crate::pg::stamp(self, client, targets, purge),
+        };
+        log_context(Dialect::Sqlite);
         let graph = self.graph()?;
         // --purge exists to repair a table whose rows name unknown revisions: don't read them.
         let locked = begin(conn, if purge { None } else { Some(graph) })?;
@@ -139,9 +164,14 @@ impl Migrations {
     ///
     /// # Errors
     /// A row naming an unknown revision, or a database failure.
-    pub fn current(&self, conn: &Connection) -> Result<Vec<&'static str>> {
+    pub fn current(&self, mut db: impl Database) -> Result<Vec<&'static str>> {
+        self.current_of(&mut db)
+    }
+
+    /// [`Migrations::current`] of a connection the caller goes on using.
+    pub(crate) fn current_of(&self, db: &mut impl Database) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
-        let current = current_revs(graph, version_table::read(conn)?)?;
+        let current = current_revs(graph, read_versions(db)?)?;
         Ok(sorted_ids(graph, &current))
     }
 
@@ -168,9 +198,13 @@ impl Migrations {
     ///
     /// # Errors
     /// An invalid graph or range, or a database failure.
-    pub fn history_range(&self, conn: &Connection, range: &str) -> Result<Vec<&'static Migration>> {
+    pub fn history_range(
+        &self,
+        mut db: impl Database,
+        range: &str,
+    ) -> Result<Vec<&'static Migration>> {
         let graph = self.graph()?;
-        let current = current_revs(graph, version_table::read(conn)?)?;
+        let current = current_revs(graph, read_versions(&mut db)?)?;
         let revs = graph.history_range(range, &current)?;
         Ok(revs.into_iter().map(|r| self.at(r)).collect())
     }
@@ -179,8 +213,8 @@ impl Migrations {
     ///
     /// # Errors
     /// An invalid graph, a row naming an unknown revision, or a database failure.
-    pub fn pending(&self, conn: &Connection) -> Result<Vec<&'static Migration>> {
-        let rows = version_table::read(conn)?;
+    pub fn pending(&self, mut db: impl Database) -> Result<Vec<&'static Migration>> {
+        let rows = read_versions(&mut db)?;
         if let Some(rows) = &rows {
             if self.at_every_head(rows)? {
                 return Ok(Vec::new());
@@ -190,6 +224,15 @@ impl Migrations {
         let current = current_revs(graph, rows)?;
         let plan = plan::upgrade(graph, &current, "heads")?;
         Ok(plan.steps.iter().map(|s| self.at(s.revision)).collect())
+    }
+
+    /// Whether `upgrade(target)` has nothing to do at `rows` without planning: `target` is
+    /// `head` or `heads` and the rows are exactly the heads. The boot-time fast path.
+    pub(crate) fn at_target(&self, target: &str, rows: &[String]) -> Result<bool> {
+        Ok(match Heads::parse(target) {
+            Some(heads) => self.at_every_head(rows)? && (heads == Heads::All || rows.len() == 1),
+            None => false,
+        })
     }
 
     /// Whether the version rows are exactly the heads: the boot-time fast path, which
@@ -255,35 +298,10 @@ impl Migrations {
         if !locked.table_exists {
             version_table::create(tx)?;
         }
-        let mut ran: Vec<&'static Migration> = Vec::with_capacity(plan.steps.len());
         let mut known = None;
-        let mut progress = progress::Steps::new(plan.steps.len());
-        for step in &plan.steps {
-            let migration = self.at(step.revision);
-            let span = || (joined(graph, &step.from), joined(graph, &step.to));
-            if log::log_enabled!(target: LOG, log::Level::Info) {
-                let (from, to) = span();
-                log::info!(target: LOG, "Running {direction} {from} -> {to}, {}", migration.message);
-            }
+        let ran = self.run_steps(graph, &plan, |migration| {
             self.run_step(tx, migration, direction, &mut known, guard)
-                .map_err(|source| match source {
-                    StepError::Ended => Error::TransactionEnded(migration.revision),
-                    StepError::Failed(source) => {
-                        let (from, to) = span();
-                        Error::Migration(Box::new(FailedMigration {
-                            direction,
-                            revision: migration.revision,
-                            from,
-                            to,
-                            message: migration.message,
-                            source,
-                            rolled_back: ran.iter().map(|m| m.revision).collect(),
-                        }))
-                    }
-                })?;
-            ran.push(migration);
-            progress.done(ran.len());
-        }
+        })?;
         // Alembic writes the rows after each step; nobody outside the transaction sees the
         // difference, and one write per call keeps 1,000 migrations near raw SQL's speed.
         version_table::replace(tx, graph, &locked.current, &plan.heads)?;
@@ -303,6 +321,47 @@ impl Migrations {
             applied: ran.iter().map(|m| m.revision).collect(),
             backup,
         })
+    }
+
+    /// Runs every step of `plan` with `run`, logging each in Alembic's words and reporting
+    /// progress, and returns the migrations run; a failure names the step, and the ones
+    /// before it (rolled back with it).
+    pub(crate) fn run_steps(
+        &self,
+        graph: &RevisionGraph<'static>,
+        plan: &Plan,
+        mut run: impl FnMut(&'static Migration) -> std::result::Result<(), StepError>,
+    ) -> Result<Vec<&'static Migration>> {
+        let mut ran: Vec<&'static Migration> = Vec::with_capacity(plan.steps.len());
+        let mut progress = progress::Steps::new(plan.steps.len());
+        for step in &plan.steps {
+            let migration = self.at(step.revision);
+            let direction = step.direction;
+            let span = || (joined(graph, &step.from), joined(graph, &step.to));
+            if log::log_enabled!(target: LOG, log::Level::Info) {
+                let (from, to) = span();
+                log::info!(target: LOG, "Running {direction} {from} -> {to}, {}", migration.message);
+            }
+            run(migration).map_err(|source| match source {
+                StepError::Ended => Error::TransactionEnded(migration.revision),
+                StepError::Failed(source) => {
+                    let (from, to) = span();
+                    Error::Migration(Box::new(FailedMigration {
+                        direction,
+                        revision: migration.revision,
+                        from,
+                        to,
+                        message: migration.message,
+                        source,
+                        rolled_back: ran.iter().map(|m| m.revision).collect(),
+                        committed: Vec::new(),
+                    }))
+                }
+            })?;
+            ran.push(migration);
+            progress.done(ran.len());
+        }
+        Ok(ran)
     }
 
     /// Runs one migration's function in `tx`.
@@ -361,8 +420,8 @@ impl Migrations {
 /// How [`Migrations::upgrade_with`] treats what it finds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpgradeOptions {
-    on_edited: OnEdited,
-    backup: Option<PathBuf>,
+    pub(crate) on_edited: OnEdited,
+    pub(crate) backup: Option<PathBuf>,
 }
 
 /// What [`Migrations::upgrade_with`] did.
@@ -396,7 +455,7 @@ impl UpgradeOptions {
 }
 
 /// How a migration's function failed.
-enum StepError {
+pub(crate) enum StepError {
     /// It ended the runner's transaction.
     Ended,
     /// It returned an error.
@@ -669,7 +728,21 @@ pub(crate) fn joined(graph: &RevisionGraph<'_>, revs: &[Rev]) -> String {
         .join(", ")
 }
 
-fn log_context() {
-    log::info!(target: LOG, "Context impl SQLiteImpl.");
+/// Alembic's first two lines of every command that connects.
+pub(crate) fn log_context(dialect: Dialect) {
+    let implementation = match dialect {
+        Dialect::Sqlite => "SQLiteImpl",
+        Dialect::Postgres => "PostgresqlImpl",
+    };
+    log::info!(target: LOG, "Context impl {implementation}.");
     log::info!(target: LOG, "Will assume transactional DDL.");
+}
+
+/// The version rows of any database, `None` without the table.
+fn read_versions(db: &mut impl Database) -> Result<Option<Vec<String>>> {
+    match db.backend() {
+        Backend::Sqlite(conn) => version_table::read(conn),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(client) => crate::pg::version_table::read(client),
+    }
 }

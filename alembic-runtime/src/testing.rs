@@ -7,7 +7,7 @@
 //! # fn down(op: &mut Op) -> Result<()> { op.drop_table("t") }
 //! # static MIGRATIONS: Migrations = Migrations::new(&[Migration { revision: "aaaa00000001",
 //! #     down_revisions: &[], branch_labels: &[], depends_on: &[], message: "t", upgrade: up,
-//! #     downgrade: down, checksum: 1 }]);
+//! #     downgrade: down, checksum: 1, transaction: true }]);
 //! use alembic_runtime::testing;
 //!
 //! testing::single_head(&MIGRATIONS)?;

@@ -5,6 +5,7 @@ use alembic_core::schema::diff::{diff, Change, Renames};
 use alembic_core::schema::{Schema, Table};
 use rusqlite::Connection;
 
+use crate::database::Database;
 use crate::error::{Error, Result};
 use crate::introspect;
 use crate::migration::Migrations;
@@ -28,15 +29,15 @@ impl Migrations {
     ///
     /// # Errors
     /// [`Error::NotUpToDate`] when it is not at head; a database failure.
-    pub fn head_schema(&self, conn: &Connection) -> Result<Schema> {
-        let mut current = self.current(conn)?;
+    pub fn head_schema(&self, mut db: impl Database) -> Result<Schema> {
+        let mut current = self.current_of(&mut db)?;
         let mut heads = self.heads()?;
         current.sort_unstable();
         heads.sort_unstable();
         if current != heads {
             return Err(Error::NotUpToDate);
         }
-        introspect::schema(conn)
+        introspect::schema(db)
     }
 
     /// Checks that a database at head has exactly the tables the models declare, as
@@ -52,7 +53,7 @@ impl Migrations {
     /// # fn down(op: &mut Op) -> Result<()> { op.drop_table("tag") }
     /// # static MIGRATIONS: Migrations = Migrations::new(&[Migration {
     /// #     revision: "a1", down_revisions: &[], branch_labels: &[], depends_on: &[],
-    /// #     message: "tags", upgrade: up, downgrade: down, checksum: 0 }]);
+    /// #     message: "tags", upgrade: up, downgrade: down, checksum: 0, transaction: true }]);
     /// struct Tag;
     /// impl Model for Tag {
     ///     fn table() -> Table {

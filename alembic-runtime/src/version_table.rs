@@ -8,6 +8,10 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
+/// Alembic's DDL on PostgreSQL, byte for byte.
+#[cfg(feature = "postgres")]
+pub use crate::pg::version_table::CREATE as POSTGRES_CREATE;
+
 /// Alembic's DDL for SQLite, byte for byte.
 pub const CREATE: &str = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, \
      CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))";
@@ -67,44 +71,76 @@ pub(crate) fn create(conn: &Connection) -> Result<()> {
 
 /// Writes one change, checking that an UPDATE or DELETE hits exactly one row.
 pub(crate) fn apply(conn: &Connection, graph: &RevisionGraph<'_>, change: RowChange) -> Result<()> {
-    let (sql, params, action): (&str, Vec<&str>, Option<String>) = match change {
-        RowChange::Insert(r) => (
-            "INSERT INTO alembic_version (version_num) VALUES (?1)",
-            vec![graph.id(r)],
-            None,
-        ),
-        RowChange::Update { from, to } => (
-            "UPDATE alembic_version SET version_num = ?2 WHERE alembic_version.version_num = ?1",
-            vec![graph.id(from), graph.id(to)],
-            Some(format!(
-                "updating '{}' to '{}'",
-                graph.id(from),
-                graph.id(to)
-            )),
-        ),
-        RowChange::Delete(r) => (
-            "DELETE FROM alembic_version WHERE alembic_version.version_num = ?1",
-            vec![graph.id(r)],
-            Some(format!("deleting '{}'", graph.id(r))),
-        ),
-    };
+    let statement = Statement::of(graph, change);
     let found = conn
-        .execute(sql, rusqlite::params_from_iter(params))
-        .map_err(|e| Error::sqlite(conn, sql, e))?;
-    match action {
-        Some(action) if found != 1 => Err(Error::VersionRow { action, found }),
-        _ => Ok(()),
+        .execute(statement.sql, rusqlite::params_from_iter(&statement.params))
+        .map_err(|e| Error::sqlite(conn, statement.sql, e))?;
+    statement.check(found)
+}
+
+/// One row change as a statement with numbered parameters (`?1`, which PostgreSQL spells
+/// `$1`), and what it must hit.
+pub(crate) struct Statement<'g> {
+    pub(crate) sql: &'static str,
+    pub(crate) params: Vec<&'g str>,
+    /// For an UPDATE or DELETE, which must hit exactly one row: what it does, for the error.
+    action: Option<String>,
+}
+
+impl<'g> Statement<'g> {
+    pub(crate) fn of(graph: &RevisionGraph<'g>, change: RowChange) -> Self {
+        let (sql, params, action) = match change {
+            RowChange::Insert(r) => (
+                "INSERT INTO alembic_version (version_num) VALUES (?1)",
+                vec![graph.id(r)],
+                None,
+            ),
+            RowChange::Update { from, to } => (
+                "UPDATE alembic_version SET version_num = ?2 WHERE alembic_version.version_num = ?1",
+                vec![graph.id(from), graph.id(to)],
+                Some(format!(
+                    "updating '{}' to '{}'",
+                    graph.id(from),
+                    graph.id(to)
+                )),
+            ),
+            RowChange::Delete(r) => (
+                "DELETE FROM alembic_version WHERE alembic_version.version_num = ?1",
+                vec![graph.id(r)],
+                Some(format!("deleting '{}'", graph.id(r))),
+            ),
+        };
+        Statement {
+            sql,
+            params,
+            action,
+        }
+    }
+
+    /// Fails unless an UPDATE or DELETE hit exactly one row.
+    pub(crate) fn check(self, found: usize) -> Result<()> {
+        match self.action {
+            Some(action) if found != 1 => Err(Error::VersionRow { action, found }),
+            _ => Ok(()),
+        }
     }
 }
 
-/// Moves the rows from `before` to `after` in as few statements as [`apply`] allows: an
-/// UPDATE where one row becomes another, else DELETEs and INSERTs.
+/// Moves the rows from `before` to `after` in as few statements as [`apply`] allows.
 pub(crate) fn replace(
     conn: &Connection,
     graph: &RevisionGraph<'_>,
     before: &[Rev],
     after: &[Rev],
 ) -> Result<()> {
+    changes(before, after)
+        .into_iter()
+        .try_for_each(|change| apply(conn, graph, change))
+}
+
+/// The changes from the rows `before` to `after`: an UPDATE where one row becomes another,
+/// else DELETEs and INSERTs.
+pub(crate) fn changes(before: &[Rev], after: &[Rev]) -> Vec<RowChange> {
     let gone: Vec<Rev> = before
         .iter()
         .copied()
@@ -116,22 +152,15 @@ pub(crate) fn replace(
         .filter(|r| !before.contains(r))
         .collect();
     if let ([from], [to]) = (&gone[..], &new[..]) {
-        return apply(
-            conn,
-            graph,
-            RowChange::Update {
-                from: *from,
-                to: *to,
-            },
-        );
+        return vec![RowChange::Update {
+            from: *from,
+            to: *to,
+        }];
     }
-    for &r in &gone {
-        apply(conn, graph, RowChange::Delete(r))?;
-    }
-    for &r in &new {
-        apply(conn, graph, RowChange::Insert(r))?;
-    }
-    Ok(())
+    gone.into_iter()
+        .map(RowChange::Delete)
+        .chain(new.into_iter().map(RowChange::Insert))
+        .collect()
 }
 
 /// A change with literal values, as Alembic writes it in `--sql` scripts.

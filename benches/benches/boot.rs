@@ -132,7 +132,7 @@ fn chain(n: usize, ups: &[MigrationFn], downs: &[MigrationFn]) -> &'static Migra
             upgrade: ups[i],
             downgrade: downs[i],
             // As the build gives them: checksums on, so boot at head checks them.
-            checksum: i as u64 + 1,
+            checksum: i as u64 + 1, transaction: true,
         })
         .collect();
     let heads: &'static [&'static str] = Box::leak(Box::new([ids[n - 1]]));

@@ -21,8 +21,8 @@ struct Entry {
     doc: String,
     /// What the migration does ([`alembic_build::module::code_checksum`]).
     checksum: u64,
-    /// `REVISION`, `DOWN_REVISION`, `BRANCH_LABELS`, `DEPENDS_ON` lines.
-    lines: (usize, usize, Option<usize>, Option<usize>),
+    /// `REVISION`, `DOWN_REVISION`, `BRANCH_LABELS`, `DEPENDS_ON`, `TRANSACTION` lines.
+    lines: (usize, usize, Option<usize>, Option<usize>, Option<usize>),
 }
 
 /// The cache of one package, loaded and saved as a whole.
@@ -72,6 +72,7 @@ impl HeaderCache {
                     down_revision: entry.lines.1,
                     branch_labels: entry.lines.2,
                     depends_on: entry.lines.3,
+                    transaction: entry.lines.4,
                 },
             };
             self.used.insert(key, entry.clone());
@@ -86,7 +87,13 @@ impl HeaderCache {
                 message: module.message.clone(),
                 doc: module.doc.clone(),
                 checksum: module.checksum,
-                lines: (l.revision, l.down_revision, l.branch_labels, l.depends_on),
+                lines: (
+                    l.revision,
+                    l.down_revision,
+                    l.branch_labels,
+                    l.depends_on,
+                    l.transaction,
+                ),
             },
         );
         self.changed = true;

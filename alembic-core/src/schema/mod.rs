@@ -209,6 +209,14 @@ pub struct Index {
     pub terms: Vec<String>,
     /// A partial index's WHERE expression.
     pub where_clause: Option<String>,
+    /// Built with PostgreSQL's `CREATE INDEX CONCURRENTLY` (which cannot run inside a
+    /// transaction: its migration declares `TRANSACTION = false`). How an index is built,
+    /// not what it is: introspection never sets it, and SQLite ignores it.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "std::ops::Not::not")
+    )]
+    pub concurrently: bool,
 }
 
 /// A view, kept as its SQL.
@@ -256,6 +264,27 @@ pub enum Type {
     Time,
     /// `JSON`.
     Json,
+    /// `SMALLINT`.
+    SmallInt,
+    /// `BIGINT`.
+    BigInt,
+    /// `DOUBLE PRECISION`.
+    DoublePrecision,
+    /// `NUMERIC(precision, scale)` (plain `NUMERIC` is [`Type::Numeric`]).
+    Decimal(u32, u32),
+    /// `TIMESTAMP` (without time zone).
+    Timestamp,
+    /// `TIMESTAMPTZ`.
+    TimestampTz,
+    /// `UUID`.
+    Uuid,
+    /// `JSONB` on PostgreSQL; JSON text on SQLite, like [`Type::Json`].
+    Jsonb,
+    /// `BYTEA` (`BLOB`'s PostgreSQL spelling; SQLite stores it as a blob too).
+    Bytea,
+    /// An array of another type: `INTEGER[]`. PostgreSQL only: SQLite accepts the
+    /// declaration but stores whatever is given.
+    Array(Box<Type>),
     /// Any declared type, as written: `VARCHAR(100)`.
     Other(String),
 }
@@ -270,6 +299,8 @@ impl Type {
 impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Type::Decimal(precision, scale) => return write!(f, "NUMERIC({precision}, {scale})"),
+            Type::Array(of) => return write!(f, "{of}[]"),
             Type::Integer => "INTEGER",
             Type::Text => "TEXT",
             Type::Real => "REAL",
@@ -280,6 +311,14 @@ impl fmt::Display for Type {
             Type::Date => "DATE",
             Type::Time => "TIME",
             Type::Json => "JSON",
+            Type::SmallInt => "SMALLINT",
+            Type::BigInt => "BIGINT",
+            Type::DoublePrecision => "DOUBLE PRECISION",
+            Type::Timestamp => "TIMESTAMP",
+            Type::TimestampTz => "TIMESTAMPTZ",
+            Type::Uuid => "UUID",
+            Type::Jsonb => "JSONB",
+            Type::Bytea => "BYTEA",
             Type::Other(s) => s,
         })
     }
@@ -514,6 +553,7 @@ impl Index {
                 .map(|c| crate::schema::sql::quote_ident(c))
                 .collect(),
             where_clause: None,
+            concurrently: false,
         }
     }
 
@@ -530,6 +570,7 @@ impl Index {
             unique: false,
             terms: terms.iter().map(|t| (*t).to_owned()).collect(),
             where_clause: None,
+            concurrently: false,
         }
     }
 
@@ -542,6 +583,14 @@ impl Index {
     /// Makes it partial.
     pub fn filter(mut self, where_clause: &str) -> Self {
         self.where_clause = Some(where_clause.to_owned());
+        self
+    }
+
+    /// Builds it without blocking writes on PostgreSQL (`CREATE INDEX CONCURRENTLY`); the
+    /// migration must declare `pub const TRANSACTION: bool = false;`. SQLite has no such
+    /// thing and builds it as usual.
+    pub fn concurrently(mut self) -> Self {
+        self.concurrently = true;
         self
     }
 }

@@ -4,11 +4,12 @@
 
 use alembic_core::revision::graph::RevisionHeader;
 use alembic_core::test_support;
-use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Migrations, RevisionGraph};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 
-use crate::common::{migrations, tables, version_rows, Spec};
+use crate::common::{migrations, Spec};
+use crate::db::{on_both, Db};
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
@@ -55,10 +56,9 @@ fn implied_tables(
 
 /// Makes the tables match the version rows, as if the migrations they imply had run:
 /// a stamp moves the rows without running anything.
-fn sync_tables(conn: &Connection, graph: &RevisionGraph<'_>, rows: &[String]) {
+fn sync_tables(db: &mut impl Db, graph: &RevisionGraph<'_>, rows: &[String]) {
     // The migrations' log, which their downgrades write to.
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS runs (migration INTEGER, direction TEXT)")
-        .unwrap();
+    db.execute("CREATE TABLE IF NOT EXISTS runs (migration INTEGER, direction TEXT)");
     let current: Vec<usize> = rows.iter().map(|r| graph.get(r).unwrap()).collect();
     let applied = graph.ancestors(&current, true);
     for (i, on) in applied.iter().enumerate() {
@@ -67,17 +67,21 @@ fn sync_tables(conn: &Connection, graph: &RevisionGraph<'_>, rows: &[String]) {
         } else {
             format!("DROP TABLE IF EXISTS t{i}")
         };
-        conn.execute_batch(&sql).unwrap();
+        db.execute(&sql);
     }
 }
 
-#[test]
-fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
+on_both! {
+    version_rows_and_schema_follow_alembic_through_every_recorded_command: follow_alembic;
+    upgrading_to_any_target_and_back_to_base_leaves_an_empty_schema: any_target_and_back;
+}
+
+fn follow_alembic(db: &mut impl Db) {
     let mut checked = 0;
     for scenario in &test_support::alembic_fixture().scenarios {
         let m = migrations_for(&scenario.revisions);
         let graph = m.graph().unwrap();
-        let mut conn = Connection::open_in_memory().unwrap();
+        db.reset();
         for (index, cmd) in scenario.commands.iter().enumerate() {
             let context = format!("{} #{index}: {} {}", scenario.name, cmd.command, cmd.arg);
             if cmd.command == "history" {
@@ -85,10 +89,10 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
                 continue;
             }
             let outcome = match cmd.command.as_str() {
-                "upgrade" => m.upgrade(&mut conn, &cmd.arg),
-                "downgrade" => m.downgrade(&mut conn, &cmd.arg),
+                "upgrade" => m.upgrade(db.db(), &cmd.arg),
+                "downgrade" => m.downgrade(db.db(), &cmd.arg),
                 _ => m.stamp(
-                    &mut conn,
+                    db.db(),
                     &cmd.arg.split_whitespace().collect::<Vec<_>>(),
                     false,
                 ),
@@ -101,7 +105,7 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
             let ours: test_support::Outcome = match &outcome {
                 Ok(ran) => Ok((
                     ran.iter().map(|r| format!("{step} {r}")).collect(),
-                    version_rows(&conn).unwrap_or_default(),
+                    db.version_rows().unwrap_or_default(),
                 )),
                 Err(e) => Err(e.to_string()),
             };
@@ -110,8 +114,8 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
                 .any(|rule| (rule.applies)(cmd, &ours));
             if test_support::deviation(scenario, index).is_some() || explained {
                 // Checked in alembic-core's replay; continue from where Alembic was.
-                m.stamp(&mut conn, &strs(&cmd.rows), true).unwrap();
-                sync_tables(&conn, graph, &cmd.rows);
+                m.stamp(db.db(), &strs(&cmd.rows), true).unwrap();
+                sync_tables(db, graph, &cmd.rows);
                 continue;
             }
             match (&cmd.error, &ours) {
@@ -122,17 +126,17 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
                 }
                 _ => {}
             }
-            let rows = version_rows(&conn);
+            let rows = db.version_rows();
             assert_eq!(
                 rows.clone().unwrap_or_default(),
                 cmd.rows,
                 "{context}: version rows"
             );
             if cmd.command == "stamp" {
-                sync_tables(&conn, graph, &cmd.rows);
+                sync_tables(db, graph, &cmd.rows);
             } else {
                 assert_eq!(
-                    tables(&conn),
+                    db.tables(),
                     implied_tables(graph, &cmd.rows, rows.is_some()),
                     "{context}: tables"
                 );
@@ -143,24 +147,30 @@ fn version_rows_and_schema_follow_alembic_through_every_recorded_command() {
     assert!(checked > 80, "checked {checked}");
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
-
-    #[test]
-    fn upgrading_to_any_target_and_back_to_base_leaves_an_empty_schema(revs in test_support::graphs(16)) {
-        let m = migrations_for(&revs);
-        let graph = m.graph().unwrap();
-        for target in graph.ids() {
-            let mut conn = Connection::open_in_memory().unwrap();
-            m.upgrade(&mut conn, target).unwrap();
-            let rows = version_rows(&conn).unwrap();
-            prop_assert_eq!(tables(&conn), implied_tables(graph, &rows, true));
-            m.upgrade(&mut conn, "heads").unwrap();
-            let rows = version_rows(&conn).unwrap();
-            prop_assert_eq!(tables(&conn), implied_tables(graph, &rows, true));
-            m.downgrade(&mut conn, "base").unwrap();
-            prop_assert_eq!(tables(&conn), ["alembic_version"]);
-            prop_assert_eq!(version_rows(&conn).unwrap(), Vec::<String>::new());
-        }
-    }
+/// Every target of random graphs (proptest's shrinking included), on one database that is
+/// emptied between graphs.
+fn any_target_and_back(db: &mut impl Db) {
+    let mut runner = TestRunner::new(Config::with_cases(db.cases(48)));
+    let db = std::cell::RefCell::new(db);
+    runner
+        .run(&test_support::graphs(16), |revs| {
+            let db = &mut **db.borrow_mut();
+            let m = migrations_for(&revs);
+            let graph = m.graph().unwrap();
+            // Each target ends at base, where the next begins.
+            db.reset();
+            for target in graph.ids() {
+                m.upgrade(db.db(), target).unwrap();
+                let rows = db.version_rows().unwrap();
+                prop_assert_eq!(db.tables(), implied_tables(graph, &rows, true));
+                m.upgrade(db.db(), "heads").unwrap();
+                let rows = db.version_rows().unwrap();
+                prop_assert_eq!(db.tables(), implied_tables(graph, &rows, true));
+                m.downgrade(db.db(), "base").unwrap();
+                prop_assert_eq!(db.tables(), ["alembic_version"]);
+                prop_assert_eq!(db.version_rows().unwrap(), Vec::<String>::new());
+            }
+            Ok(())
+        })
+        .unwrap();
 }

@@ -34,6 +34,7 @@ static LIST: [Migration; 2] = [
         upgrade: create_note,
         downgrade: drop_note,
         checksum: 1,
+        transaction: true,
     },
     Migration {
         revision: "bbbb00000002",
@@ -44,6 +45,7 @@ static LIST: [Migration; 2] = [
         upgrade: drop_body,
         downgrade: add_body,
         checksum: 2,
+        transaction: true,
     },
 ];
 static MIGRATIONS: Migrations = Migrations::new(&LIST);

@@ -33,6 +33,7 @@ fn chain(first: u64, second: u64) -> &'static Migrations {
             upgrade: create_a,
             downgrade: drop_a,
             checksum: first,
+            transaction: true,
         },
         Migration {
             revision: "bbbb00000002",
@@ -43,6 +44,7 @@ fn chain(first: u64, second: u64) -> &'static Migrations {
             upgrade: create_b,
             downgrade: drop_b,
             checksum: second,
+            transaction: true,
         },
     ];
     let list: &'static [Migration] = Box::leak(list.into_boxed_slice());

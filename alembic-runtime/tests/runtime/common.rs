@@ -54,6 +54,7 @@ pub fn migrations(specs: &[Spec<'_>]) -> &'static Migrations {
             upgrade: UPS[i],
             downgrade: DOWNS[i],
             checksum: 0,
+            transaction: true,
         })
         .collect();
     Box::leak(Box::new(Migrations::new(Box::leak(

@@ -42,6 +42,7 @@ static LIST: [Migration; 3] = [
         upgrade: create_monitor,
         downgrade: drop_monitor,
         checksum: 0,
+        transaction: true,
     },
     Migration {
         revision: "bbbb00000002",
@@ -52,6 +53,7 @@ static LIST: [Migration; 3] = [
         upgrade: add_incident,
         downgrade: drop_incident,
         checksum: 0,
+        transaction: true,
     },
     Migration {
         revision: "cccc00000003",
@@ -62,6 +64,7 @@ static LIST: [Migration; 3] = [
         upgrade: broken,
         downgrade: broken,
         checksum: 0,
+        transaction: true,
     },
 ];
 static MIGRATIONS: Migrations = Migrations::new(&LIST);
@@ -127,6 +130,7 @@ fn a_migration_that_commits_by_itself_is_refused() {
         upgrade: commits_by_itself,
         downgrade: nothing,
         checksum: 0,
+        transaction: true,
     }];
     static M: Migrations = Migrations::new(&LIST);
     let mut conn = Connection::open_in_memory().unwrap();
@@ -162,6 +166,7 @@ const CREATE_PARENT_AND_CHILD: Migration = Migration {
     upgrade: create_parent_and_child,
     downgrade: nothing,
     checksum: 0,
+    transaction: true,
 };
 const ORPHAN_A_CHILD: Migration = Migration {
     revision: "bbbb00000002",
@@ -172,6 +177,7 @@ const ORPHAN_A_CHILD: Migration = Migration {
     upgrade: orphan_a_child,
     downgrade: nothing,
     checksum: 0,
+    transaction: true,
 };
 
 static FK_LIST: [Migration; 3] = [
@@ -186,6 +192,7 @@ static FK_LIST: [Migration; 3] = [
         upgrade: nothing,
         downgrade: nothing,
         checksum: 0,
+        transaction: true,
     },
 ];
 
@@ -236,6 +243,7 @@ fn keys_broken_mended_and_broken_again_blame_the_last_break() {
             upgrade: adopt_the_orphan,
             downgrade: nothing,
             checksum: 0,
+            transaction: true,
         },
         Migration {
             revision: "dddd00000004",
@@ -246,6 +254,7 @@ fn keys_broken_mended_and_broken_again_blame_the_last_break() {
             upgrade: drop_the_adopter,
             downgrade: nothing,
             checksum: 0,
+            transaction: true,
         },
     ];
     static MIGRATIONS: Migrations = Migrations::new(&LIST);
@@ -284,6 +293,7 @@ fn keys_broken_before_the_upgrade_blame_no_revision() {
             upgrade: nothing,
             downgrade: nothing,
             checksum: 0,
+            transaction: true,
         },
     ];
     static MIGRATIONS: Migrations = Migrations::new(&LIST);
@@ -336,6 +346,7 @@ fn a_statement_failing_through_the_connection_is_named_with_the_revision() {
             upgrade,
             downgrade: nothing,
             checksum: 0,
+            transaction: true,
         }]));
         let m: &'static Migrations = Box::leak(Box::new(Migrations::new(list)));
         let mut conn = Connection::open_in_memory().unwrap();

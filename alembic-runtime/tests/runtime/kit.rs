@@ -67,6 +67,7 @@ fn migrations(headers: &[RevisionHeader], sloppy: Option<&str>) -> &'static Migr
                     DOWNS[i]
                 },
                 checksum: i as u64 + 1,
+                transaction: true,
             }
         })
         .collect();
@@ -158,6 +159,7 @@ fn data_seeded_at_a_revision_must_survive_to_head() {
             upgrade: up::<0>,
             downgrade: down::<0>,
             checksum: 1,
+            transaction: true,
         },
         Migration {
             revision: "r001abcdef",
@@ -168,6 +170,7 @@ fn data_seeded_at_a_revision_must_survive_to_head() {
             upgrade: purge,
             downgrade: purge,
             checksum: 2,
+            transaction: true,
         },
     ];
     static M: Migrations = Migrations::new(&PURGING);

@@ -8,6 +8,7 @@ mod checksums;
 mod common;
 mod concurrency;
 mod corpus;
+mod db;
 mod derive;
 mod diff_roundtrip;
 mod failures;
@@ -16,6 +17,8 @@ mod kit;
 mod log_lines;
 mod lossless;
 mod ops;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod rebuild_property;
 mod record;
 mod transaction_escape;

@@ -605,6 +605,7 @@ static REBUILD_PARENT: [alembic_runtime::Migration; 1] = [alembic_runtime::Migra
     upgrade: make_kind_required,
     downgrade: make_kind_optional,
     checksum: 0,
+    transaction: true,
 }];
 
 #[test]
@@ -689,6 +690,7 @@ fn the_schema_carried_between_migrations_is_read_again_after_raw_sql_or_the_conn
             upgrade: ups[i],
             downgrade: nothing,
             checksum: 0,
+            transaction: true,
         })
         .collect();
     let m: &'static Migrations = Box::leak(Box::new(Migrations::new(Box::leak(

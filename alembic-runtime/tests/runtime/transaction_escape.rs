@@ -77,6 +77,7 @@ fn chain(third: MigrationFn, at: usize) -> &'static Migrations {
             upgrade: fns[i],
             downgrade: nothing,
             checksum: 0,
+            transaction: true,
         })
         .collect();
     Box::leak(Box::new(Migrations::new(Box::leak(

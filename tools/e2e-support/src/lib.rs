@@ -3,6 +3,8 @@
 //! ([`shared_target`]) and this workspace's lock file, so SQLite and every dependency compile
 //! once for the whole test run. `KEEP_TEMP_DIR=1` keeps the packages for debugging.
 
+pub mod postgres;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};

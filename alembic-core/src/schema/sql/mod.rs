@@ -1,8 +1,10 @@
-//! SQLite SQL text: the lexer, statement splitting and quoting, and the parser and
-//! renderer between `CREATE TABLE` / `CREATE INDEX` and the [`crate::schema`] model.
+//! SQL text: SQLite's lexer, statement splitting and quoting, and the parser and renderer
+//! between `CREATE TABLE` / `CREATE INDEX` and the [`crate::schema`] model; the renderer
+//! also writes PostgreSQL's DDL ([`Dialect`]), whose own text rules are [`postgres`]'s.
 
 mod lexer;
 mod parse;
+pub mod postgres;
 mod render;
 mod version;
 
@@ -11,5 +13,8 @@ pub use lexer::{
     Kind, Token,
 };
 pub use parse::{parse_create_index, parse_create_table, ParseError};
-pub use render::{column_sql, foreign_key_sql, names};
+pub use render::{
+    column_sql, column_sql_for, constraint_name, foreign_key_sql, foreign_key_sql_for, index_sql,
+    names, Dialect,
+};
 pub use version::{SqliteVersion, SqliteVersionError};

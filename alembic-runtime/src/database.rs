@@ -1,0 +1,97 @@
+//! [`Database`] and [`DatabaseMut`]: the connections the runtime reads and migrates.
+//!
+//! Every entry point of [`Migrations`](crate::Migrations) takes one of them, so one call
+//! serves both databases:
+//!
+//! ```
+//! # use alembic_runtime::Migrations;
+//! # static MIGRATIONS: Migrations = Migrations::new(&[]);
+//! let mut conn = alembic_runtime::rusqlite::Connection::open_in_memory()?;
+//! MIGRATIONS.upgrade(&mut conn, "head")?; // migrating takes `&mut conn`
+//! assert!(MIGRATIONS.current(&conn)?.is_empty()); // reading takes `&conn` too
+//! // PostgreSQL (feature `postgres`): `MIGRATIONS.upgrade(&mut client, "head")?`
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! There are two traits because SQLite reads through a shared connection but installs its
+//! hooks (the guard against transaction statements, progress) through an exclusive one,
+//! while rust-postgres needs `&mut Client` for either. Both are sealed: each database is
+//! a variant of [`Backend`] / [`BackendMut`] and a module of the runtime behind it
+//! (`runner` for SQLite, `postgres` for PostgreSQL), so a third database slots in as one
+//! more variant, one more module and its impls here.
+
+/// A connection the runtime can read the version of: `&rusqlite::Connection`,
+/// `&mut rusqlite::Connection`, or `&mut postgres::Client` (feature `postgres`).
+pub trait Database: sealed::Sealed {
+    /// The connection, as the runtime reads it.
+    #[doc(hidden)]
+    fn backend(&mut self) -> Backend<'_>;
+}
+
+/// A connection the runtime can migrate: `&mut rusqlite::Connection` or `&mut
+/// postgres::Client` (feature `postgres`).
+pub trait DatabaseMut: Database {
+    /// The connection, as the runtime migrates it.
+    #[doc(hidden)]
+    fn backend_mut(&mut self) -> BackendMut<'_>;
+}
+
+/// The database behind a [`Database`].
+#[doc(hidden)]
+pub enum Backend<'a> {
+    /// A SQLite connection.
+    Sqlite(&'a rusqlite::Connection),
+    /// A PostgreSQL client.
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut postgres::Client),
+}
+
+/// The database behind a [`DatabaseMut`].
+#[doc(hidden)]
+pub enum BackendMut<'a> {
+    /// A SQLite connection.
+    Sqlite(&'a mut rusqlite::Connection),
+    /// A PostgreSQL client.
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut postgres::Client),
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &rusqlite::Connection {}
+    impl Sealed for &mut rusqlite::Connection {}
+    #[cfg(feature = "postgres")]
+    impl Sealed for &mut postgres::Client {}
+}
+
+impl Database for &rusqlite::Connection {
+    fn backend(&mut self) -> Backend<'_> {
+        Backend::Sqlite(self)
+    }
+}
+
+impl Database for &mut rusqlite::Connection {
+    fn backend(&mut self) -> Backend<'_> {
+        Backend::Sqlite(self)
+    }
+}
+
+impl DatabaseMut for &mut rusqlite::Connection {
+    fn backend_mut(&mut self) -> BackendMut<'_> {
+        BackendMut::Sqlite(self)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Database for &mut postgres::Client {
+    fn backend(&mut self) -> Backend<'_> {
+        Backend::Postgres(self)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl DatabaseMut for &mut postgres::Client {
+    fn backend_mut(&mut self) -> BackendMut<'_> {
+        BackendMut::Postgres(self)
+    }
+}

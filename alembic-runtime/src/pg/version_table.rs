@@ -1,0 +1,95 @@
+//! `alembic_version` on PostgreSQL, as Python Alembic creates and writes it there, in the
+//! connection's current schema.
+
+use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::plan::RowChange;
+use postgres::error::SqlState;
+use postgres::Client;
+
+use crate::error::{Error, Result};
+use crate::version_table::{changes, Statement};
+
+/// Alembic's DDL on PostgreSQL, byte for byte.
+pub const CREATE: &str =
+    "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    \
+     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)";
+
+const SELECT: &str = "SELECT version_num FROM alembic_version";
+
+fn failed(sql: &str) -> impl FnOnce(postgres::Error) -> Error + '_ {
+    move |source| Error::Postgres {
+        sql: sql.to_owned(),
+        source,
+    }
+}
+
+/// The version rows, or `None` when the table does not exist: one statement, for the
+/// at-head fast path. Outside a transaction only (a failed statement would abort one).
+pub(crate) fn read(client: &mut Client) -> Result<Option<Vec<String>>> {
+    match client.query(SELECT, &[]) {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| r.try_get::<_, String>(0))
+            .collect::<std::result::Result<_, _>>()
+            .map(Some)
+            .map_err(failed(SELECT)),
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
+        Err(e) => Err(failed(SELECT)(e)),
+    }
+}
+
+/// [`read`] inside a transaction: asks whether the table exists first.
+pub(crate) fn read_locked(client: &mut Client) -> Result<Option<Vec<String>>> {
+    const EXISTS: &str = "SELECT to_regclass('alembic_version') IS NOT NULL";
+    let exists: bool = client
+        .query_one(EXISTS, &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(failed(EXISTS))?;
+    if exists {
+        read(client)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Creates the table.
+pub(crate) fn create(client: &mut Client) -> Result<()> {
+    client.batch_execute(CREATE).map_err(failed(CREATE))
+}
+
+/// Writes one change, checking that an UPDATE or DELETE hits exactly one row.
+pub(crate) fn apply(
+    client: &mut Client,
+    graph: &RevisionGraph<'_>,
+    change: RowChange,
+) -> Result<()> {
+    let statement = Statement::of(graph, change);
+    let sql = statement.sql.replace('?', "$");
+    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = statement
+        .params
+        .iter()
+        .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+        .collect();
+    let found = client
+        .execute(sql.as_str(), &params)
+        .map_err(failed(&sql))?;
+    statement.check(usize::try_from(found).unwrap_or(usize::MAX))
+}
+
+/// Moves the rows from `before` to `after` in the fewest statements.
+pub(crate) fn replace(
+    client: &mut Client,
+    graph: &RevisionGraph<'_>,
+    before: &[Rev],
+    after: &[Rev],
+) -> Result<()> {
+    changes(before, after)
+        .into_iter()
+        .try_for_each(|change| apply(client, graph, change))
+}
+
+/// Deletes every row (`stamp --purge`).
+pub(crate) fn delete_all(client: &mut Client) -> Result<()> {
+    const PURGE: &str = "DELETE FROM alembic_version";
+    client.batch_execute(PURGE).map_err(failed(PURGE))
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: what README.md calls the test command and .ci/run runs.
-# Needs only the Rust toolchain (cargo, rustfmt, clippy) and a C compiler for SQLite.
+# Needs the Rust toolchain (cargo, rustfmt, clippy), a C compiler for SQLite, and for the
+# PostgreSQL tests a server (ALEMBIC_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/postgres)
+# and Python Alembic with psycopg (`pip install alembic==1.20.1 "psycopg[binary]"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +10,35 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "PostgreSQL server for the PostgreSQL tests"
+pg_url="${ALEMBIC_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
+if [ "$pg_url" = skip ] && [ "${ALEMBIC_REQUIRE_POSTGRES:-}" = 1 ]; then
+    echo "error: ALEMBIC_TEST_POSTGRES=skip, but ALEMBIC_REQUIRE_POSTGRES=1 requires the PostgreSQL tests" >&2
+    exit 1
+fi
+if [ "$pg_url" != skip ]; then
+    # host and port of postgres://user:pass@host:port/db (defaults 127.0.0.1, 5432)
+    pg_host=$(sed -E 's#^[a-z]+://([^@/]*@)?([^:/?]*).*#\2#' <<<"$pg_url")
+    pg_port=$(sed -nE 's#^[a-z]+://([^@/]*@)?[^:/?]*:([0-9]+).*#\2#p' <<<"$pg_url")
+    if (exec 3<>"/dev/tcp/${pg_host:-127.0.0.1}/${pg_port:-5432}") 2>/dev/null; then
+        echo "server at ${pg_host:-127.0.0.1}:${pg_port:-5432}: the PostgreSQL tests run"
+    elif [ "${ALEMBIC_REQUIRE_POSTGRES:-}" = 1 ]; then
+        echo "error: no PostgreSQL server answers at ${pg_host:-127.0.0.1}:${pg_port:-5432}, and ALEMBIC_REQUIRE_POSTGRES=1 requires the PostgreSQL tests" >&2
+        exit 1
+    else
+        pg_url=skip
+    fi
+fi
+if [ "$pg_url" = skip ]; then
+    cat >&2 <<'WARN'
+################################################################################
+# WARNING: THE POSTGRESQL TESTS ARE SKIPPED: no server (ALEMBIC_TEST_POSTGRES).
+# This run proves nothing about PostgreSQL; CI requires them.
+################################################################################
+WARN
+fi
+export ALEMBIC_TEST_POSTGRES="$pg_url"
 
 step "format"
 cargo fmt --all -- --check

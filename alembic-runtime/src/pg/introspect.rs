@@ -6,7 +6,8 @@
 //! expressions from `pg_get_constraintdef`, indexes from `pg_get_indexdef` — PostgreSQL's
 //! own normalised text, so two reads of the same catalog compare equal. A constraint named
 //! as PostgreSQL names unnamed ones (`<table>_pkey`, `<table>_<columns>_key`, `_fkey`,
-//! `_check`) is read as unnamed, as it was declared.
+//! `_check`) is read as unnamed, as it was declared. Indexes are listed by name: a column
+//! type change rebuilds an index as a new object, which changes nothing a migration means.
 
 use alembic_core::schema::sql::quote_ident;
 use alembic_core::schema::{
@@ -58,7 +59,7 @@ const INDEXES: &str = "SELECT ix.indrelid, i.relname::text, ix.indisunique, \
      WHERE n.nspname = current_schema() \
        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
                        AND con.contype IN ('p', 'u', 'x')) \
-     ORDER BY ix.indrelid, i.oid";
+     ORDER BY ix.indrelid, i.relname";
 
 const VIEWS: &str = "SELECT c.relname::text, pg_get_viewdef(c.oid, true) FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -344,7 +345,7 @@ impl ConstraintLookup for CatalogLookup<'_> {
              ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) \
                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n \
                    ORDER BY k.i) \
-             FROM pg_constraint con WHERE con.conrelid = to_regclass($1) AND con.contype = $2 \
+             FROM pg_constraint con WHERE con.conrelid = to_regclass($1) AND con.contype::text = $2 \
              ORDER BY con.oid";
         let kind = match which {
             Unnamed::Unique(_) => "u",

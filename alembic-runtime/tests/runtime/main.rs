@@ -19,6 +19,8 @@ mod lossless;
 mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_ops;
 mod rebuild_property;
 mod record;
 mod transaction_escape;

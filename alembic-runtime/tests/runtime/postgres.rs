@@ -4,7 +4,8 @@
 
 use std::sync::{Arc, Barrier};
 
-use alembic_runtime::Migrations;
+use alembic_runtime::prelude::*;
+use alembic_runtime::{Error, Migration, Migrations};
 
 use crate::common::migrations;
 use crate::db::{Db, Postgres};
@@ -133,4 +134,239 @@ fn eight_clients_booting_at_once_apply_each_migration_once() {
         );
         assert_eq!(db.version_rows().unwrap(), ["0005aaaabbbb"]);
     }
+}
+
+fn create_item(op: &mut Op) -> Result<()> {
+    op.create_table(
+        Table::new("item")
+            .column(Column::new("id", Type::Integer))
+            .column(Column::new("name", Type::Text))
+            .primary_key(&["id"]),
+    )?;
+    op.bulk_insert(
+        "item",
+        &["name"],
+        &[vec![Value::Text("a".into())], vec![Value::Text("b".into())]],
+    )
+}
+fn drop_item(op: &mut Op) -> Result<()> {
+    op.drop_table("item")
+}
+fn index_concurrently(op: &mut Op) -> Result<()> {
+    op.create_index("item", Index::new("ix_item_name", &["name"]).concurrently())
+}
+fn drop_index(op: &mut Op) -> Result<()> {
+    op.drop_index("ix_item_name")
+}
+fn add_price(op: &mut Op) -> Result<()> {
+    op.add_column("item", Column::new("price", Type::Integer).default_sql("0"))
+}
+fn drop_price(op: &mut Op) -> Result<()> {
+    op.drop_column("item", "price")
+}
+fn fails(op: &mut Op) -> Result<()> {
+    op.add_column("item", Column::new("stock", Type::Integer).default_sql("0"))?;
+    op.execute("INSERT INTO item (name) VALUES (NULL)")
+}
+fn begin(op: &mut Op) -> Result<()> {
+    op.execute("INSERT INTO item (name) VALUES ('c'); COMMIT")
+}
+fn begin_directly(op: &mut Op) -> Result<()> {
+    op.postgres()?.execute("ROLLBACK", &[])?;
+    Ok(())
+}
+fn sqlite_only(op: &mut Op) -> Result<()> {
+    op.connection()?.execute_batch("SELECT 1")?;
+    Ok(())
+}
+
+const fn migration(
+    revision: &'static str,
+    down_revisions: &'static [&'static str],
+    upgrade: fn(&mut Op) -> Result<()>,
+    downgrade: fn(&mut Op) -> Result<()>,
+    transaction: bool,
+) -> Migration {
+    Migration {
+        revision,
+        down_revisions,
+        branch_labels: &[],
+        depends_on: &[],
+        message: revision,
+        upgrade,
+        downgrade,
+        checksum: 0,
+        transaction,
+    }
+}
+
+static CONCURRENT: [Migration; 4] = [
+    migration("c1", &[], create_item, drop_item, true),
+    migration("c2", &["c1"], index_concurrently, drop_index, false),
+    migration("c3", &["c2"], add_price, drop_price, true),
+    migration("c4", &["c3"], fails, drop_price, true),
+];
+static CONCURRENT_LIST: Migrations = Migrations::new(&CONCURRENT);
+
+#[test]
+fn a_migration_outside_a_transaction_runs_alone_with_its_version_row() {
+    let Some(mut db) = Postgres::new() else { return };
+    // CREATE INDEX CONCURRENTLY refuses to run inside a transaction block: that it ran
+    // shows the migration ran outside one.
+    assert_eq!(
+        CONCURRENT_LIST.upgrade(&mut db.client, "c3").unwrap(),
+        ["c1", "c2", "c3"]
+    );
+    assert_eq!(
+        db.rows("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_name'"),
+        ["CREATE INDEX ix_item_name ON public.item USING btree (name)"]
+    );
+    assert_eq!(db.version_rows().unwrap(), ["c3"]);
+    CONCURRENT_LIST.downgrade(&mut db.client, "base").unwrap();
+    assert_eq!(db.tables(), ["alembic_version"]);
+
+    // A failure after it: what ran before it is committed (the database says where it
+    // is), the migrations after it are rolled back together.
+    let error = CONCURRENT_LIST.upgrade(&mut db.client, "head").unwrap_err();
+    let Error::Migration(failed) = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(failed.revision, "c4");
+    assert_eq!(failed.committed, ["c1", "c2"]);
+    assert_eq!(failed.rolled_back, ["c3"]);
+    assert!(
+        error.to_string().contains("the migrations before it were committed (c1, c2), so the database is at c2"),
+        "{error}"
+    );
+    assert_eq!(db.version_rows().unwrap(), ["c2"]);
+    assert_eq!(
+        db.rows("SELECT count(*)::text FROM pg_indexes WHERE indexname = 'ix_item_name'"),
+        ["1"]
+    );
+    assert_eq!(
+        db.rows("SELECT count(*)::text FROM information_schema.columns WHERE table_name = 'item' AND column_name IN ('price', 'stock')"),
+        ["0"]
+    );
+    // The runtime's lock is not left held by the session.
+    assert_eq!(
+        db.rows("SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
+        ["0"]
+    );
+    // And the next call goes on from there.
+    assert_eq!(CONCURRENT_LIST.upgrade(&mut db.client, "c3").unwrap(), ["c3"]);
+}
+
+static ESCAPES: [Migration; 4] = [
+    migration("e1", &[], create_item, drop_item, true),
+    migration("e2", &["e1"], begin, drop_item, true),
+    migration("e3", &["e1"], begin_directly, drop_item, true),
+    migration("e4", &["e1"], sqlite_only, drop_item, true),
+];
+static ESCAPE_LIST: Migrations = Migrations::new(&ESCAPES);
+
+#[test]
+fn transaction_statements_and_the_other_databases_connection_are_refused() {
+    let Some(mut db) = Postgres::new() else { return };
+    for (target, expected) in [
+        ("e2", "refused `COMMIT`"),
+        ("e3", "refused `ROLLBACK`"),
+        ("e4", "asked for the SQLite connection but runs on PostgreSQL"),
+    ] {
+        let error = ESCAPE_LIST.upgrade(&mut db.client, target).unwrap_err();
+        assert!(error.to_string().contains(expected), "{target}: {error}");
+        assert_eq!(db.tables(), Vec::<String>::new(), "{target}: nothing stays");
+    }
+}
+
+static FAILING: [Migration; 2] = [
+    migration("f1", &[], create_item, drop_item, true),
+    migration("f2", &["f1"], fails, drop_price, true),
+];
+static FAILING_LIST: Migrations = Migrations::new(&FAILING);
+
+#[test]
+fn a_failing_statement_names_the_revision_the_statement_and_the_sqlstate() {
+    let Some(mut db) = Postgres::new() else { return };
+    let error = FAILING_LIST.upgrade(&mut db.client, "head").unwrap_err();
+    insta::assert_snapshot!("postgres_failing_statement", error.to_string());
+    assert_eq!(db.tables(), Vec::<String>::new());
+}
+
+#[test]
+fn lock_and_statement_timeouts_and_missing_privileges_are_explained() {
+    let Some(mut db) = Postgres::new() else { return };
+    FAILING_LIST.upgrade(&mut db.client, "f1").unwrap();
+    // Another session holds the table: the migration's ALTER waits past lock_timeout.
+    let mut other = db.database.connect();
+    other
+        .batch_execute("BEGIN; LOCK TABLE item IN ACCESS SHARE MODE")
+        .unwrap();
+    db.execute("SET lock_timeout = '100ms'");
+    let error = FAILING_LIST.upgrade(&mut db.client, "head").unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("ERROR 55P03: canceling statement due to lock timeout"), "{text}");
+    assert!(text.contains("another session holds a lock this statement needs"), "{text}");
+    assert!(text.contains("SQL: ALTER TABLE \"item\" ADD COLUMN \"stock\""), "{text}");
+    other.batch_execute("ROLLBACK").unwrap();
+    db.execute("RESET lock_timeout");
+    assert_eq!(db.version_rows().unwrap(), ["f1"]);
+
+    // A role that may connect but not create: the version table cannot be made.
+    let role = format!("{}_reader", db.database.name);
+    db.execute(&format!(
+        "CREATE ROLE {role} LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
+         GRANT USAGE ON SCHEMA public TO {role}"
+    ));
+    let url = db.database.url().replacen("postgres@", &format!("{role}@"), 1);
+    let mut reader = alembic_runtime::postgres::Client::connect(&url, alembic_runtime::postgres::NoTls).unwrap();
+    db.execute("DROP TABLE alembic_version");
+    let error = FAILING_LIST.upgrade(&mut reader, "head").unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("ERROR 42501: permission denied for schema public"), "{text}");
+    assert!(text.contains("lacks a privilege the migration needs"), "{text}");
+    drop(reader);
+    db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+}
+
+fn slow(op: &mut Op) -> Result<()> {
+    op.execute("SELECT pg_sleep(1)")
+}
+static SLOW: [Migration; 1] = [migration("s1", &[], slow, slow, true)];
+static SLOW_LIST: Migrations = Migrations::new(&SLOW);
+
+#[test]
+fn a_statement_past_statement_timeout_fails_the_migration_cleanly() {
+    let Some(mut db) = Postgres::new() else { return };
+    db.execute("SET statement_timeout = '100ms'");
+    let text = SLOW_LIST.upgrade(&mut db.client, "head").unwrap_err().to_string();
+    assert!(text.contains("ERROR 57014: canceling statement due to statement timeout"), "{text}");
+    assert!(text.contains("ran past statement_timeout"), "{text}");
+    assert!(text.contains("failed in revision s1; the database was left unchanged"), "{text}");
+    db.execute("RESET statement_timeout");
+    assert_eq!(db.tables(), Vec::<String>::new());
+}
+
+#[test]
+fn booting_from_async_code_needs_no_ceremony() {
+    let Some(db) = Postgres::new() else { return };
+    let m = chain(3);
+    let mut client = db.database.connect();
+    // On a runtime's own thread, where rust-postgres alone would panic ("Cannot start a
+    // runtime from within a runtime").
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let applied = runtime.block_on(async { m.upgrade(&mut client, "head").map(|r| r.len()) });
+    assert_eq!(applied.unwrap(), 3);
+    // And the documented way for a server, which keeps the runtime's threads free.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let url = db.database.url();
+    let current = runtime.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            let mut client = alembic_runtime::postgres::Client::connect(&url, alembic_runtime::postgres::NoTls)?;
+            m.upgrade(&mut client, "head")?;
+            m.current(&mut client).map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(current.unwrap(), ["0002aaaabbbb"]);
 }

@@ -20,6 +20,8 @@ mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "postgres")]
+mod postgres_alembic;
+#[cfg(feature = "postgres")]
 mod postgres_ops;
 mod rebuild_property;
 mod record;

@@ -188,6 +188,8 @@ pub enum Error {
     /// The database is not at the migrations' heads, where comparing it with the models
     /// would mislead.
     NotUpToDate,
+    /// PostgreSQL was asked for, and this build of the runtime has no `postgres` feature.
+    PostgresNotBuilt,
     /// The database differs from the models ([`crate::Migrations::verify_models`]); one
     /// "Detected …" line per difference.
     ModelsDiffer(Vec<String>),
@@ -282,6 +284,10 @@ impl fmt::Display for Error {
                 "cannot read the definition of {object}: {message}; please report this with the SQL\n  SQL: {sql}"
             ),
             Error::NotUpToDate => f.write_str("Target database is not up to date."),
+            Error::PostgresNotBuilt => f.write_str(
+                "this build of alembic-runtime has no PostgreSQL support: enable its `postgres` \
+                 feature",
+            ),
             Error::ModelsDiffer(lines) => {
                 write!(
                     f,
@@ -328,6 +334,7 @@ impl std::error::Error for Error {
             | Error::VersionRow { .. }
             | Error::Introspect { .. }
             | Error::NotUpToDate
+            | Error::PostgresNotBuilt
             | Error::ModelsDiffer(_)
             | Error::Drift(_)
             | Error::ForeignKeys { .. } => None,

@@ -71,6 +71,7 @@ pub use error::{
     RevisionError,
 };
 pub use migration::{Migration, MigrationFn, Migrations};
+pub use offline::ScriptFor;
 pub use op::{Batch, Op};
 pub use runner::{apply, UpgradeOptions, Upgraded};
 

@@ -15,6 +15,50 @@ use crate::op::Op;
 use crate::runner::joined;
 use crate::version_table;
 
+/// The database a `--sql` script is written for.
+///
+/// ```
+/// use alembic_runtime::{ScriptFor, schema::sql::SqliteVersion};
+/// assert_eq!(ScriptFor::from(SqliteVersion::OLDEST), ScriptFor::Sqlite(SqliteVersion::OLDEST));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScriptFor {
+    /// SQLite of a version: what it can alter in place.
+    Sqlite(SqliteVersion),
+    /// PostgreSQL: native `ALTER TABLE`, Alembic's PostgreSQL version-table statements.
+    Postgres,
+    /// Every SQLite: [`SqliteVersion::OLDEST`].
+    #[default]
+    AnySqlite,
+}
+
+impl From<SqliteVersion> for ScriptFor {
+    fn from(version: SqliteVersion) -> Self {
+        ScriptFor::Sqlite(version)
+    }
+}
+
+impl ScriptFor {
+    fn create_version_table(self) -> &'static str {
+        match self {
+            #[cfg(feature = "postgres")]
+            ScriptFor::Postgres => version_table::POSTGRES_CREATE,
+            _ => version_table::CREATE,
+        }
+    }
+
+    /// A row change; on PostgreSQL Alembic's INSERT returns the row it wrote.
+    fn row(self, graph: &RevisionGraph<'_>, change: plan::RowChange) -> String {
+        let sql = version_table::literal_sql(graph, change);
+        match (self, change) {
+            (ScriptFor::Postgres, plan::RowChange::Insert(_)) => {
+                format!("{sql} RETURNING alembic_version.version_num")
+            }
+            _ => sql,
+        }
+    }
+}
+
 impl Migrations {
     /// The script `upgrade(target)` would run on a database at `from` (`None`: a new
     /// database), in Alembic's `--sql` format, in one transaction.
@@ -34,13 +78,13 @@ impl Migrations {
     /// # Errors
     /// Resolution errors, and a migration that needs the database (`op.connection()`).
     pub fn upgrade_sql(&self, from: Option<&str>, target: &str) -> Result<String> {
-        self.upgrade_sql_for(from, target, SqliteVersion::OLDEST)
+        self.upgrade_sql_for(from, target, ScriptFor::AnySqlite)
     }
 
-    /// [`Migrations::upgrade_sql`] for a database running SQLite `version`. A script
-    /// cannot ask its database what it can do, so by default it uses only what every
-    /// SQLite runs; from 3.53.0 a NOT NULL or CHECK change alters the table in place
-    /// instead of rebuilding it.
+    /// [`Migrations::upgrade_sql`] for a database: SQLite of a version (a script cannot
+    /// ask its database what it can do, so by default it uses only what every SQLite runs;
+    /// from 3.53.0 a NOT NULL or CHECK change alters the table in place instead of
+    /// rebuilding it), or PostgreSQL (feature `postgres`).
     ///
     /// # Errors
     /// As [`Migrations::upgrade_sql`].
@@ -48,8 +92,9 @@ impl Migrations {
         &self,
         from: Option<&str>,
         target: &str,
-        version: SqliteVersion,
+        version: impl Into<ScriptFor>,
     ) -> Result<String> {
+        let version = version.into();
         let graph = self.graph()?;
         let start = self.start(graph, from)?;
         let plan = plan::upgrade(graph, &start, target)?;
@@ -62,7 +107,7 @@ impl Migrations {
     /// # Errors
     /// As [`Migrations::upgrade_sql`].
     pub fn downgrade_sql(&self, from: &str, target: &str) -> Result<String> {
-        self.downgrade_sql_for(from, target, SqliteVersion::OLDEST)
+        self.downgrade_sql_for(from, target, ScriptFor::AnySqlite)
     }
 
     /// [`Migrations::downgrade_sql`] for a database running SQLite `version`, as
@@ -74,8 +119,9 @@ impl Migrations {
         &self,
         from: &str,
         target: &str,
-        version: SqliteVersion,
+        version: impl Into<ScriptFor>,
     ) -> Result<String> {
+        let version = version.into();
         let graph = self.graph()?;
         let start = self.start(graph, Some(from))?;
         let plan = plan::downgrade(graph, &start, target)?;
@@ -87,9 +133,18 @@ impl Migrations {
     /// # Errors
     /// As [`Migrations::stamp`].
     pub fn stamp_sql(&self, targets: &[&str]) -> Result<String> {
+        self.stamp_sql_for(targets, ScriptFor::AnySqlite)
+    }
+
+    /// [`Migrations::stamp_sql`] for a database.
+    ///
+    /// # Errors
+    /// As [`Migrations::stamp`].
+    pub fn stamp_sql_for(&self, targets: &[&str], dialect: impl Into<ScriptFor>) -> Result<String> {
+        let dialect = dialect.into();
         let graph = self.graph()?;
         let stamp = plan::stamp(graph, &[], targets, false)?;
-        let mut out = format!("BEGIN;\n\n{};\n\n", version_table::CREATE);
+        let mut out = format!("BEGIN;\n\n{};\n\n", dialect.create_version_table());
         for (from, to) in &stamp.steps {
             writeln!(
                 out,
@@ -100,8 +155,7 @@ impl Migrations {
             .expect("write to String");
         }
         for &change in &stamp.rows {
-            writeln!(out, "{};\n", version_table::literal_sql(graph, change))
-                .expect("write to String");
+            writeln!(out, "{};\n", dialect.row(graph, change)).expect("write to String");
         }
         out.push_str("COMMIT;\n");
         Ok(out)
@@ -121,12 +175,18 @@ impl Migrations {
         start: &[Rev],
         plan: &Plan,
         new_database: bool,
-        version: SqliteVersion,
+        version: ScriptFor,
     ) -> Result<String> {
-        // The schema at `start`: what the migrations up to it build.
+        // The schema at `start`: what the migrations up to it build (PostgreSQL's
+        // statements do not depend on it).
         let mut schema = Schema::default();
         let mut heads = Vec::new();
-        for &rev in start {
+        let starts = if version == ScriptFor::Postgres {
+            &[][..]
+        } else {
+            start
+        };
+        for &rev in starts {
             let up_to = plan::upgrade(graph, &heads, graph.id(rev))?;
             for step in &up_to.steps {
                 schema = self
@@ -137,11 +197,17 @@ impl Migrations {
         }
         let mut out = String::from("BEGIN;\n\n");
         if new_database {
-            writeln!(out, "{};\n", version_table::CREATE).expect("write to String");
+            writeln!(out, "{};\n", version.create_version_table()).expect("write to String");
         }
         for step in &plan.steps {
             let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
             let direction = step.direction;
+            // A migration that runs outside a transaction, as the runtime runs it: what came
+            // before is committed, its version row is written in a new transaction.
+            let alone = version == ScriptFor::Postgres && !self.at(step.revision).transaction;
+            if alone {
+                out.push_str("COMMIT;\n\n");
+            }
             writeln!(out, "-- Running {direction} {from} -> {to}\n").expect("write to String");
             let (next, sql) =
                 self.record_step(graph, schema, step.revision, step.direction, version)?;
@@ -149,9 +215,11 @@ impl Migrations {
             for stmt in sql {
                 writeln!(out, "{stmt};\n").expect("write to String");
             }
+            if alone {
+                out.push_str("BEGIN;\n\n");
+            }
             for &change in &step.rows {
-                writeln!(out, "{};\n", version_table::literal_sql(graph, change))
-                    .expect("write to String");
+                writeln!(out, "{};\n", version.row(graph, change)).expect("write to String");
             }
         }
         out.push_str("COMMIT;\n");
@@ -164,10 +232,17 @@ impl Migrations {
         schema: Schema,
         rev: Rev,
         direction: Direction,
-        version: SqliteVersion,
+        version: ScriptFor,
     ) -> Result<(Schema, Vec<String>)> {
         let migration = self.at(rev);
-        let mut op = Op::record_for(schema, version);
+        let mut op = match version {
+            ScriptFor::Sqlite(version) => Op::record_for(schema, version),
+            ScriptFor::AnySqlite => Op::record_for(schema, SqliteVersion::OLDEST),
+            #[cfg(feature = "postgres")]
+            ScriptFor::Postgres => Op::record_postgres(),
+            #[cfg(not(feature = "postgres"))]
+            ScriptFor::Postgres => return Err(Error::PostgresNotBuilt),
+        };
         let function = match direction {
             Direction::Upgrade => migration.upgrade,
             Direction::Downgrade => migration.downgrade,

@@ -210,7 +210,9 @@ static CONCURRENT_LIST: Migrations = Migrations::new(&CONCURRENT);
 
 #[test]
 fn a_migration_outside_a_transaction_runs_alone_with_its_version_row() {
-    let Some(mut db) = Postgres::new() else { return };
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
     // CREATE INDEX CONCURRENTLY refuses to run inside a transaction block: that it ran
     // shows the migration ran outside one.
     assert_eq!(
@@ -235,7 +237,9 @@ fn a_migration_outside_a_transaction_runs_alone_with_its_version_row() {
     assert_eq!(failed.committed, ["c1", "c2"]);
     assert_eq!(failed.rolled_back, ["c3"]);
     assert!(
-        error.to_string().contains("the migrations before it were committed (c1, c2), so the database is at c2"),
+        error
+            .to_string()
+            .contains("the migrations before it were committed (c1, c2), so the database is at c2"),
         "{error}"
     );
     assert_eq!(db.version_rows().unwrap(), ["c2"]);
@@ -253,7 +257,10 @@ fn a_migration_outside_a_transaction_runs_alone_with_its_version_row() {
         ["0"]
     );
     // And the next call goes on from there.
-    assert_eq!(CONCURRENT_LIST.upgrade(&mut db.client, "c3").unwrap(), ["c3"]);
+    assert_eq!(
+        CONCURRENT_LIST.upgrade(&mut db.client, "c3").unwrap(),
+        ["c3"]
+    );
 }
 
 static ESCAPES: [Migration; 4] = [
@@ -266,11 +273,16 @@ static ESCAPE_LIST: Migrations = Migrations::new(&ESCAPES);
 
 #[test]
 fn transaction_statements_and_the_other_databases_connection_are_refused() {
-    let Some(mut db) = Postgres::new() else { return };
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
     for (target, expected) in [
         ("e2", "refused `COMMIT`"),
         ("e3", "refused `ROLLBACK`"),
-        ("e4", "asked for the SQLite connection but runs on PostgreSQL"),
+        (
+            "e4",
+            "asked for the SQLite connection but runs on PostgreSQL",
+        ),
     ] {
         let error = ESCAPE_LIST.upgrade(&mut db.client, target).unwrap_err();
         assert!(error.to_string().contains(expected), "{target}: {error}");
@@ -286,7 +298,9 @@ static FAILING_LIST: Migrations = Migrations::new(&FAILING);
 
 #[test]
 fn a_failing_statement_names_the_revision_the_statement_and_the_sqlstate() {
-    let Some(mut db) = Postgres::new() else { return };
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
     let error = FAILING_LIST.upgrade(&mut db.client, "head").unwrap_err();
     insta::assert_snapshot!("postgres_failing_statement", error.to_string());
     assert_eq!(db.tables(), Vec::<String>::new());
@@ -294,7 +308,9 @@ fn a_failing_statement_names_the_revision_the_statement_and_the_sqlstate() {
 
 #[test]
 fn lock_and_statement_timeouts_and_missing_privileges_are_explained() {
-    let Some(mut db) = Postgres::new() else { return };
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
     FAILING_LIST.upgrade(&mut db.client, "f1").unwrap();
     // Another session holds the table: the migration's ALTER waits past lock_timeout.
     let mut other = db.database.connect();
@@ -304,9 +320,18 @@ fn lock_and_statement_timeouts_and_missing_privileges_are_explained() {
     db.execute("SET lock_timeout = '100ms'");
     let error = FAILING_LIST.upgrade(&mut db.client, "head").unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("ERROR 55P03: canceling statement due to lock timeout"), "{text}");
-    assert!(text.contains("another session holds a lock this statement needs"), "{text}");
-    assert!(text.contains("SQL: ALTER TABLE \"item\" ADD COLUMN \"stock\""), "{text}");
+    assert!(
+        text.contains("ERROR 55P03: canceling statement due to lock timeout"),
+        "{text}"
+    );
+    assert!(
+        text.contains("another session holds a lock this statement needs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SQL: ALTER TABLE \"item\" ADD COLUMN \"stock\""),
+        "{text}"
+    );
     other.batch_execute("ROLLBACK").unwrap();
     db.execute("RESET lock_timeout");
     assert_eq!(db.version_rows().unwrap(), ["f1"]);
@@ -317,13 +342,23 @@ fn lock_and_statement_timeouts_and_missing_privileges_are_explained() {
         "CREATE ROLE {role} LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
          GRANT USAGE ON SCHEMA public TO {role}"
     ));
-    let url = db.database.url().replacen("postgres@", &format!("{role}@"), 1);
-    let mut reader = alembic_runtime::postgres::Client::connect(&url, alembic_runtime::postgres::NoTls).unwrap();
+    let url = db
+        .database
+        .url()
+        .replacen("postgres@", &format!("{role}@"), 1);
+    let mut reader =
+        alembic_runtime::postgres::Client::connect(&url, alembic_runtime::postgres::NoTls).unwrap();
     db.execute("DROP TABLE alembic_version");
     let error = FAILING_LIST.upgrade(&mut reader, "head").unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("ERROR 42501: permission denied for schema public"), "{text}");
-    assert!(text.contains("lacks a privilege the migration needs"), "{text}");
+    assert!(
+        text.contains("ERROR 42501: permission denied for schema public"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lacks a privilege the migration needs"),
+        "{text}"
+    );
     drop(reader);
     db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
 }
@@ -336,12 +371,23 @@ static SLOW_LIST: Migrations = Migrations::new(&SLOW);
 
 #[test]
 fn a_statement_past_statement_timeout_fails_the_migration_cleanly() {
-    let Some(mut db) = Postgres::new() else { return };
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
     db.execute("SET statement_timeout = '100ms'");
-    let text = SLOW_LIST.upgrade(&mut db.client, "head").unwrap_err().to_string();
-    assert!(text.contains("ERROR 57014: canceling statement due to statement timeout"), "{text}");
+    let text = SLOW_LIST
+        .upgrade(&mut db.client, "head")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("ERROR 57014: canceling statement due to statement timeout"),
+        "{text}"
+    );
     assert!(text.contains("ran past statement_timeout"), "{text}");
-    assert!(text.contains("failed in revision s1; the database was left unchanged"), "{text}");
+    assert!(
+        text.contains("failed in revision s1; the database was left unchanged"),
+        "{text}"
+    );
     db.execute("RESET statement_timeout");
     assert_eq!(db.tables(), Vec::<String>::new());
 }
@@ -353,20 +399,63 @@ fn booting_from_async_code_needs_no_ceremony() {
     let mut client = db.database.connect();
     // On a runtime's own thread, where rust-postgres alone would panic ("Cannot start a
     // runtime from within a runtime").
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let applied = runtime.block_on(async { m.upgrade(&mut client, "head").map(|r| r.len()) });
     assert_eq!(applied.unwrap(), 3);
     // And the documented way for a server, which keeps the runtime's threads free.
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let url = db.database.url();
     let current = runtime.block_on(async move {
         tokio::task::spawn_blocking(move || {
-            let mut client = alembic_runtime::postgres::Client::connect(&url, alembic_runtime::postgres::NoTls)?;
+            let mut client =
+                alembic_runtime::postgres::Client::connect(&url, alembic_runtime::postgres::NoTls)?;
             m.upgrade(&mut client, "head")?;
-            m.current(&mut client).map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+            m.current(&mut client)
+                .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
         })
         .await
         .unwrap()
     });
     assert_eq!(current.unwrap(), ["0002aaaabbbb"]);
+}
+
+#[test]
+fn a_postgresql_script_replays_to_the_catalog_the_runtime_makes() {
+    let script = CONCURRENT_LIST
+        .upgrade_sql_for(None, "c3", alembic_runtime::ScriptFor::Postgres)
+        .unwrap();
+    insta::assert_snapshot!("postgres_upgrade_sql", script);
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
+    let Some(mut by_script) = Postgres::new() else {
+        return;
+    };
+    CONCURRENT_LIST.upgrade(&mut db.client, "c3").unwrap();
+    // One statement at a time, as psql sends a file: CREATE INDEX CONCURRENTLY may not share
+    // a query string with others.
+    for stmt in alembic_core::schema::sql::postgres::statements(&script) {
+        by_script.execute(stmt);
+    }
+    assert_eq!(
+        alembic_runtime::introspect::schema(&mut by_script.client).unwrap(),
+        alembic_runtime::introspect::schema(&mut db.client).unwrap()
+    );
+    assert_eq!(
+        by_script.rows("SELECT name FROM item ORDER BY 1"),
+        ["a", "b"]
+    );
+    let down = CONCURRENT_LIST
+        .downgrade_sql_for("c3", "base", alembic_runtime::ScriptFor::Postgres)
+        .unwrap();
+    for stmt in alembic_core::schema::sql::postgres::statements(&down) {
+        by_script.execute(stmt);
+    }
+    assert_eq!(by_script.tables(), ["alembic_version"]);
+    assert_eq!(by_script.version_rows().unwrap(), Vec::<String>::new());
 }

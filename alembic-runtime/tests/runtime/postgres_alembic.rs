@@ -78,9 +78,14 @@ fn alembic(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn python_alembic_and_the_runtime_take_a_database_over_from_each_other() {
-    let Some(mut db) = Postgres::new() else { return };
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let url = db.database.url().replacen("postgres://", "postgresql+psycopg://", 1);
+    let url = db
+        .database
+        .url()
+        .replacen("postgres://", "postgresql+psycopg://", 1);
     python_project(dir.path(), &url);
     let m = migrations(&[
         (IDS[0], &[], &[], &[]),
@@ -118,9 +123,17 @@ fn python_alembic_and_the_runtime_take_a_database_over_from_each_other() {
          FROM pg_constraint WHERE conrelid = 'alembic_version'::regclass) \
          FROM pg_attribute a WHERE a.attrelid = 'alembic_version'::regclass AND a.attnum > 0",
     );
-    assert_eq!(runtime_table, python_table, "the version table is the same DDL");
+    assert_eq!(
+        runtime_table, python_table,
+        "the version table is the same DDL"
+    );
     alembic(dir.path(), &["upgrade", "head"]);
     assert_eq!(db.version_rows().unwrap(), [IDS[2]]);
-    assert_eq!(m.downgrade(&mut db.client, "base").unwrap(), [IDS[2], IDS[1], IDS[0]]);
-    assert!(alembic(dir.path(), &["current"]).lines().all(|l| !l.contains("aaaabbbb")));
+    assert_eq!(
+        m.downgrade(&mut db.client, "base").unwrap(),
+        [IDS[2], IDS[1], IDS[0]]
+    );
+    assert!(alembic(dir.path(), &["current"])
+        .lines()
+        .all(|l| !l.contains("aaaabbbb")));
 }

@@ -17,6 +17,7 @@ use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::resolve::CURRENT;
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::database::{Backend, BackendMut, Database, DatabaseMut};
 use crate::error::{database_path, Error, Result};
 use crate::migration::{Migration, Migrations};
 use crate::version_table;
@@ -69,7 +70,7 @@ pub enum OnEdited {
 
 /// The XOR of a set of checksums (0 for none): what the summary row holds when exactly
 /// those are recorded.
-fn summary(checksums: impl Iterator<Item = u64>) -> u64 {
+pub(crate) fn summary(checksums: impl Iterator<Item = u64>) -> u64 {
     checksums.fold(0, |x, c| x ^ c)
 }
 
@@ -180,11 +181,21 @@ impl Migrations {
     ///
     /// # Errors
     /// An invalid graph, a version row no migration declares, or a database failure.
-    pub fn edited(&self, conn: &Connection) -> Result<Vec<EditedMigration>> {
+    pub fn edited(&self, mut db: impl Database) -> Result<Vec<EditedMigration>> {
         let graph = self.graph()?;
-        let rows = version_table::read(conn)?;
-        let current = crate::runner::current_revs(graph, rows)?;
-        self.edited_at(conn, graph, &current)
+        match db.backend() {
+            Backend::Sqlite(conn) => {
+                let current = crate::runner::current_revs(graph, version_table::read(conn)?)?;
+                self.edited_at(conn, graph, &current)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(client) => {
+                let rows = crate::pg::version_table::read(client)?;
+                let current = crate::runner::current_revs(graph, rows)?;
+                let recorded = crate::pg::checksum::read(client)?;
+                Ok(self.edited_from(graph, &current, recorded))
+            }
+        }
     }
 
     pub(crate) fn edited_at(
@@ -193,8 +204,19 @@ impl Migrations {
         graph: &RevisionGraph<'static>,
         current: &[Rev],
     ) -> Result<Vec<EditedMigration>> {
-        let Some(rows) = read(conn)? else {
-            return Ok(Vec::new());
+        Ok(self.edited_from(graph, current, read(conn)?))
+    }
+
+    /// The applied migrations at `current` whose checksum differs from the one recorded
+    /// (`None`: no checksum table).
+    pub(crate) fn edited_from(
+        &self,
+        graph: &RevisionGraph<'static>,
+        current: &[Rev],
+        recorded_rows: Option<Vec<(String, u64)>>,
+    ) -> Vec<EditedMigration> {
+        let Some(rows) = recorded_rows else {
+            return Vec::new();
         };
         let applied = graph.ancestors(current, true);
         let mut recorded = vec![None; graph.len()];
@@ -203,7 +225,7 @@ impl Migrations {
                 recorded[rev] = Some(checksum);
             }
         }
-        Ok(graph
+        graph
             .topological()
             .iter()
             .filter_map(|&rev| {
@@ -218,23 +240,14 @@ impl Migrations {
                     },
                 )
             })
-            .collect())
+            .collect()
     }
 
     /// At every head: whether the recorded checksums are the list's, by one key lookup.
     /// True without a table or without checksums in the list (nothing to compare); false
     /// when any row differs or is missing, and the caller reads the rows.
     pub(crate) fn checksums_match_at_head(&self, conn: &Connection, stored: Stored) -> bool {
-        let compiled = *self.summary.get_or_init(|| {
-            let mut checksums = self
-                .list
-                .iter()
-                .map(|m| m.checksum)
-                .filter(|&c| c != 0)
-                .peekable();
-            checksums.peek().is_some().then(|| summary(checksums))
-        });
-        let Some(compiled) = compiled else {
+        let Some(compiled) = self.compiled_summary() else {
             return true;
         };
         let stored = match stored {
@@ -251,6 +264,19 @@ impl Migrations {
             },
         };
         stored.is_some_and(|stored| stored as u64 == compiled)
+    }
+
+    /// The XOR of the list's checksums, `None` when it has none.
+    pub(crate) fn compiled_summary(&self) -> Option<u64> {
+        *self.summary.get_or_init(|| {
+            let mut checksums = self
+                .list
+                .iter()
+                .map(|m| m.checksum)
+                .filter(|&c| c != 0)
+                .peekable();
+            checksums.peek().is_some().then(|| summary(checksums))
+        })
     }
 
     /// Warns about or refuses edited migrations, as `policy` says.
@@ -279,14 +305,33 @@ impl Migrations {
     ///
     /// # Errors
     /// An unknown or unapplied revision, or a database failure; nothing changes then.
-    pub fn rehash(&self, conn: &mut Connection, targets: &[&str]) -> Result<Vec<&'static str>> {
+    pub fn rehash(&self, mut db: impl DatabaseMut, targets: &[&str]) -> Result<Vec<&'static str>> {
+        let conn = match db.backend_mut() {
+            BackendMut::Sqlite(conn) => conn,
+            #[cfg(feature = "postgres")]
+            BackendMut::Postgres(client) => return crate::pg::rehash(self, client, targets),
+        };
         let graph = self.graph()?;
         let path = database_path(conn);
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| Error::sqlite_at(path.clone(), "BEGIN IMMEDIATE", e))?;
         let current = crate::runner::current_revs(graph, version_table::read(&tx)?)?;
-        let applied = graph.ancestors(&current, true);
+        let revs = self.to_rehash(graph, &current, targets)?;
+        record(&tx, &revs, &[])?;
+        tx.commit()
+            .map_err(|e| Error::sqlite_at(path, "COMMIT", e))?;
+        Ok(revs.iter().map(|m| m.revision).collect())
+    }
+
+    /// The migrations `rehash(targets)` records, in graph order.
+    pub(crate) fn to_rehash(
+        &self,
+        graph: &RevisionGraph<'static>,
+        current: &[Rev],
+        targets: &[&str],
+    ) -> Result<Vec<&'static Migration>> {
+        let applied = graph.ancestors(current, true);
         let mut chosen = vec![false; graph.len()];
         for &target in targets {
             if target == CURRENT {
@@ -300,15 +345,11 @@ impl Migrations {
                 chosen[rev] = true;
             }
         }
-        let revs: Vec<&'static Migration> = graph
+        Ok(graph
             .topological()
             .iter()
             .filter(|&&r| chosen[r])
             .map(|&r| self.at(r))
-            .collect();
-        record(&tx, &revs, &[])?;
-        tx.commit()
-            .map_err(|e| Error::sqlite_at(path, "COMMIT", e))?;
-        Ok(revs.iter().map(|m| m.revision).collect())
+            .collect())
     }
 }

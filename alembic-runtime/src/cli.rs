@@ -32,7 +32,8 @@ use alembic_core::url::{DatabaseUrl, UrlError};
 use clap::Parser;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Error, Migrations, UpgradeOptions};
+use crate::{Error, Migrations, ScriptFor, UpgradeOptions};
+use alembic_core::schema::sql::SqliteVersion;
 
 pub use alembic_core::command::DbCommand;
 
@@ -147,12 +148,12 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
     };
     let create = request.action.creates_database();
     let open = || {
-        let conn = open(request.database.as_deref(), create)?;
-        if let Some(ms) = request.busy_timeout_ms {
+        let mut opened = open(request.database.as_deref(), create)?;
+        if let (Some(ms), Opened::Sqlite(conn)) = (request.busy_timeout_ms, &mut opened) {
             conn.busy_timeout(std::time::Duration::from_millis(ms))
                 .map_err(|e| format!("cannot set the busy timeout: {e}"))?;
         }
-        Ok::<_, String>(conn)
+        Ok::<_, String>(opened)
     };
     let command = match &request.action {
         Action::Command(command) => command,
@@ -164,20 +165,20 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             return Ok(());
         }
         Action::Edited => {
-            for edited in migrations.edited(&open()?).map_err(text)? {
+            for edited in migrations.edited(&mut open()?).map_err(text)? {
                 emit(&format!("{}\n", edited.revision))?;
             }
             return Ok(());
         }
         Action::CurrentRows => {
-            for row in migrations.current(&open()?).map_err(text)? {
+            for row in migrations.current(&mut open()?).map_err(text)? {
                 emit(&format!("{row}\n"))?;
             }
             return Ok(());
         }
         Action::Schema { from_database } => {
             let schema = if *from_database {
-                migrations.head_schema(&open()?)
+                migrations.head_schema(&mut open()?)
             } else {
                 migrations.schema()
             };
@@ -194,12 +195,12 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             sqlite_version,
             ..
         } => {
-            offline_log();
+            let version = script_for(request, *sqlite_version);
+            offline_log(version);
             let (from, to) = match split_range(revision) {
                 Some((from, to)) => (Some(from), to),
                 None => (None, revision.as_str()),
             };
-            let version = sqlite_version.unwrap_or_default();
             emit(
                 &migrations
                     .upgrade_sql_for(from, to, version)
@@ -213,8 +214,8 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
         } => {
             let (from, to) =
                 split_range(revision).ok_or("downgrade with --sql requires <fromrev>:<torev>")?;
-            offline_log();
-            let version = sqlite_version.unwrap_or_default();
+            let version = script_for(request, *sqlite_version);
+            offline_log(version);
             emit(
                 &migrations
                     .downgrade_sql_for(from, to, version)
@@ -231,9 +232,10 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             sql: true,
             ..
         } => {
-            offline_log();
+            let dialect = script_for(request, None);
+            offline_log(dialect);
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
-            emit(&migrations.stamp_sql(&targets).map_err(text)?)?;
+            emit(&migrations.stamp_sql_for(&targets, dialect).map_err(text)?)?;
         }
         DbCommand::Upgrade {
             revision, backup, ..
@@ -279,17 +281,17 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
                 .map_err(text)?;
         }
         DbCommand::Current { verbose } => {
-            let conn = open()?;
+            let mut conn = open()?;
             let graph = migrations.graph().map_err(text)?;
-            let rows = migrations.current(&conn).map_err(text)?;
+            let rows = migrations.current(&mut conn).map_err(text)?;
             let stored: Vec<usize> = rows.iter().filter_map(|r| graph.get(r)).collect();
             if *verbose {
                 emit(&format!(
                     "Current revision(s) for {}:\n",
-                    database_url(request.database.as_deref())?
+                    alembic_core::url::redacted(&database_url(request.database.as_deref())?)
                 ))?;
             }
-            for edited in migrations.edited(&conn).map_err(text)? {
+            for edited in migrations.edited(&mut conn).map_err(text)? {
                 log::warn!(target: "alembic.runtime.migration", "{edited}");
             }
             for rev in graph.branch_tips(&stored) {
@@ -341,12 +343,97 @@ fn database_url(database: Option<&str>) -> Result<String, String> {
         .ok_or_else(|| "no database: pass --database <path or URL> or set DATABASE_URL".to_owned())
 }
 
-fn open(database: Option<&str>, create: bool) -> Result<Connection, String> {
+/// A database the command line named.
+enum Opened {
+    Sqlite(Connection),
+    #[cfg(feature = "postgres")]
+    Postgres(Box<postgres::Client>),
+}
+
+impl crate::database::sealed::Sealed for &mut Opened {}
+
+impl crate::Database for &mut Opened {
+    fn backend(&mut self) -> crate::Backend<'_> {
+        match self {
+            Opened::Sqlite(conn) => crate::Backend::Sqlite(conn),
+            #[cfg(feature = "postgres")]
+            Opened::Postgres(client) => crate::Backend::Postgres(client),
+        }
+    }
+}
+
+impl crate::DatabaseMut for &mut Opened {
+    fn backend_mut(&mut self) -> crate::BackendMut<'_> {
+        match self {
+            Opened::Sqlite(conn) => crate::BackendMut::Sqlite(conn),
+            #[cfg(feature = "postgres")]
+            Opened::Postgres(client) => crate::BackendMut::Postgres(client),
+        }
+    }
+}
+
+fn open(database: Option<&str>, create: bool) -> Result<Opened, String> {
     let url = database_url(database)?;
-    open_url(&url, create).map_err(|e| match e {
-        OpenError::Sqlite(e) => format!("cannot open database {url}: {e}"),
-        other => other.to_string(),
-    })
+    if let Ok(DatabaseUrl::Postgres(url)) = DatabaseUrl::parse(&url) {
+        return connect_postgres(&url);
+    }
+    open_url(&url, create)
+        .map(Opened::Sqlite)
+        .map_err(|e| match e {
+            OpenError::Sqlite(e) => format!("cannot open database {url}: {e}"),
+            other => other.to_string(),
+        })
+}
+
+#[cfg(not(feature = "postgres"))]
+fn connect_postgres(_url: &str) -> Result<Opened, String> {
+    Err(Error::PostgresNotBuilt.to_string())
+}
+
+/// Connects, and says what to do when that fails; the URL is shown without its password.
+#[cfg(feature = "postgres")]
+fn connect_postgres(url: &str) -> Result<Opened, String> {
+    use postgres::error::SqlState;
+    let shown = alembic_core::url::redacted(url);
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| format!("cannot read the PostgreSQL URL {shown}: {e}"))?;
+    let error = match config.connect(postgres::NoTls) {
+        Ok(client) => return Ok(Opened::Postgres(Box::new(client))),
+        Err(e) => e,
+    };
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("(the login user)").to_owned();
+    let database = config.get_dbname().unwrap_or(&user).to_owned();
+    let advice = match error.code() {
+        Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+            format!("authentication failed for user {user}; check the user and password in the URL")
+        }
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!(
+            "the server has no database {database}; create it (`createdb {database}`) or fix the URL"
+        ),
+        _ if std::error::Error::source(&error)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) =>
+        {
+            format!(
+                "connection refused at {}:{port}; is the PostgreSQL server running, and is that its \
+                 address?",
+                hosts.join(",")
+            )
+        }
+        _ => crate::error::postgres_message(&error),
+    };
+    Err(format!("cannot connect to {shown}: {advice}"))
 }
 
 /// Why a database could not be opened.
@@ -358,6 +445,8 @@ pub enum OpenError {
     Missing(PathBuf),
     /// SQLite could not open or create it.
     Sqlite(rusqlite::Error),
+    /// A PostgreSQL URL: connect with `postgres::Client::connect` instead.
+    Postgres,
 }
 
 impl fmt::Display for OpenError {
@@ -370,6 +459,10 @@ impl fmt::Display for OpenError {
                 path.display()
             ),
             OpenError::Sqlite(e) => e.fmt(f),
+            OpenError::Postgres => f.write_str(
+                "a PostgreSQL URL names a server, not a SQLite file: connect with \
+                 alembic_runtime::postgres::Client::connect(url, NoTls)",
+            ),
         }
     }
 }
@@ -379,7 +472,7 @@ impl std::error::Error for OpenError {
         match self {
             OpenError::Url(e) => Some(e),
             OpenError::Sqlite(e) => Some(e),
-            OpenError::Missing(_) => None,
+            OpenError::Missing(_) | OpenError::Postgres => None,
         }
     }
 }
@@ -407,6 +500,7 @@ fn open_url(url: &str, create: bool) -> Result<Connection, OpenError> {
     let path = match DatabaseUrl::parse(url).map_err(OpenError::Url)? {
         DatabaseUrl::Memory => return Connection::open_in_memory().map_err(OpenError::Sqlite),
         DatabaseUrl::File(path) => path,
+        DatabaseUrl::Postgres(_) => return Err(OpenError::Postgres),
     };
     if !create {
         if !path.exists() {
@@ -429,8 +523,25 @@ fn open_url(url: &str, create: bool) -> Result<Connection, OpenError> {
         .map_err(OpenError::Sqlite)
 }
 
-fn offline_log() {
-    log::info!(target: "alembic.runtime.migration", "Context impl SQLiteImpl.");
+/// What a `--sql` script is for: PostgreSQL when the configured database is, as Alembic
+/// takes the dialect from the URL; else SQLite of the version asked for.
+fn script_for(request: &Request, sqlite_version: Option<SqliteVersion>) -> ScriptFor {
+    let configured = request
+        .database
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok());
+    match configured.as_deref().map(DatabaseUrl::parse) {
+        Some(Ok(DatabaseUrl::Postgres(_))) => ScriptFor::Postgres,
+        _ => sqlite_version.map_or(ScriptFor::AnySqlite, ScriptFor::Sqlite),
+    }
+}
+
+fn offline_log(script: ScriptFor) {
+    let implementation = match script {
+        ScriptFor::Postgres => "PostgresqlImpl",
+        _ => "SQLiteImpl",
+    };
+    log::info!(target: "alembic.runtime.migration", "Context impl {implementation}.");
     log::info!(target: "alembic.runtime.migration", "Generating static SQL");
 }
 
@@ -454,4 +565,107 @@ impl log::Log for AlembicLogger {
         }
     }
     fn flush(&self) {}
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    use super::*;
+
+    fn refused(url: &str) -> String {
+        match open(Some(url), false) {
+            Ok(_) => panic!("{url} opened"),
+            Err(message) => message,
+        }
+    }
+
+    #[test]
+    fn a_refused_connection_names_the_address_and_never_the_password() {
+        let message = refused("postgres://app:s3cret@127.0.0.1:1/app");
+        assert_eq!(
+            message,
+            "cannot connect to postgres://app:***@127.0.0.1:1/app: connection refused at \
+             127.0.0.1:1; is the PostgreSQL server running, and is that its address?"
+        );
+    }
+
+    #[test]
+    fn a_missing_role_or_database_says_what_to_do() {
+        let Some(server) = alembic_e2e::postgres::server_url() else {
+            return;
+        };
+        let (base, _) = server.rsplit_once('/').unwrap();
+        let missing_db = format!("{base}/alembic_no_such_database");
+        assert_eq!(
+            refused(&missing_db),
+            format!(
+                "cannot connect to {}: the server has no database alembic_no_such_database; \
+                 create it (`createdb alembic_no_such_database`) or fix the URL",
+                alembic_core::url::redacted(&missing_db)
+            )
+        );
+        let (scheme, rest) = base.split_once("://").unwrap();
+        let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+        let no_role = format!("{scheme}://alembic_no_such_role:pw@{host}/postgres");
+        let message = refused(&no_role);
+        assert!(
+            message.starts_with(&format!(
+                "cannot connect to {scheme}://alembic_no_such_role:***@{host}/postgres: "
+            )),
+            "{message}"
+        );
+        assert!(message.contains("alembic_no_such_role"), "{message}");
+        assert!(!message.contains(":pw@"), "{message}");
+    }
+
+    #[test]
+    fn the_command_line_migrates_a_postgresql_database() {
+        let Some(db) = alembic_e2e::postgres::TestDatabase::create() else {
+            return;
+        };
+        fn up(op: &mut crate::Op) -> Result<(), crate::OpError> {
+            op.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        }
+        fn down(op: &mut crate::Op) -> Result<(), crate::OpError> {
+            op.execute("DROP TABLE t")
+        }
+        static LIST: [crate::Migration; 1] = [crate::Migration {
+            revision: "aaaa00000001",
+            down_revisions: &[],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "t",
+            upgrade: up,
+            downgrade: down,
+            checksum: 7,
+            transaction: true,
+        }];
+        static MIGRATIONS: Migrations = Migrations::new(&LIST);
+        let url = db.url();
+        let code = run(
+            &MIGRATIONS,
+            ["db", "-q", "--database", &url, "upgrade", "head"],
+        );
+        assert_eq!(code, ExitCode::SUCCESS);
+        let mut client = db.connect();
+        assert_eq!(MIGRATIONS.current(&mut client).unwrap(), ["aaaa00000001"]);
+        let stamp = run(
+            &MIGRATIONS,
+            [
+                "db",
+                "-q",
+                "--database",
+                &url,
+                "stamp",
+                "--rehash",
+                "current",
+            ],
+        );
+        assert_eq!(stamp, ExitCode::SUCCESS);
+        let code = run(
+            &MIGRATIONS,
+            ["db", "-q", "--database", &url, "downgrade", "base"],
+        );
+        assert_eq!(code, ExitCode::SUCCESS);
+        assert!(MIGRATIONS.current(&mut client).unwrap().is_empty());
+    }
 }

@@ -56,7 +56,7 @@ pub enum BackendMut<'a> {
     Postgres(&'a mut postgres::Client),
 }
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
     impl Sealed for &rusqlite::Connection {}
     impl Sealed for &mut rusqlite::Connection {}

@@ -110,13 +110,24 @@ fn database_urls_are_read_as_sqlalchemy_and_sqlx_do_and_other_schemes_refused() 
     let p = TestProject::new();
     p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
 
+    p.write(".env", "DATABASE_URL=mysql://me:secret@localhost/x\n");
+    let run = fails(
+        &p,
+        &["current"],
+        "error: database URLs with the scheme `mysql:` are not supported; use a SQLite file path, \
+         sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite::memory:, or \
+         postgresql://user@host/database (the URL comes from DATABASE_URL in .env)",
+    );
+    assert!(!run.stderr.contains("secret"));
+    assert!(!p.root().join("mysql:").exists());
+    // PostgreSQL is the runtime's; the password is never shown.
     p.write(".env", "DATABASE_URL=postgres://me:secret@localhost/x\n");
     let run = fails(
         &p,
         &["current"],
-        "error: database URLs with the scheme `postgres:` are not supported; use a SQLite file path, \
-         sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite::memory: (the URL comes \
-         from DATABASE_URL in .env)",
+        "error: postgres://me:***@localhost/x is a PostgreSQL database, which `cargo alembic` does \
+         not drive yet; the runtime does: call `MIGRATIONS.upgrade(&mut client, \"head\")` at boot, \
+         or `alembic_runtime::cli::run` (`myapp db upgrade head`) with DATABASE_URL set",
     );
     assert!(!run.stderr.contains("secret"));
     assert!(!p.root().join("postgres:").exists());

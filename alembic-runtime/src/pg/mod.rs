@@ -12,6 +12,7 @@
 //! migrations before it commit first, its version row is written in a transaction of its
 //! own after it succeeded, and the migrations after it run in a new one.
 
+pub(crate) mod checksum;
 mod connection;
 mod ddl;
 mod introspect;
@@ -60,12 +61,29 @@ pub(crate) fn upgrade(
 ) -> Result<Upgraded> {
     off_async_runtime(|| {
         log_context(Dialect::Postgres);
-        let rows = version_table::read(client)?;
+        let (rows, summary) = match checksum::versions_and_summary(client) {
+            Some((rows, summary)) => (Some(rows), Some(summary)),
+            None => (version_table::read(client)?, None),
+        };
+        let graph = migrations.graph()?;
         if let Some(rows) = &rows {
             if migrations.at_target(target, rows)? {
+                let compiled = migrations.compiled_summary();
+                let matches = compiled.is_none()
+                    || summary.is_none()
+                    || summary.flatten().map(|s| s as u64) == compiled;
+                if !matches {
+                    let current = current_revs(graph, Some(rows.clone()))?;
+                    let recorded = checksum::read(client)?;
+                    let edited = migrations.edited_from(graph, &current, recorded);
+                    migrations.police_edits(edited, options.on_edited)?;
+                }
                 return Ok(Upgraded::default());
             }
         }
+        let current = current_revs(graph, rows.clone())?;
+        let edited = migrations.edited_from(graph, &current, checksum::read(client)?);
+        migrations.police_edits(edited, options.on_edited)?;
         if let Some(path) = &options.backup {
             return Err(Error::Backup {
                 path: path.clone(),
@@ -176,6 +194,10 @@ fn migrate(
             tx.begin_again()?;
         }
         version_table::replace(tx.client(), graph, &at, &part.heads)?;
+        match part.steps[0].direction {
+            Direction::Upgrade => checksum::record(tx.client(), &done, &[])?,
+            Direction::Downgrade => checksum::record(tx.client(), &[], &done)?,
+        }
         at.clone_from(&part.heads);
         ran.extend(done);
         if outside {
@@ -188,6 +210,22 @@ fn migrate(
     Ok(Upgraded {
         applied: ran.iter().map(|m| m.revision).collect(),
         backup: None,
+    })
+}
+
+pub(crate) fn rehash(
+    migrations: &Migrations,
+    client: &mut Client,
+    targets: &[&str],
+) -> Result<Vec<&'static str>> {
+    off_async_runtime(|| {
+        let graph = migrations.graph()?;
+        let mut tx = Locked::begin(client)?;
+        let current = current_revs(graph, version_table::read_locked(tx.client())?)?;
+        let revs = migrations.to_rehash(graph, &current, targets)?;
+        checksum::record(tx.client(), &revs, &[])?;
+        tx.commit()?;
+        Ok(revs.iter().map(|m| m.revision).collect())
     })
 }
 

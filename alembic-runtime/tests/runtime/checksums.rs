@@ -5,7 +5,7 @@ use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Error, Migration, Migrations, OnEdited, UpgradeOptions};
 
-use crate::common::version_rows;
+use crate::db::{on_both, Db};
 
 fn create_a(op: &mut Op) -> Result<()> {
     op.execute("CREATE TABLE a (x INTEGER)")
@@ -65,25 +65,28 @@ fn stored(conn: &Connection) -> Vec<(String, i64)> {
 
 const FAIL: OnEdited = OnEdited::Fail;
 
-#[test]
-fn an_edited_applied_migration_is_found_and_an_intended_edit_is_accepted() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    chain(11, 22).upgrade(&mut conn, "head").unwrap();
+on_both! {
+    an_edited_applied_migration_is_found_and_an_intended_edit_is_accepted: edited_and_accepted;
+    strict_upgrades_with_pending_migrations_refuse_before_changing_anything: strict_refuses;
+}
+
+fn edited_and_accepted(db: &mut impl Db) {
+    chain(11, 22).upgrade(db.db(), "head").unwrap();
     // Each applied migration's checksum, and under the empty key their XOR, which boot at
     // head compares with the list's by one lookup.
     assert_eq!(
-        stored(&conn),
+        db.rows("SELECT version_num, CAST(checksum AS TEXT) FROM alembic_checksum ORDER BY 1"),
         [
-            ("".into(), 11 ^ 22),
-            ("aaaa00000001".into(), 11),
-            ("bbbb00000002".into(), 22)
+            format!("|{}", 11 ^ 22),
+            "aaaa00000001|11".to_owned(),
+            "bbbb00000002|22".to_owned()
         ]
     );
-    assert!(chain(11, 22).edited(&conn).unwrap().is_empty());
+    assert!(chain(11, 22).edited(db.db()).unwrap().is_empty());
 
     // The second migration's code changed after it ran.
     let edited = chain(11, 23);
-    let found = edited.edited(&conn).unwrap();
+    let found = edited.edited(db.db()).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].revision, "bbbb00000002");
     assert_eq!((found[0].recorded, found[0].current), (22, 23));
@@ -94,36 +97,37 @@ fn an_edited_applied_migration_is_found_and_an_intended_edit_is_accepted() {
          the edit is intended accept it with `cargo alembic stamp --rehash bbbb00000002`"
     );
     // At head the default warns and goes on; strict refuses.
-    assert!(edited.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(edited.upgrade(db.db(), "head").unwrap().is_empty());
     let strict = UpgradeOptions::default().on_edited(FAIL);
-    let err = edited.upgrade_with(&mut conn, "head", &strict).unwrap_err();
+    let err = edited.upgrade_with(db.db(), "head", &strict).unwrap_err();
     assert!(matches!(&err, Error::Edited(e) if e.len() == 1), "{err}");
 
+    assert_eq!(edited.rehash(db.db(), &["bbbb"]).unwrap(), ["bbbb00000002"]);
+    assert!(edited.edited(db.db()).unwrap().is_empty());
+    edited.upgrade_with(db.db(), "head", &strict).unwrap();
+    // A downgrade forgets what it reverted.
+    edited.downgrade(db.db(), "-1").unwrap();
     assert_eq!(
-        edited.rehash(&mut conn, &["bbbb"]).unwrap(),
-        ["bbbb00000002"]
+        db.rows("SELECT version_num, CAST(checksum AS TEXT) FROM alembic_checksum ORDER BY 1"),
+        ["|11", "aaaa00000001|11"]
     );
-    assert!(edited.edited(&conn).unwrap().is_empty());
-    edited.upgrade_with(&mut conn, "head", &strict).unwrap();
 }
 
-#[test]
-fn strict_upgrades_with_pending_migrations_refuse_before_changing_anything() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    chain(11, 22).upgrade(&mut conn, "aaaa00000001").unwrap();
+fn strict_refuses(db: &mut impl Db) {
+    chain(11, 22).upgrade(db.db(), "aaaa00000001").unwrap();
     let strict = UpgradeOptions::default().on_edited(FAIL);
     let err = chain(12, 22)
-        .upgrade_with(&mut conn, "head", &strict)
+        .upgrade_with(db.db(), "head", &strict)
         .unwrap_err();
     assert!(
         matches!(&err, Error::Edited(e) if e[0].revision == "aaaa00000001"),
         "{err}"
     );
-    assert_eq!(version_rows(&conn).unwrap(), ["aaaa00000001"]);
+    assert_eq!(db.version_rows().unwrap(), ["aaaa00000001"]);
     // Unapplied revisions are not compared, and cannot be rehashed.
-    assert!(chain(11, 99).edited(&conn).unwrap().is_empty());
+    assert!(chain(11, 99).edited(db.db()).unwrap().is_empty());
     assert!(matches!(
-        chain(11, 99).rehash(&mut conn, &["bbbb00000002"]),
+        chain(11, 99).rehash(db.db(), &["bbbb00000002"]),
         Err(Error::NotApplied("bbbb00000002"))
     ));
 }

@@ -170,6 +170,9 @@ fn check_database(project: &Project, action: &Action) -> Result<(), CliError> {
         error,
     })?;
     match url {
+        DatabaseUrl::Postgres(url) => Err(CliError::PostgresDatabase(alembic_core::url::redacted(
+            &url,
+        ))),
         // The runner runs in the package's directory, so relative paths are the package's.
         DatabaseUrl::File(path)
             if !action.creates_database() && !project.root.join(&path).exists() =>

@@ -533,6 +533,26 @@ mod tests {
     }
 
     #[test]
+    fn a_migration_outside_a_transaction_is_listed_with_its_constant() {
+        let text = format!(
+            "pub const REVISION: &str = \"c2\";\npub const DOWN_REVISION: &[&str] = &[];\n\
+             pub const TRANSACTION: bool = false;\n{FNS}"
+        );
+        let m = read_module("v/c2.rs".as_ref(), &text).unwrap();
+        assert_eq!(m.lines.transaction, Some(3));
+        let tree = crate::VersionsTree {
+            dir: "v".into(),
+            heads: vec!["c2".into()],
+            migrations: vec![m],
+        };
+        let list = crate::generate::render(&tree);
+        assert!(
+            list.contains("transaction: __alembic_versions::m0001::TRANSACTION,"),
+            "{list}"
+        );
+    }
+
+    #[test]
     fn reports_each_problem_with_its_line() {
         let text = "pub const REVISION: &str = concat!(\"a\", \"b\");\npub const DOWN_REVISION: &[&str] = &[PARENT];\nfn upgrade(op: &mut Op) -> Result<()> { Ok(()) }\n";
         assert_eq!(

@@ -132,6 +132,11 @@ pub struct OperationsGuide;
 #[doc = include_str!("../../docs/models.md")]
 pub struct ModelsGuide;
 
+/// The user guide's PostgreSQL chapter, compiled as doc tests.
+#[cfg(all(doctest, feature = "postgres"))]
+#[doc = include_str!("../../docs/postgresql.md")]
+pub struct PostgresGuide;
+
 /// The user guide's autogenerate chapter: its generated module compiles and runs.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/autogenerate.md")]

@@ -47,6 +47,7 @@ static LIST: [Migration; 2] = [
         upgrade: create,
         downgrade: drop_event,
         checksum: 1,
+        transaction: true,
     },
     Migration {
         revision: "bbbb00000002",
@@ -57,6 +58,7 @@ static LIST: [Migration; 2] = [
         upgrade: add_note,
         downgrade: drop_note,
         checksum: 2,
+        transaction: true,
     },
 ];
 static MIGRATIONS: Migrations = Migrations::new(&LIST);

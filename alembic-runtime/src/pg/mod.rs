@@ -193,7 +193,9 @@ fn migrate(
         if outside {
             tx.begin_again()?;
         }
-        version_table::replace(tx.client(), graph, &at, &part.heads)?;
+        for change in crate::version_table::changes(&at, &part.heads) {
+            version_table::apply(tx.client(), graph, change)?;
+        }
         match part.steps[0].direction {
             Direction::Upgrade => checksum::record(tx.client(), &done, &[])?,
             Direction::Downgrade => checksum::record(tx.client(), &[], &done)?,

@@ -1,13 +1,13 @@
 //! `alembic_version` on PostgreSQL, as Python Alembic creates and writes it there, in the
 //! connection's current schema.
 
-use alembic_core::revision::graph::{Rev, RevisionGraph};
+use alembic_core::revision::graph::RevisionGraph;
 use alembic_core::revision::plan::RowChange;
 use postgres::error::SqlState;
 use postgres::Client;
 
 use crate::error::{Error, Result};
-use crate::version_table::{changes, Statement};
+use crate::version_table::Statement;
 
 /// Alembic's DDL on PostgreSQL, byte for byte.
 pub const CREATE: &str =
@@ -74,18 +74,6 @@ pub(crate) fn apply(
         .execute(sql.as_str(), &params)
         .map_err(failed(&sql))?;
     statement.check(usize::try_from(found).unwrap_or(usize::MAX))
-}
-
-/// Moves the rows from `before` to `after` in the fewest statements.
-pub(crate) fn replace(
-    client: &mut Client,
-    graph: &RevisionGraph<'_>,
-    before: &[Rev],
-    after: &[Rev],
-) -> Result<()> {
-    changes(before, after)
-        .into_iter()
-        .try_for_each(|change| apply(client, graph, change))
 }
 
 /// Deletes every row (`stamp --purge`).

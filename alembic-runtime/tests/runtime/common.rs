@@ -241,3 +241,25 @@ pub fn rebuilding(
         b.alter_column(column, alter);
     })
 }
+
+/// One migration of a hand-made list.
+pub const fn migration(
+    revision: &'static str,
+    down_revisions: &'static [&'static str],
+    message: &'static str,
+    upgrade: MigrationFn,
+    downgrade: MigrationFn,
+    transaction: bool,
+) -> Migration {
+    Migration {
+        revision,
+        down_revisions,
+        branch_labels: &[],
+        depends_on: &[],
+        message,
+        upgrade,
+        downgrade,
+        checksum: 0,
+        transaction,
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::{Arc, Barrier};
 use alembic_runtime::prelude::*;
 use alembic_runtime::{Error, Migration, Migrations};
 
-use crate::common::migrations;
+use crate::common::{migration, migrations};
 use crate::db::{Db, Postgres};
 
 fn chain(n: usize) -> &'static Migrations {
@@ -180,31 +180,11 @@ fn sqlite_only(op: &mut Op) -> Result<()> {
     Ok(())
 }
 
-const fn migration(
-    revision: &'static str,
-    down_revisions: &'static [&'static str],
-    upgrade: fn(&mut Op) -> Result<()>,
-    downgrade: fn(&mut Op) -> Result<()>,
-    transaction: bool,
-) -> Migration {
-    Migration {
-        revision,
-        down_revisions,
-        branch_labels: &[],
-        depends_on: &[],
-        message: revision,
-        upgrade,
-        downgrade,
-        checksum: 0,
-        transaction,
-    }
-}
-
 static CONCURRENT: [Migration; 4] = [
-    migration("c1", &[], create_item, drop_item, true),
-    migration("c2", &["c1"], index_concurrently, drop_index, false),
-    migration("c3", &["c2"], add_price, drop_price, true),
-    migration("c4", &["c3"], fails, drop_price, true),
+    migration("c1", &[], "c1", create_item, drop_item, true),
+    migration("c2", &["c1"], "c2", index_concurrently, drop_index, false),
+    migration("c3", &["c2"], "c3", add_price, drop_price, true),
+    migration("c4", &["c3"], "c4", fails, drop_price, true),
 ];
 static CONCURRENT_LIST: Migrations = Migrations::new(&CONCURRENT);
 
@@ -264,10 +244,10 @@ fn a_migration_outside_a_transaction_runs_alone_with_its_version_row() {
 }
 
 static ESCAPES: [Migration; 4] = [
-    migration("e1", &[], create_item, drop_item, true),
-    migration("e2", &["e1"], begin, drop_item, true),
-    migration("e3", &["e1"], begin_directly, drop_item, true),
-    migration("e4", &["e1"], sqlite_only, drop_item, true),
+    migration("e1", &[], "e1", create_item, drop_item, true),
+    migration("e2", &["e1"], "e2", begin, drop_item, true),
+    migration("e3", &["e1"], "e3", begin_directly, drop_item, true),
+    migration("e4", &["e1"], "e4", sqlite_only, drop_item, true),
 ];
 static ESCAPE_LIST: Migrations = Migrations::new(&ESCAPES);
 
@@ -291,8 +271,8 @@ fn transaction_statements_and_the_other_databases_connection_are_refused() {
 }
 
 static FAILING: [Migration; 2] = [
-    migration("f1", &[], create_item, drop_item, true),
-    migration("f2", &["f1"], fails, drop_price, true),
+    migration("f1", &[], "f1", create_item, drop_item, true),
+    migration("f2", &["f1"], "f2", fails, drop_price, true),
 ];
 static FAILING_LIST: Migrations = Migrations::new(&FAILING);
 
@@ -366,7 +346,7 @@ fn lock_and_statement_timeouts_and_missing_privileges_are_explained() {
 fn slow(op: &mut Op) -> Result<()> {
     op.execute("SELECT pg_sleep(1)")
 }
-static SLOW: [Migration; 1] = [migration("s1", &[], slow, slow, true)];
+static SLOW: [Migration; 1] = [migration("s1", &[], "s1", slow, slow, true)];
 static SLOW_LIST: Migrations = Migrations::new(&SLOW);
 
 #[test]

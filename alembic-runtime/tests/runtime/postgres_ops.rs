@@ -10,8 +10,9 @@ use std::sync::{Mutex, PoisonError};
 
 use alembic_core::schema::sql::{index_sql, Dialect};
 use alembic_runtime::prelude::*;
-use alembic_runtime::{Migration, Migrations, OpError};
+use alembic_runtime::{Migration, Migrations};
 
+use crate::common::migration;
 use crate::db::{Db, Postgres};
 
 /// The operation counter the failure injection uses: the operation numbered `FAIL_AT`
@@ -267,94 +268,90 @@ fn drop_every_type(op: &mut Op) -> Result<()> {
 }
 
 static LIST: [Migration; 10] = [
-    step(
+    migration(
         "aaaa00000001",
         &[],
         "create monitor",
         create_monitor,
         drop_monitor,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000002",
         &["aaaa00000001"],
         "description",
         add_description,
         drop_description,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000003",
         &["aaaa00000002"],
         "alter columns",
         alter_columns,
         unalter_columns,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000004",
         &["aaaa00000003"],
         "constraints",
         constraints,
         unconstrain,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000005",
         &["aaaa00000004"],
         "incidents",
         incidents,
         drop_incidents,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000006",
         &["aaaa00000005"],
         "indexes",
         indexes,
         drop_indexes,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000007",
         &["aaaa00000006"],
         "renames",
         renames,
         unrename,
+        true,
     ),
-    step("aaaa00000008", &["aaaa00000007"], "batch", batch, unbatch),
-    step(
+    migration(
+        "aaaa00000008",
+        &["aaaa00000007"],
+        "batch",
+        batch,
+        unbatch,
+        true,
+    ),
+    migration(
         "aaaa00000009",
         &["aaaa00000008"],
         "every type",
         every_type,
         drop_every_type,
+        true,
     ),
-    step(
+    migration(
         "aaaa00000010",
         &["aaaa00000009"],
         "nothing",
         nothing,
         nothing,
+        true,
     ),
 ];
 
 fn nothing(op: &mut Op) -> Result<()> {
     next(op)
-}
-
-const fn step(
-    revision: &'static str,
-    down_revisions: &'static [&'static str],
-    message: &'static str,
-    upgrade: fn(&mut Op) -> Result<(), OpError>,
-    downgrade: fn(&mut Op) -> Result<(), OpError>,
-) -> Migration {
-    Migration {
-        revision,
-        down_revisions,
-        branch_labels: &[],
-        depends_on: &[],
-        message,
-        upgrade,
-        downgrade,
-        checksum: 0,
-        transaction: true,
-    }
 }
 
 static MIGRATIONS: Migrations = Migrations::new(&LIST);

@@ -61,6 +61,14 @@ if cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -F '(pr
     exit 1
 fi
 
+step "alembic-runtime for PostgreSQL alone: no SQLite in its tree, clippy-clean, its unit tests"
+if cargo tree -p alembic-runtime --no-default-features --features postgres -e normal --prefix none --locked | grep -E '^(rusqlite|libsqlite3-sys) '; then
+    echo "error: alembic-runtime with only the postgres feature pulls in SQLite" >&2
+    exit 1
+fi
+cargo clippy -p alembic-runtime --no-default-features --features postgres --all-targets --locked -- -D warnings
+cargo test -p alembic-runtime --no-default-features --features postgres --lib --locked
+
 # The runtime accepts rusqlite >=0.26.3, <0.44 (see Cargo.toml); the lock file holds the
 # newest, so test the oldest too, on a scratch copy of the lock file.
 oldest=0.26.3

@@ -15,22 +15,29 @@
 
 use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::resolve::CURRENT;
+#[cfg(feature = "sqlite")]
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::database::{Backend, BackendMut, Database, DatabaseMut};
-use crate::error::{database_path, Error, Result};
+#[cfg(feature = "sqlite")]
+use crate::error::database_path;
+use crate::error::{Error, Result};
 use crate::migration::{Migration, Migrations};
+#[cfg(feature = "sqlite")]
 use crate::version_table;
 
+#[cfg(feature = "sqlite")]
 /// The table's DDL. `WITHOUT ROWID`, so that its key is the table itself: every
 /// connection parses the schema on its first statement, and one object parses faster than
 /// a table and its key's index.
 pub const CREATE: &str = "CREATE TABLE alembic_checksum (version_num VARCHAR(32) NOT NULL \
      PRIMARY KEY, checksum BIGINT NOT NULL) WITHOUT ROWID";
 
+#[cfg(feature = "sqlite")]
 /// The row keyed by the empty string (no revision id) holds the XOR of all the others'
 /// checksums, kept by every write: at head, comparing it is one key lookup.
 const SUMMARY: &str = "SELECT checksum FROM alembic_checksum WHERE version_num = ''";
+#[cfg(feature = "sqlite")]
 const SELECT: &str = "SELECT version_num, checksum FROM alembic_checksum WHERE version_num <> ''";
 
 /// An applied migration whose code is no longer what ran.
@@ -74,6 +81,7 @@ pub(crate) fn summary(checksums: impl Iterator<Item = u64>) -> u64 {
     checksums.fold(0, |x, c| x ^ c)
 }
 
+#[cfg(feature = "sqlite")]
 /// The summary row, as [`versions_and_summary`] found it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Stored {
@@ -83,6 +91,7 @@ pub(crate) enum Stored {
     Unread,
 }
 
+#[cfg(feature = "sqlite")]
 /// The version rows and the checksums' summary in one statement, which is what boot at
 /// head costs when both tables exist; `None` when the query fails (a database without
 /// `alembic_checksum`), and the caller reads the version rows alone.
@@ -107,6 +116,7 @@ pub(crate) fn versions_and_summary(conn: &Connection) -> Option<(Vec<String>, St
     Some((rows, stored))
 }
 
+#[cfg(feature = "sqlite")]
 /// The stored rows, or `None` without the table.
 fn read(conn: &Connection) -> Result<Option<Vec<(String, u64)>>> {
     if !exists(conn)? {
@@ -124,10 +134,12 @@ fn read(conn: &Connection) -> Result<Option<Vec<(String, u64)>>> {
     Ok(Some(rows))
 }
 
+#[cfg(feature = "sqlite")]
 fn exists(conn: &Connection) -> Result<bool> {
     version_table::table_exists(conn, "alembic_checksum")
 }
 
+#[cfg(feature = "sqlite")]
 /// Records what a call applied and forgets what it reverted, in its transaction: a few
 /// statements for all of them, as nobody outside sees the rows before the commit.
 pub(crate) fn record(
@@ -184,6 +196,7 @@ impl Migrations {
     pub fn edited(&self, mut db: impl Database) -> Result<Vec<EditedMigration>> {
         let graph = self.graph()?;
         match db.backend() {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite(conn) => {
                 let current = crate::runner::current_revs(graph, version_table::read(conn)?)?;
                 self.edited_at(conn, graph, &current)
@@ -198,6 +211,7 @@ impl Migrations {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     pub(crate) fn edited_at(
         &self,
         conn: &Connection,
@@ -243,6 +257,7 @@ impl Migrations {
             .collect()
     }
 
+    #[cfg(feature = "sqlite")]
     /// At every head: whether the recorded checksums are the list's, by one key lookup.
     /// True without a table or without checksums in the list (nothing to compare); false
     /// when any row differs or is missing, and the caller reads the rows.
@@ -306,11 +321,16 @@ impl Migrations {
     /// # Errors
     /// An unknown or unapplied revision, or a database failure; nothing changes then.
     pub fn rehash(&self, mut db: impl DatabaseMut, targets: &[&str]) -> Result<Vec<&'static str>> {
-        let conn = match db.backend_mut() {
-            BackendMut::Sqlite(conn) => conn,
+        match db.backend_mut() {
+            #[cfg(feature = "sqlite")]
+            BackendMut::Sqlite(conn) => self.rehash_sqlite(conn, targets),
             #[cfg(feature = "postgres")]
-            BackendMut::Postgres(client) => return crate::pg::rehash(self, client, targets),
-        };
+            BackendMut::Postgres(client) => crate::pg::rehash(self, client, targets),
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn rehash_sqlite(&self, conn: &mut Connection, targets: &[&str]) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
         let path = database_path(conn);
         let tx = conn

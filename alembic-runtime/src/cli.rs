@@ -387,7 +387,11 @@ fn open(database: Option<&str>, create: bool) -> Result<Opened, String> {
 
 #[cfg(not(feature = "postgres"))]
 fn connect_postgres(_url: &str) -> Result<Opened, String> {
-    Err(Error::PostgresNotBuilt.to_string())
+    Err(Error::NotBuilt {
+        database: "PostgreSQL",
+        feature: "postgres",
+    }
+    .to_string())
 }
 
 /// Connects, and says what to do when that fails; the URL is shown without its password.

@@ -40,6 +40,7 @@ pub trait DatabaseMut: Database {
 #[doc(hidden)]
 pub enum Backend<'a> {
     /// A SQLite connection.
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a rusqlite::Connection),
     /// A PostgreSQL client.
     #[cfg(feature = "postgres")]
@@ -50,6 +51,7 @@ pub enum Backend<'a> {
 #[doc(hidden)]
 pub enum BackendMut<'a> {
     /// A SQLite connection.
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut rusqlite::Connection),
     /// A PostgreSQL client.
     #[cfg(feature = "postgres")]
@@ -58,24 +60,29 @@ pub enum BackendMut<'a> {
 
 pub(crate) mod sealed {
     pub trait Sealed {}
+    #[cfg(feature = "sqlite")]
     impl Sealed for &rusqlite::Connection {}
+    #[cfg(feature = "sqlite")]
     impl Sealed for &mut rusqlite::Connection {}
     #[cfg(feature = "postgres")]
     impl Sealed for &mut postgres::Client {}
 }
 
+#[cfg(feature = "sqlite")]
 impl Database for &rusqlite::Connection {
     fn backend(&mut self) -> Backend<'_> {
         Backend::Sqlite(self)
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl Database for &mut rusqlite::Connection {
     fn backend(&mut self) -> Backend<'_> {
         Backend::Sqlite(self)
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl DatabaseMut for &mut rusqlite::Connection {
     fn backend_mut(&mut self) -> BackendMut<'_> {
         BackendMut::Sqlite(self)

@@ -13,6 +13,7 @@ pub use alembic_core::{GraphError, RevisionError};
 #[derive(Debug)]
 pub enum OpError {
     /// A statement failed; carries the statement.
+    #[cfg(feature = "sqlite")]
     Sql {
         /// The failing statement, as sent to SQLite.
         sql: String,
@@ -20,10 +21,12 @@ pub enum OpError {
         source: rusqlite::Error,
     },
     /// An error from direct use of the connection (`op.connection()`).
+    #[cfg(feature = "sqlite")]
     Sqlite(rusqlite::Error),
     /// An error from direct use of the connection, with the last statement the migration
     /// gave it (usually the failing one; a statement prepared earlier and run later is not
     /// told apart).
+    #[cfg(feature = "sqlite")]
     Direct {
         /// The last SQL given to `op.connection()`.
         sql: String,
@@ -66,6 +69,7 @@ impl OpError {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl From<rusqlite::Error> for OpError {
     fn from(e: rusqlite::Error) -> Self {
         OpError::Sqlite(e)
@@ -75,8 +79,11 @@ impl From<rusqlite::Error> for OpError {
 impl fmt::Display for OpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            #[cfg(feature = "sqlite")]
             OpError::Sql { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
+            #[cfg(feature = "sqlite")]
             OpError::Sqlite(e) => e.fmt(f),
+            #[cfg(feature = "sqlite")]
             OpError::Direct { sql, source } => {
                 write!(f, "{source}\n  last SQL given to op.connection(): {sql}")
             }
@@ -108,7 +115,9 @@ impl fmt::Display for OpError {
 impl std::error::Error for OpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "sqlite")]
             OpError::Sql { source, .. } | OpError::Direct { source, .. } => Some(source),
+            #[cfg(feature = "sqlite")]
             OpError::Sqlite(e) => e.source(),
             #[cfg(feature = "postgres")]
             OpError::Postgres { source, .. } => Some(source),
@@ -156,6 +165,7 @@ pub enum Error {
         found: usize,
     },
     /// The file is not a SQLite database.
+    #[cfg(feature = "sqlite")]
     NotADatabase {
         /// The database file.
         path: String,
@@ -163,6 +173,7 @@ pub enum Error {
         source: rusqlite::Error,
     },
     /// Another connection held the write lock for longer than the busy timeout.
+    #[cfg(feature = "sqlite")]
     Locked {
         /// The database file.
         path: String,
@@ -188,8 +199,13 @@ pub enum Error {
     /// The database is not at the migrations' heads, where comparing it with the models
     /// would mislead.
     NotUpToDate,
-    /// PostgreSQL was asked for, and this build of the runtime has no `postgres` feature.
-    PostgresNotBuilt,
+    /// A database this build of the runtime has no support for was asked for.
+    NotBuilt {
+        /// `SQLite` or `PostgreSQL`.
+        database: &'static str,
+        /// The feature that adds it.
+        feature: &'static str,
+    },
     /// The database differs from the models ([`crate::Migrations::verify_models`]); one
     /// "Detected …" line per difference.
     ModelsDiffer(Vec<String>),
@@ -198,6 +214,7 @@ pub enum Error {
     /// migrations' schema to the database's.
     Drift(Vec<String>),
     /// Any other SQLite failure, with the statement that failed.
+    #[cfg(feature = "sqlite")]
     Sqlite {
         /// The statement.
         sql: String,
@@ -250,9 +267,11 @@ impl fmt::Display for Error {
                 f,
                 "Online migration expected to match one row when {action} in 'alembic_version'; {found} found"
             ),
+            #[cfg(feature = "sqlite")]
             Error::NotADatabase { path, source } => {
                 write!(f, "{path} is not a SQLite database (SQLite: {source})")
             }
+            #[cfg(feature = "sqlite")]
             Error::Locked { path, source } => write!(
                 f,
                 "{path} is locked by another connection and stayed locked for the whole busy timeout; \
@@ -284,9 +303,10 @@ impl fmt::Display for Error {
                 "cannot read the definition of {object}: {message}; please report this with the SQL\n  SQL: {sql}"
             ),
             Error::NotUpToDate => f.write_str("Target database is not up to date."),
-            Error::PostgresNotBuilt => f.write_str(
-                "this build of alembic-runtime has no PostgreSQL support: enable its `postgres` \
-                 feature",
+            Error::NotBuilt { database, feature } => write!(
+                f,
+                "this build of alembic-runtime has no {database} support: enable its `{feature}` \
+                 feature"
             ),
             Error::ModelsDiffer(lines) => {
                 write!(
@@ -301,6 +321,7 @@ impl fmt::Display for Error {
                 write!(f, "{}", drift_text(lines.len()))?;
                 lines.iter().try_for_each(|l| write!(f, "\n  {l}"))
             }
+            #[cfg(feature = "sqlite")]
             Error::Sqlite { sql, source } => write!(f, "{source}\n  SQL: {sql}"),
             #[cfg(feature = "postgres")]
             Error::Postgres { sql, source } => {
@@ -334,10 +355,11 @@ impl std::error::Error for Error {
             | Error::VersionRow { .. }
             | Error::Introspect { .. }
             | Error::NotUpToDate
-            | Error::PostgresNotBuilt
+            | Error::NotBuilt { .. }
             | Error::ModelsDiffer(_)
             | Error::Drift(_)
             | Error::ForeignKeys { .. } => None,
+            #[cfg(feature = "sqlite")]
             Error::NotADatabase { source, .. }
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),
@@ -421,6 +443,7 @@ impl fmt::Display for FailedMigration {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl Error {
     /// Classifies a SQLite failure of the runtime's own statement `sql` on `conn`.
     pub(crate) fn sqlite(conn: &rusqlite::Connection, sql: &str, source: rusqlite::Error) -> Self {
@@ -449,6 +472,7 @@ impl Error {
 /// The file of the connection's main database, for messages. `PRAGMA database_list` works
 /// with every rusqlite the runtime accepts (`Connection::path` changed type across them) and,
 /// from SQLite 3.39 on, even when the file is not a database.
+#[cfg(feature = "sqlite")]
 pub(crate) fn database_path(conn: &rusqlite::Connection) -> String {
     let file: rusqlite::Result<String> =
         conn.query_row("PRAGMA database_list", [], |row| row.get(2));

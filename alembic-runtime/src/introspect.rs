@@ -6,13 +6,20 @@
 //! `foreign_key_list`, `index_xinfo`) drop. Tests cross-check the result against the
 //! PRAGMAs. Virtual tables and SQLite's own objects are left out.
 
+#[cfg(feature = "sqlite")]
 use alembic_core::schema::sql::{parse_create_index, parse_create_table};
-use alembic_core::schema::{Schema, Table, Trigger, View};
+use alembic_core::schema::Schema;
+#[cfg(feature = "sqlite")]
+use alembic_core::schema::{Table, Trigger, View};
+#[cfg(feature = "sqlite")]
 use rusqlite::Connection;
 
 use crate::database::{Backend, Database};
-use crate::error::{Error, OpError, Result};
+use crate::error::Result;
+#[cfg(feature = "sqlite")]
+use crate::error::{Error, OpError};
 
+#[cfg(feature = "sqlite")]
 const OBJECTS: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
      WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
 
@@ -24,12 +31,14 @@ const OBJECTS: &str = "SELECT type, name, tbl_name, sql FROM sqlite_master \
 /// A database failure, or a stored definition that cannot be parsed (names the object).
 pub fn schema(mut db: impl Database) -> Result<Schema> {
     match db.backend() {
+        #[cfg(feature = "sqlite")]
         Backend::Sqlite(conn) => sqlite_schema(conn),
         #[cfg(feature = "postgres")]
         Backend::Postgres(client) => crate::pg::schema(client),
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// [`schema`] of a SQLite connection (or transaction).
 pub(crate) fn sqlite_schema(conn: &Connection) -> Result<Schema> {
     let mut stmt = conn
@@ -66,6 +75,7 @@ pub(crate) fn sqlite_schema(conn: &Connection) -> Result<Schema> {
     Ok(schema)
 }
 
+#[cfg(feature = "sqlite")]
 /// The schema, and whether the database has ANALYZE statistics (`sqlite_stat1`), which a
 /// table rebuild carries over.
 pub(crate) fn schema_and_statistics(conn: &Connection) -> Result<(Schema, bool)> {
@@ -76,6 +86,7 @@ pub(crate) fn schema_and_statistics(conn: &Connection) -> Result<(Schema, bool)>
     Ok((schema(conn)?, statistics > 0))
 }
 
+#[cfg(feature = "sqlite")]
 /// What [`replay`] does with a statement the scratch database refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refused {
@@ -86,6 +97,7 @@ pub(crate) enum Refused {
     Skip,
 }
 
+#[cfg(feature = "sqlite")]
 /// The schema that `stmts` leave when run on a database holding `schema` (and no rows):
 /// a scratch in-memory copy, so that SQLite itself decides what a statement does to the
 /// objects that refer to what it changes. Record mode uses it for renames and raw SQL.
@@ -114,6 +126,7 @@ pub(crate) fn replay(
     self::schema(&conn).map_err(|e| OpError::Schema(e.to_string()))
 }
 
+#[cfg(feature = "sqlite")]
 /// One table with its indexes, or `None` when there is no such table.
 ///
 /// # Errors
@@ -125,6 +138,7 @@ pub fn table(conn: &Connection, name: &str) -> Result<Option<Table>> {
         .find(|t| t.name.eq_ignore_ascii_case(name)))
 }
 
+#[cfg(feature = "sqlite")]
 /// The views only, without parsing any table.
 ///
 /// # Errors
@@ -144,6 +158,7 @@ pub fn views(conn: &Connection) -> Result<Vec<View>> {
     .map_err(|e| Error::sqlite(conn, VIEWS, e))
 }
 
+#[cfg(feature = "sqlite")]
 fn is_virtual(sql: &str) -> bool {
     let words: Vec<&str> = sql.split_whitespace().take(2).collect();
     words.len() == 2 && words[1].eq_ignore_ascii_case("VIRTUAL")

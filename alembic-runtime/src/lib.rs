@@ -36,12 +36,21 @@
 //! Concurrent callers serialise on SQLite's write lock and wait for it up to the
 //! connection's busy timeout (rusqlite sets 5 s when it opens a connection).
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!(
+    "alembic-runtime needs a database: enable its `sqlite` (default) or `postgres` feature"
+);
+
+#[cfg(feature = "sqlite")]
 mod alter;
+#[cfg(feature = "sqlite")]
 mod backup;
+mod change;
 mod checksum;
 #[cfg(feature = "runner")]
 pub mod cli;
 mod database;
+#[cfg(feature = "sqlite")]
 mod direct;
 mod error;
 pub mod introspect;
@@ -51,20 +60,26 @@ mod op;
 #[cfg(feature = "postgres")]
 mod pg;
 pub mod progress;
+#[cfg(feature = "sqlite")]
 mod rebuild;
 mod runner;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 #[cfg(any(feature = "testing", feature = "runner"))]
 mod stairway;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(not(feature = "sqlite"))]
+mod value;
 mod verify;
 pub mod version_table;
 
 pub use alembic_core::revision::graph::RevisionGraph;
 pub use alembic_core::schema;
-pub use alter::AlterColumn;
+pub use change::AlterColumn;
 pub use checksum::{EditedMigration, OnEdited};
 pub use database::{Backend, BackendMut, Database, DatabaseMut};
+#[cfg(feature = "sqlite")]
 pub use direct::DirectConnection;
 pub use error::{
     Direction, Error, FailedMigration, ForeignKeyViolation, GraphError, OpError, Result,
@@ -73,7 +88,9 @@ pub use error::{
 pub use migration::{Migration, MigrationFn, Migrations};
 pub use offline::ScriptFor;
 pub use op::{Batch, Op};
-pub use runner::{apply, UpgradeOptions, Upgraded};
+pub use runner::{UpgradeOptions, Upgraded};
+#[cfg(feature = "sqlite")]
+pub use sqlite::apply;
 
 /// A struct that declares a table: `#[derive(Model)]` implements it (feature `derive`).
 ///
@@ -96,21 +113,28 @@ pub trait Model {
 /// `#[derive(Model)]`.
 #[cfg(feature = "derive")]
 pub use alembic_derive::Model;
+#[cfg(feature = "postgres")]
+pub use pg::PostgresConnection;
 /// The rust-postgres this crate was built with (feature `postgres`): connect with
 /// `alembic_runtime::postgres::Client::connect(url, alembic_runtime::postgres::NoTls)`.
 #[cfg(feature = "postgres")]
 pub use postgres;
 /// The rusqlite this crate was built with; use it to open connections so that only one
 /// SQLite is linked.
+#[cfg(feature = "sqlite")]
 pub use rusqlite;
 
 /// What a migration module needs: `use alembic_runtime::prelude::*;`.
 pub mod prelude {
-    pub use crate::alter::AlterColumn;
+    pub use crate::change::AlterColumn;
     pub use crate::error::OpError;
     pub use crate::op::Op;
+    /// A value for [`Op::bulk_insert`](crate::Op::bulk_insert).
+    #[cfg(not(feature = "sqlite"))]
+    pub use crate::value::Value;
     pub use alembic_core::schema::{Column, ForeignKey, Index, Table, Type};
     /// A value for [`Op::bulk_insert`](crate::Op::bulk_insert).
+    #[cfg(feature = "sqlite")]
     pub use rusqlite::types::Value;
 
     /// The result of a migration function.
@@ -118,17 +142,17 @@ pub mod prelude {
 }
 
 /// The user guide's runtime chapter, compiled and run as doc tests so it cannot rot.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../../docs/runtime.md")]
 pub struct RuntimeGuide;
 
 /// The user guide's operations chapter, compiled and run as doc tests.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../../docs/operations.md")]
 pub struct OperationsGuide;
 
 /// The user guide's models chapter, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "derive"))]
+#[cfg(all(doctest, feature = "derive", feature = "sqlite"))]
 #[doc = include_str!("../../docs/models.md")]
 pub struct ModelsGuide;
 
@@ -138,7 +162,7 @@ pub struct ModelsGuide;
 pub struct PostgresGuide;
 
 /// The user guide's autogenerate chapter: its generated module compiles and runs.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "sqlite"))]
 #[doc = include_str!("../../docs/autogenerate.md")]
 pub struct AutogenerateGuide;
 

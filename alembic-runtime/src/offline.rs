@@ -236,12 +236,27 @@ impl Migrations {
     ) -> Result<(Schema, Vec<String>)> {
         let migration = self.at(rev);
         let mut op = match version {
+            #[cfg(feature = "sqlite")]
             ScriptFor::Sqlite(version) => Op::record_for(schema, version),
+            #[cfg(feature = "sqlite")]
             ScriptFor::AnySqlite => Op::record_for(schema, SqliteVersion::OLDEST),
+            #[cfg(not(feature = "sqlite"))]
+            ScriptFor::Sqlite(_) | ScriptFor::AnySqlite => {
+                let _ = schema;
+                return Err(Error::NotBuilt {
+                    database: "SQLite",
+                    feature: "sqlite",
+                });
+            }
             #[cfg(feature = "postgres")]
             ScriptFor::Postgres => Op::record_postgres(),
             #[cfg(not(feature = "postgres"))]
-            ScriptFor::Postgres => return Err(Error::PostgresNotBuilt),
+            ScriptFor::Postgres => {
+                return Err(Error::NotBuilt {
+                    database: "PostgreSQL",
+                    feature: "postgres",
+                })
+            }
         };
         let function = match direction {
             Direction::Upgrade => migration.upgrade,

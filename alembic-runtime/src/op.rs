@@ -8,20 +8,28 @@
 //! connection makes it read the schema afresh before the next operation. Recording, it tracks
 //! the schema in memory and collects the SQL it would run, for `--sql` output.
 
-use alembic_core::schema::sql::{
-    mentions, names, quote_ident, quote_literal, statements, SqliteVersion,
-};
+#[cfg(feature = "sqlite")]
+use alembic_core::schema::sql::{mentions, quote_literal, statements, SqliteVersion};
+use alembic_core::schema::sql::{names, quote_ident};
 use alembic_core::schema::{Check, Column, ForeignKey, Index, KeyColumn, Schema, Table, Unique};
+#[cfg(feature = "sqlite")]
 use std::cell::Cell;
 
-use rusqlite::types::Value;
+#[cfg(feature = "sqlite")]
 use rusqlite::Transaction;
 
-use crate::alter::{self, AlterColumn, Facts, TableChange};
+use crate::prelude::Value;
+
+#[cfg(feature = "sqlite")]
+use crate::alter::{self, Facts};
+use crate::change::{AlterColumn, TableChange};
+#[cfg(feature = "sqlite")]
 use crate::direct::DirectConnection;
 use crate::error::OpError;
+#[cfg(feature = "sqlite")]
 use crate::introspect;
 
+#[cfg(feature = "sqlite")]
 /// The schema as the operations of one migration left it, handed to the next.
 pub(crate) struct KnownSchema {
     schema: Schema,
@@ -64,6 +72,11 @@ pub(crate) enum Operation {
     Alter {
         table: String,
         changes: Vec<TableChange>,
+        /// `batch_alter_table(recreate="always")`: SQLite's; PostgreSQL alters in place.
+        #[cfg_attr(
+            not(feature = "sqlite"),
+            expect(dead_code, reason = "only SQLite rebuilds tables")
+        )]
         recreate: bool,
     },
 }
@@ -75,6 +88,7 @@ enum Mode<'c> {
     /// Recording PostgreSQL statements, for `--sql`.
     #[cfg(feature = "postgres")]
     RecordPostgres(Vec<String>),
+    #[cfg(feature = "sqlite")]
     Execute {
         tx: &'c Transaction<'c>,
         /// The schema as the operations so far left it; `None` until read.
@@ -88,6 +102,7 @@ enum Mode<'c> {
         /// The same transaction, for the migration's direct use.
         direct: DirectConnection<'c>,
     },
+    #[cfg(feature = "sqlite")]
     Record {
         schema: Schema,
         sql: Vec<String>,
@@ -97,6 +112,7 @@ enum Mode<'c> {
 }
 
 impl<'c> Op<'c> {
+    #[cfg(feature = "sqlite")]
     pub(crate) fn new(tx: &'c Transaction<'c>) -> Self {
         Op {
             mode: Mode::Execute {
@@ -109,6 +125,7 @@ impl<'c> Op<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// Runs a migration function (or any body of operations) on a new executing `Op`. A
     /// failure of the migration's direct use of the connection gets the last statement it
     /// gave the connection, which SQLite's message lacks.
@@ -181,6 +198,7 @@ impl<'c> Op<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// An `Op` that runs nothing and records the SQL it would run, starting from `schema`.
     ///
     /// ```
@@ -195,6 +213,7 @@ impl<'c> Op<'c> {
         Op::record_for(schema, SqliteVersion::OLDEST)
     }
 
+    #[cfg(feature = "sqlite")]
     /// An `Op` that records the SQL for a database running `version`: from SQLite 3.53.0
     /// a NOT NULL or CHECK change is one `ALTER TABLE` instead of a rebuild.
     pub fn record_for(schema: Schema, version: SqliteVersion) -> Op<'static> {
@@ -210,6 +229,7 @@ impl<'c> Op<'c> {
     /// The statements recorded so far (none when executing).
     pub fn recorded(&self) -> &[String] {
         match &self.mode {
+            #[cfg(feature = "sqlite")]
             Mode::Record { sql, .. } => sql,
             #[cfg(feature = "postgres")]
             Mode::RecordPostgres(sql) => sql,
@@ -220,6 +240,7 @@ impl<'c> Op<'c> {
     /// A recording's schema and statements, taken out.
     pub(crate) fn into_recording(self) -> (Schema, Vec<String>) {
         match self.mode {
+            #[cfg(feature = "sqlite")]
             Mode::Record { schema, sql, .. } => (schema, sql),
             #[cfg(feature = "postgres")]
             Mode::RecordPostgres(sql) => (Schema::default(), sql),
@@ -227,6 +248,7 @@ impl<'c> Op<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// The schema a recording `Op` has reached; `None` when executing.
     pub fn recorded_schema(&self) -> Option<&Schema> {
         match &self.mode {
@@ -246,15 +268,20 @@ impl<'c> Op<'c> {
     pub fn execute(&mut self, sql: &str) -> Result<(), OpError> {
         match &mut self.mode {
             #[cfg(feature = "postgres")]
-            Mode::Postgres(conn) => return conn.batch_execute(sql),
+            Mode::Postgres(conn) => conn.batch_execute(sql),
             #[cfg(feature = "postgres")]
             Mode::RecordPostgres(recorded) => {
                 let stmts = alembic_core::schema::sql::postgres::statements(sql);
                 recorded.extend(stmts.into_iter().map(str::to_owned));
-                return Ok(());
+                Ok(())
             }
-            _ => {}
+            #[cfg(feature = "sqlite")]
+            _ => self.execute_sqlite(sql),
         }
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn execute_sqlite(&mut self, sql: &str) -> Result<(), OpError> {
         let stmts: Vec<String> = statements(sql).into_iter().map(str::to_owned).collect();
         match &mut self.mode {
             #[cfg(feature = "postgres")]
@@ -272,6 +299,7 @@ impl<'c> Op<'c> {
         self.run(stmts)
     }
 
+    #[cfg(feature = "sqlite")]
     /// The transaction the migration runs in, for data work with rusqlite's full API.
     ///
     /// # Errors
@@ -291,6 +319,7 @@ impl<'c> Op<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// The SQLite transaction the migration runs in: [`Op::connection`], named for the
     /// database, beside [`Op::postgres`].
     ///
@@ -310,6 +339,7 @@ impl<'c> Op<'c> {
         match &mut self.mode {
             Mode::Postgres(conn) => Ok(conn),
             Mode::RecordPostgres(_) => Err(OpError::Offline),
+            #[cfg(feature = "sqlite")]
             Mode::Execute { .. } | Mode::Record { .. } => Err(OpError::WrongDatabase {
                 asked: "PostgreSQL",
                 actual: "SQLite",
@@ -320,11 +350,10 @@ impl<'c> Op<'c> {
     /// Whether the migration runs (or is recorded) on PostgreSQL: for the rare migration
     /// that must do something different on each database.
     pub fn is_postgres(&self) -> bool {
-        match &self.mode {
-            #[cfg(feature = "postgres")]
-            Mode::Postgres(_) | Mode::RecordPostgres(_) => true,
-            _ => false,
-        }
+        #[cfg(feature = "postgres")]
+        return matches!(self.mode, Mode::Postgres(_) | Mode::RecordPostgres(_));
+        #[cfg(not(feature = "postgres"))]
+        false
     }
 
     /// `CREATE TABLE`, with the table's indexes.
@@ -513,6 +542,7 @@ impl<'c> Op<'c> {
                 }
                 Ok(())
             }
+            #[cfg(feature = "sqlite")]
             Mode::Record { sql, .. } => {
                 for row in rows {
                     let values: Vec<String> = row.iter().map(literal).collect();
@@ -520,6 +550,7 @@ impl<'c> Op<'c> {
                 }
                 Ok(())
             }
+            #[cfg(feature = "sqlite")]
             Mode::Execute { tx, .. } => {
                 let placeholders: Vec<String> =
                     (1..=columns.len()).map(|i| format!("?{i}")).collect();
@@ -589,11 +620,11 @@ impl<'c> Op<'c> {
                 let client = conn.client();
                 let stmts =
                     crate::pg::ddl_statements(operation, &mut crate::pg::CatalogLookup(client))?;
-                return stmts.into_iter().try_for_each(|stmt| {
+                stmts.into_iter().try_for_each(|stmt| {
                     client
                         .batch_execute(&stmt)
                         .map_err(|source| OpError::Postgres { sql: stmt, source })
-                });
+                })
             }
             #[cfg(feature = "postgres")]
             Mode::RecordPostgres(sql) => {
@@ -601,10 +632,15 @@ impl<'c> Op<'c> {
                     operation,
                     &mut crate::pg::NamingRule,
                 )?);
-                return Ok(());
+                Ok(())
             }
-            Mode::Execute { .. } | Mode::Record { .. } => {}
+            #[cfg(feature = "sqlite")]
+            _ => self.perform_sqlite(operation),
         }
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn perform_sqlite(&mut self, operation: Operation) -> Result<(), OpError> {
         match operation {
             Operation::CreateTable(table) => self.schema_op(|s, _| alter::create_table(s, table)),
             Operation::DropTable(name) => self.schema_op(|s, _| alter::drop_table(s, &name)),
@@ -624,13 +660,14 @@ impl<'c> Op<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     fn alter(
         &mut self,
         table: &str,
         changes: Vec<TableChange>,
         recreate: bool,
     ) -> Result<(), OpError> {
-        let (renames, rest) = alter::split_renames(changes);
+        let (renames, rest) = crate::change::split_renames(changes);
         if !renames.is_empty() {
             self.rename_op(|s| {
                 Ok(alter::alter_table(s, table, renames, Facts::default(), false)?.sql)
@@ -648,6 +685,7 @@ impl<'c> Op<'c> {
         Ok(())
     }
 
+    #[cfg(feature = "sqlite")]
     /// A native rename: SQLite rewrites every view, trigger, index and expression that uses
     /// the name, so the schema is read back from SQLite afterwards rather than rewritten
     /// here — from the database when executing, from a scratch copy when recording.
@@ -669,6 +707,7 @@ impl<'c> Op<'c> {
         Ok(())
     }
 
+    #[cfg(feature = "sqlite")]
     /// Plans against the current schema, then runs or records the statements.
     fn schema_op(
         &mut self,
@@ -677,6 +716,7 @@ impl<'c> Op<'c> {
         self.schema_op_checked(|s, facts| Ok((plan(s, facts)?, ())), |_, _, ()| Ok(()))
     }
 
+    #[cfg(feature = "sqlite")]
     /// [`Op::schema_op`], with `check` run on the database after the statements and before
     /// they are kept. Executing, an operation of several statements runs in a savepoint, so
     /// that a failure anywhere in it (or in `check`) undoes all of it and leaves the
@@ -759,6 +799,7 @@ impl<'c> Op<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     fn run(&mut self, stmts: Vec<String>) -> Result<(), OpError> {
         match &mut self.mode {
             Mode::Execute { tx, .. } => {
@@ -777,15 +818,18 @@ impl<'c> Op<'c> {
 
 /// What SQLite's planning says if it were asked to work on PostgreSQL, which
 /// [`Op::perform`] and [`Op::execute`] route to their own path first.
-#[cfg(feature = "postgres")]
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
 const SQLITE_ONLY: OpError = OpError::WrongDatabase {
     asked: "SQLite",
     actual: "PostgreSQL",
 };
 
+#[cfg(feature = "sqlite")]
 /// The savepoint around an operation of several statements.
 const SAVEPOINT: &str = "SAVEPOINT _alembic_op";
+#[cfg(feature = "sqlite")]
 const RELEASE: &str = "RELEASE _alembic_op";
+#[cfg(feature = "sqlite")]
 /// Undoes a failed operation; a rebuild may have failed with the legacy rename mode on.
 const UNDO: [&str; 3] = [
     "ROLLBACK TO _alembic_op",
@@ -793,6 +837,7 @@ const UNDO: [&str; 3] = [
     "PRAGMA legacy_alter_table = OFF",
 ];
 
+#[cfg(feature = "sqlite")]
 /// After a rebuild removed `removed` columns from `table`, prepares (never runs) a statement
 /// for each view and trigger that can reach the table; one that no longer compiles because
 /// it used a removed column is refused by name. Errors about anything else (an object that
@@ -942,6 +987,7 @@ fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
+#[cfg(feature = "sqlite")]
 /// A value as an SQL literal.
 fn literal(value: &Value) -> String {
     match value {
@@ -958,6 +1004,7 @@ fn literal(value: &Value) -> String {
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// Runs one statement to completion, whether or not it returns rows (a PRAGMA may).
 fn run_statement(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare(sql)?;

@@ -7,9 +7,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "sqlite")]
 use rusqlite::Connection;
 
-use crate::runner::HookOutcome;
+#[cfg(feature = "sqlite")]
+use crate::sqlite::HookOutcome;
 
 /// The `log` target of progress lines.
 pub const TARGET: &str = "alembic.runtime.progress";
@@ -19,6 +21,7 @@ pub const TARGET: &str = "alembic.runtime.progress";
 pub const INTERVAL: Duration = Duration::from_secs(2);
 
 /// A rebuild copying this many rows says how many it copied, however fast it was.
+#[cfg(feature = "sqlite")]
 const LARGE: i64 = 100_000;
 
 static INTERVAL_MS: AtomicU64 = AtomicU64::new(2_000);
@@ -69,6 +72,7 @@ impl Steps {
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// The rebuild copy running on this thread, if any: SQLite calls the progress handler on
 /// the thread that steps the statement, and a handler cannot be installed through the
 /// shared borrow of the connection that operations hold.
@@ -78,10 +82,12 @@ struct Copy {
     last: Instant,
 }
 
+#[cfg(feature = "sqlite")]
 thread_local! {
     static COPYING: std::cell::RefCell<Option<Copy>> = const { std::cell::RefCell::new(None) };
 }
 
+#[cfg(feature = "sqlite")]
 /// Installs the progress handler for one call of the runner.
 pub(crate) fn watch(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.progress_handler(
@@ -106,11 +112,13 @@ pub(crate) fn watch(conn: &mut Connection) -> rusqlite::Result<()> {
     .into_result()
 }
 
+#[cfg(feature = "sqlite")]
 /// Removes it.
 pub(crate) fn unwatch(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.progress_handler(0, None::<fn() -> bool>).into_result()
 }
 
+#[cfg(feature = "sqlite")]
 /// Runs `copy`, a rebuild's `INSERT … SELECT` into the new table, logging at intervals
 /// while it runs (under [`watch`]) and the number of rows when it took long or copied
 /// many.

@@ -1,8 +1,12 @@
 //! The schema the migrations produce, and the check that a database matches the models
 //! (what `cargo alembic check` does at development time, at run time).
 
+#[cfg(feature = "sqlite")]
 use alembic_core::schema::diff::{diff, Change, Renames};
-use alembic_core::schema::{Schema, Table};
+use alembic_core::schema::Schema;
+#[cfg(feature = "sqlite")]
+use alembic_core::schema::Table;
+#[cfg(feature = "sqlite")]
 use rusqlite::Connection;
 
 use crate::database::Database;
@@ -11,6 +15,7 @@ use crate::introspect;
 use crate::migration::Migrations;
 
 impl Migrations {
+    #[cfg(feature = "sqlite")]
     /// The schema every migration together produces: they are applied to a new in-memory
     /// database, which is then read back. Autogenerate compares the models with this.
     ///
@@ -40,6 +45,7 @@ impl Migrations {
         introspect::schema(db)
     }
 
+    #[cfg(feature = "sqlite")]
     /// Checks that a database at head has exactly the tables the models declare, as
     /// `cargo alembic check` would find; call it at boot after `upgrade` to catch a model
     /// changed without its migration.

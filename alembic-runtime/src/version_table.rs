@@ -4,6 +4,7 @@
 use alembic_core::revision::graph::{Rev, RevisionGraph};
 use alembic_core::revision::plan::RowChange;
 use alembic_core::schema::sql::quote_literal;
+#[cfg(feature = "sqlite")]
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -16,8 +17,10 @@ pub use crate::pg::version_table::CREATE as POSTGRES_CREATE;
 pub const CREATE: &str = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, \
      CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))";
 
+#[cfg(feature = "sqlite")]
 const SELECT: &str = "SELECT version_num FROM alembic_version";
 
+#[cfg(feature = "sqlite")]
 /// The version rows, or `None` when the table does not exist yet.
 pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
     match select(conn) {
@@ -34,6 +37,7 @@ pub(crate) fn read(conn: &Connection) -> Result<Option<Vec<String>>> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e,
@@ -47,12 +51,14 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+#[cfg(feature = "sqlite")]
 fn select(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare(SELECT)?;
     let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
     rows.collect()
 }
 
+#[cfg(feature = "sqlite")]
 /// Whether the main database has a table named `name` (one of the runtime's own).
 pub(crate) fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
     const EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
@@ -62,6 +68,7 @@ pub(crate) fn table_exists(conn: &Connection, name: &str) -> Result<bool> {
         .map_err(|e| Error::sqlite(conn, EXISTS, e))
 }
 
+#[cfg(feature = "sqlite")]
 /// Creates the table.
 pub(crate) fn create(conn: &Connection) -> Result<()> {
     conn.execute(CREATE, [])
@@ -69,6 +76,7 @@ pub(crate) fn create(conn: &Connection) -> Result<()> {
         .map_err(|e| Error::sqlite(conn, CREATE, e))
 }
 
+#[cfg(feature = "sqlite")]
 /// Writes one change, checking that an UPDATE or DELETE hits exactly one row.
 pub(crate) fn apply(conn: &Connection, graph: &RevisionGraph<'_>, change: RowChange) -> Result<()> {
     let statement = Statement::of(graph, change);
@@ -126,6 +134,7 @@ impl<'g> Statement<'g> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// Moves the rows from `before` to `after` in as few statements as [`apply`] allows.
 pub(crate) fn replace(
     conn: &Connection,
@@ -183,6 +192,7 @@ pub(crate) fn literal_sql(graph: &RevisionGraph<'_>, change: RowChange) -> Strin
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// Deletes every row (`stamp --purge`).
 pub(crate) fn delete_all(conn: &Connection) -> Result<()> {
     const PURGE: &str = "DELETE FROM alembic_version";

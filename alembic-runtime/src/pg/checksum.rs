@@ -13,7 +13,6 @@ pub const CREATE: &str = "CREATE TABLE IF NOT EXISTS alembic_checksum (version_n
      NOT NULL PRIMARY KEY, checksum BIGINT NOT NULL)";
 
 const SELECT: &str = "SELECT version_num, checksum FROM alembic_checksum WHERE version_num <> ''";
-const EXISTS: &str = "SELECT to_regclass('alembic_checksum') IS NOT NULL";
 
 fn failed(sql: &str) -> impl FnOnce(postgres::Error) -> Error + '_ {
     move |source| Error::Postgres {
@@ -23,10 +22,7 @@ fn failed(sql: &str) -> impl FnOnce(postgres::Error) -> Error + '_ {
 }
 
 fn exists(client: &mut Client) -> Result<bool> {
-    client
-        .query_one(EXISTS, &[])
-        .and_then(|r| r.try_get(0))
-        .map_err(failed(EXISTS))
+    super::version_table::table_exists(client, "alembic_checksum")
 }
 
 /// The stored rows, or `None` without the table (inside a transaction too).

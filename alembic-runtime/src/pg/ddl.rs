@@ -2,14 +2,14 @@
 //! `alter_column` or `batch_alter_table` are one `ALTER TABLE` with several actions (renames
 //! and indexes are statements of their own, as PostgreSQL requires).
 
+use crate::prelude::Value;
 use alembic_core::schema::sql::postgres::type_sql;
 use alembic_core::schema::sql::{
     column_sql_for, constraint_name, foreign_key_sql_for, index_sql, names, quote_ident,
     quote_literal, Dialect,
 };
-use rusqlite::types::Value;
 
-use crate::alter::{split_renames, AlterColumn, TableChange};
+use crate::change::{split_renames, AlterColumn, TableChange};
 use crate::error::OpError;
 use crate::op::Operation;
 

@@ -8,8 +8,8 @@
 
 use std::error::Error as StdError;
 
+use crate::prelude::Value;
 use postgres::types::{Format, IsNull, ToSql, Type};
-use rusqlite::types::Value;
 
 /// A value bound in text format.
 #[derive(Debug)]

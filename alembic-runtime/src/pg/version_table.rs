@@ -40,16 +40,26 @@ pub(crate) fn read(client: &mut Client) -> Result<Option<Vec<String>>> {
 
 /// [`read`] inside a transaction: asks whether the table exists first.
 pub(crate) fn read_locked(client: &mut Client) -> Result<Option<Vec<String>>> {
-    const EXISTS: &str = "SELECT to_regclass('alembic_version') IS NOT NULL";
-    let exists: bool = client
-        .query_one(EXISTS, &[])
-        .and_then(|r| r.try_get(0))
-        .map_err(failed(EXISTS))?;
-    if exists {
+    if table_exists(client, "alembic_version")? {
         read(client)
     } else {
         Ok(None)
     }
+}
+
+/// Whether a table of the runtime's is on the search path, as the statement's snapshot
+/// sees the catalog. Not `to_regclass`: it reads the session's catalog cache, which may
+/// still say "no such table" when another session created it and committed while this
+/// transaction waited for the lock (the cache catches up only when a lock is taken).
+pub(crate) fn table_exists(client: &mut Client, name: &str) -> Result<bool> {
+    const EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c \
+         WHERE c.relname = $1 AND c.relkind IN ('r', 'p') \
+         AND c.relnamespace = ANY (SELECT oid FROM pg_catalog.pg_namespace \
+                                   WHERE nspname = ANY (current_schemas(false))))";
+    client
+        .query_one(EXISTS, &[&name])
+        .and_then(|r| r.try_get(0))
+        .map_err(failed(EXISTS))
 }
 
 /// Creates the table.

@@ -243,6 +243,7 @@ pub fn rebuilding(
 }
 
 /// One migration of a hand-made list.
+#[cfg(feature = "postgres")]
 pub const fn migration(
     revision: &'static str,
     down_revisions: &'static [&'static str],

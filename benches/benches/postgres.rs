@@ -12,7 +12,9 @@
 //!     query string: the physical limit, which no tool that names a failing statement can
 //!     reach (it cannot tell which statement of a batch failed);
 //!   - `raw_per_statement`: the same transaction, one statement per round trip: the limit
-//!     for a tool that sends what a migration runs one by one, as every tool here does.
+//!     for a tool that sends what a migration runs one by one, as every tool here does;
+//!   - `raw_rendered_one_batch`: the typed operations' own `--sql` script as one query
+//!     string, the limit for `alembic_typed`.
 //! - `postgres_boot_at_head/…`: a connected client, the database at head: `alembic`
 //!   (`upgrade("head")`), `refinery` (`run` with nothing to do), `raw_version_read` (one
 //!   `SELECT` of the version rows, the floor for Alembic's table).
@@ -42,11 +44,13 @@ impl Database {
         let server = std::env::var("ALEMBIC_TEST_POSTGRES").unwrap_or_else(|_| SERVER.into());
         let name = format!("alembic_bench_{purpose}_{}", std::process::id());
         let mut admin = Client::connect(&server, NoTls).expect("a PostgreSQL server");
-        admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-            ))
-            .unwrap();
+        // One statement per query: neither may run in the implicit transaction of several.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin.batch_execute(&sql).unwrap();
+        }
         let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
         Database { server, name, url }
     }
@@ -138,6 +142,17 @@ fn fresh_apply(c: &mut Criterion) {
     group.bench_function("raw_one_batch", |b| {
         fresh(b, &mut client, |client| {
             client.batch_execute(&script).unwrap();
+        })
+    });
+    // What the typed operations render (their `--sql` script), as one query string: the
+    // limit for `alembic_typed`, whose identity columns make more catalog work than the
+    // hand-written `INTEGER PRIMARY KEY`.
+    let rendered = typed
+        .upgrade_sql_for(None, "head", alembic_runtime::ScriptFor::Postgres)
+        .unwrap();
+    group.bench_function("raw_rendered_one_batch", |b| {
+        fresh(b, &mut client, |client| {
+            client.batch_execute(&rendered).unwrap();
         })
     });
     let statements: Vec<&str> = script

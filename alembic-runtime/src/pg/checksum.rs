@@ -1,7 +1,6 @@
 //! `alembic_checksum` on PostgreSQL: the same rows as on SQLite (see `crate::checksum`),
 //! written with PostgreSQL's upsert.
 
-use postgres::error::SqlState;
 use postgres::Client;
 
 use crate::checksum::summary;
@@ -41,17 +40,21 @@ pub(crate) fn read(client: &mut Client) -> Result<Option<Vec<(String, u64)>>> {
 /// The version rows and the checksums' summary in one statement, for the at-head path;
 /// `None` when the checksum table is missing (the caller reads the version rows alone).
 /// Outside a transaction only.
+///
+/// Sent as a simple query: one round trip, where a prepared statement takes two.
 pub(crate) fn versions_and_summary(client: &mut Client) -> Option<(Vec<String>, Option<i64>)> {
-    const BOTH: &str = "SELECT version_num::text, (SELECT checksum FROM alembic_checksum \
+    const BOTH: &str = "SELECT version_num, (SELECT checksum FROM alembic_checksum \
                         WHERE version_num = '') FROM alembic_version";
-    match client.query(BOTH, &[]) {
-        Ok(rows) => {
-            let summary = rows.first().and_then(|r| r.get::<_, Option<i64>>(1));
-            Some((rows.iter().map(|r| r.get(0)).collect(), summary))
+    let messages = client.simple_query(BOTH).ok()?;
+    let mut rows = Vec::new();
+    let mut summary = None;
+    for message in messages {
+        if let postgres::SimpleQueryMessage::Row(row) = message {
+            rows.push(row.get(0)?.to_owned());
+            summary = row.get(1).and_then(|s| s.parse::<i64>().ok());
         }
-        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => None,
-        Err(_) => None,
     }
+    Some((rows, summary))
 }
 
 /// Records what a call applied and forgets what it reverted, in its transaction.

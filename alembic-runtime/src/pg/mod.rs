@@ -65,7 +65,6 @@ pub(crate) fn upgrade(
             Some((rows, summary)) => (Some(rows), Some(summary)),
             None => (version_table::read(client)?, None),
         };
-        let graph = migrations.graph()?;
         if let Some(rows) = &rows {
             if migrations.at_target(target, rows)? {
                 let compiled = migrations.compiled_summary();
@@ -73,6 +72,7 @@ pub(crate) fn upgrade(
                     || summary.is_none()
                     || summary.flatten().map(|s| s as u64) == compiled;
                 if !matches {
+                    let graph = migrations.graph()?;
                     let current = current_revs(graph, Some(rows.clone()))?;
                     let recorded = checksum::read(client)?;
                     let edited = migrations.edited_from(graph, &current, recorded);
@@ -81,6 +81,7 @@ pub(crate) fn upgrade(
                 return Ok(Upgraded::default());
             }
         }
+        let graph = migrations.graph()?;
         let current = current_revs(graph, rows.clone())?;
         let edited = migrations.edited_from(graph, &current, checksum::read(client)?);
         migrations.police_edits(edited, options.on_edited)?;

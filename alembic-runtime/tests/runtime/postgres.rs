@@ -439,3 +439,63 @@ fn a_postgresql_script_replays_to_the_catalog_the_runtime_makes() {
     assert_eq!(by_script.tables(), ["alembic_version"]);
     assert_eq!(by_script.version_rows().unwrap(), Vec::<String>::new());
 }
+
+fn index_then_crash(op: &mut Op) -> Result<()> {
+    index_concurrently(op)?;
+    panic!("the process dies after the index is built, before its version row is written");
+}
+
+static CRASHING: [Migration; 2] = [
+    migration("c1", &[], "c1", create_item, drop_item, true),
+    migration("c2", &["c1"], "c2", index_then_crash, drop_index, false),
+];
+static CRASHING_LIST: Migrations = Migrations::new(&CRASHING);
+
+/// The documented state after a crash between a migration outside a transaction and its
+/// version row: the index is there, the row is the revision before, the lock is free, and
+/// the next upgrade says what stands in its way.
+#[test]
+fn a_crash_after_a_concurrent_index_leaves_the_documented_state() {
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
+    let mut client = db.database.connect();
+    let crashed = std::thread::spawn(move || {
+        let _ = CRASHING_LIST.upgrade(&mut client, "head");
+    })
+    .join();
+    assert!(crashed.is_err(), "the migration panicked");
+    assert_eq!(db.version_rows().unwrap(), ["c1"]);
+    assert_eq!(
+        db.rows("SELECT indexname || ' ' || (SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_item_name'::regclass) FROM pg_indexes WHERE indexname = 'ix_item_name'"),
+        ["ix_item_name true"]
+    );
+    assert_eq!(
+        db.rows(
+            "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ),
+        ["0"],
+        "the dead session's lock went with it"
+    );
+    let error = CONCURRENT_LIST
+        .upgrade(&mut db.client, "c2")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("ERROR 42P07: relation \"ix_item_name\" already exists"),
+        "{error}"
+    );
+    assert!(
+        error.contains("failed in revision c2; the database was left unchanged"),
+        "{error}"
+    );
+    // The way on that the guide gives: the index is the migration's, so stamp it.
+    CONCURRENT_LIST
+        .stamp(&mut db.client, &["c2"], false)
+        .unwrap();
+    assert_eq!(
+        CONCURRENT_LIST.upgrade(&mut db.client, "c3").unwrap(),
+        ["c3"]
+    );
+}

@@ -5,7 +5,8 @@
 //! there and drops it. `cargo bench --manifest-path benches/Cargo.toml --bench postgres`.
 //!
 //! - `postgres_fresh_apply_1000/…`: an empty schema, the 1,000 migrations of the SQLite
-//!   benches (CREATE TABLE / ADD COLUMN / CREATE INDEX), applied:
+//!   benches (CREATE TABLE / ADD COLUMN / CREATE INDEX), applied in interleaved rounds
+//!   (medians printed, not criterion's):
 //!   - `alembic` (`op.execute`) and `alembic_typed` (typed operations);
 //!   - `refinery` (0.10, grouped: one transaction, as ours);
 //!   - `raw_one_batch`: every statement and the version row in one transaction sent as one
@@ -24,7 +25,7 @@ use std::hint::black_box;
 use alembic_runtime::postgres::{Client, NoTls};
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Bencher, Criterion};
+use criterion::{criterion_group, Criterion};
 
 #[path = "common/chain.rs"]
 mod chain;
@@ -68,24 +69,16 @@ impl Drop for Database {
     }
 }
 
+/// An empty schema, and a vacuumed catalog: each run creates and drops a thousand tables,
+/// whose dead catalog rows would otherwise slow the next runs and wake autovacuum in the
+/// middle of one.
 fn empty(client: &mut Client) {
     client
         .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         .unwrap();
-}
-
-/// Times `apply` on an emptied schema, emptying it before each run untimed.
-fn fresh(b: &mut Bencher<'_>, client: &mut Client, mut apply: impl FnMut(&mut Client)) {
-    b.iter_custom(|iters| {
-        let mut total = Duration::ZERO;
-        for _ in 0..iters {
-            empty(client);
-            let start = Instant::now();
-            apply(client);
-            total += start.elapsed();
-        }
-        total
-    })
+    client.batch_execute("VACUUM").unwrap();
+    // A checkpoint now rather than in the middle of the next run (superuser only).
+    let _ = client.batch_execute("CHECKPOINT");
 }
 
 fn refinery_migrations() -> Vec<refinery::Migration> {
@@ -112,61 +105,88 @@ fn raw_script() -> String {
     script
 }
 
-fn fresh_apply(c: &mut Criterion) {
+/// Runs each way of applying in turn, round after round, and prints each one's median and
+/// its ratio to the raw limits: the server's own noise (checkpoints, autovacuum, the WAL
+/// of a thousand tables) drifts over minutes, which criterion's one-way-at-a-time runs
+/// would put between two ways.
+fn fresh_apply() {
+    const ROUNDS: usize = 9;
     let db = Database::create("apply");
     let mut client = db.connect();
-    let mut group = c.benchmark_group("postgres_fresh_apply_1000");
-    group.sample_size(10);
     let ours = alembic(MAX);
-    group.bench_function("alembic", |b| {
-        fresh(b, &mut client, |client| {
-            assert_eq!(ours.upgrade(client, "head").unwrap().len(), MAX);
-        })
-    });
     let typed = alembic_typed(MAX);
-    group.bench_function("alembic_typed", |b| {
-        fresh(b, &mut client, |client| {
-            assert_eq!(typed.upgrade(client, "head").unwrap().len(), MAX);
-        })
-    });
     let theirs = refinery_migrations();
-    group.bench_function("refinery", |b| {
-        fresh(b, &mut client, |client| {
-            refinery::Runner::new(&theirs)
-                .set_grouped(true)
-                .run(client)
-                .unwrap();
-        })
-    });
     let script = raw_script();
-    group.bench_function("raw_one_batch", |b| {
-        fresh(b, &mut client, |client| {
-            client.batch_execute(&script).unwrap();
-        })
-    });
+    let statements: Vec<&str> = script
+        .split(";\n")
+        .filter(|s| !s.trim().is_empty())
+        .collect();
     // What the typed operations render (their `--sql` script), as one query string: the
     // limit for `alembic_typed`, whose identity columns make more catalog work than the
     // hand-written `INTEGER PRIMARY KEY`.
     let rendered = typed
         .upgrade_sql_for(None, "head", alembic_runtime::ScriptFor::Postgres)
         .unwrap();
-    group.bench_function("raw_rendered_one_batch", |b| {
-        fresh(b, &mut client, |client| {
-            client.batch_execute(&rendered).unwrap();
-        })
-    });
-    let statements: Vec<&str> = script
-        .split(";\n")
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-    group.bench_function("raw_per_statement", |b| {
-        fresh(b, &mut client, |client| {
-            for stmt in &statements {
-                client.batch_execute(stmt).unwrap();
-            }
-        })
-    });
-    group.finish();
+    type Way<'a> = (&'a str, Box<dyn Fn(&mut Client) + 'a>);
+    let ways: Vec<Way<'_>> = vec![
+        (
+            "alembic",
+            Box::new(|c| assert_eq!(ours.upgrade(c, "head").unwrap().len(), MAX)),
+        ),
+        (
+            "alembic_typed",
+            Box::new(|c| assert_eq!(typed.upgrade(c, "head").unwrap().len(), MAX)),
+        ),
+        (
+            "refinery",
+            Box::new(|c| {
+                refinery::Runner::new(&theirs)
+                    .set_grouped(true)
+                    .run(c)
+                    .unwrap();
+            }),
+        ),
+        (
+            "raw_one_batch",
+            Box::new(|c| c.batch_execute(&script).unwrap()),
+        ),
+        (
+            "raw_per_statement",
+            Box::new(|c| {
+                for stmt in &statements {
+                    c.batch_execute(stmt).unwrap();
+                }
+            }),
+        ),
+        (
+            "raw_rendered_one_batch",
+            Box::new(|c| c.batch_execute(&rendered).unwrap()),
+        ),
+    ];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); ways.len()];
+    for _ in 0..ROUNDS {
+        for (i, (_, apply)) in ways.iter().enumerate() {
+            empty(&mut client);
+            let start = Instant::now();
+            apply(&mut client);
+            times[i].push(start.elapsed());
+        }
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let medians: Vec<Duration> = times.iter_mut().map(median).collect();
+    let of = |name: &str| medians[ways.iter().position(|(n, _)| *n == name).unwrap()];
+    for ((name, _), m) in ways.iter().zip(&medians) {
+        println!(
+            "postgres_fresh_apply_1000/{name}: median {m:.3?} of {ROUNDS} interleaved rounds; \
+             {:.2}x raw_one_batch, {:.2}x raw_per_statement, {:.2}x raw_rendered_one_batch",
+            m.as_secs_f64() / of("raw_one_batch").as_secs_f64(),
+            m.as_secs_f64() / of("raw_per_statement").as_secs_f64(),
+            m.as_secs_f64() / of("raw_rendered_one_batch").as_secs_f64(),
+        );
+    }
 }
 
 fn boot_at_head(c: &mut Criterion) {
@@ -207,5 +227,15 @@ fn boot_at_head(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, fresh_apply, boot_at_head);
-criterion_main!(benches);
+criterion_group!(benches, boot_at_head);
+
+fn main() {
+    if std::env::args()
+        .skip(1)
+        .all(|a| a.starts_with('-') || "postgres_fresh_apply_1000".contains(&a))
+    {
+        fresh_apply();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -5,7 +5,8 @@ use std::time::Duration;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{version_table, Migrations};
 
-use crate::common::{locked_database, migrations, tables, version_rows, LockedDatabase};
+use crate::common::{locked_database, migrations, LockedDatabase};
+use crate::db::{on_both, Db};
 
 /// 1 -> 2 -> {3a (label "alpha"), 3b}
 fn branched() -> &'static Migrations {
@@ -40,20 +41,24 @@ fn the_version_table_is_alembics_to_the_byte() {
     assert_eq!(sql, version_table::CREATE);
 }
 
-#[test]
-fn current_heads_history_and_pending() {
+on_both! {
+    current_heads_history_and_pending: history;
+    stamp_moves_rows_without_running_migrations: stamps;
+    stamp_purge_replaces_rows_even_unknown_ones: purges;
+}
+
+fn history(db: &mut impl Db) {
     let m = branched();
-    let mut conn = Connection::open_in_memory().unwrap();
-    assert!(m.current(&conn).unwrap().is_empty());
+    assert!(m.current(db.db()).unwrap().is_empty());
     assert_eq!(m.heads().unwrap(), ["3333aaaa0003", "3333bbbb0004"]);
-    assert_eq!(revisions(m.pending(&conn).unwrap()).len(), 4);
+    assert_eq!(revisions(m.pending(db.db()).unwrap()).len(), 4);
 
     assert_eq!(
-        m.upgrade(&mut conn, "alpha@head").unwrap(),
+        m.upgrade(db.db(), "alpha@head").unwrap(),
         ["1111aaaa0001", "2222aaaa0002", "3333aaaa0003"]
     );
-    assert_eq!(m.current(&conn).unwrap(), ["3333aaaa0003"]);
-    assert_eq!(revisions(m.pending(&conn).unwrap()), ["3333bbbb0004"]);
+    assert_eq!(m.current(db.db()).unwrap(), ["3333aaaa0003"]);
+    assert_eq!(revisions(m.pending(db.db()).unwrap()), ["3333bbbb0004"]);
     // Alembic's history order: the heads in id order, each line down to where the next
     // head's line joins it.
     assert_eq!(
@@ -66,78 +71,68 @@ fn current_heads_history_and_pending() {
         ]
     );
     assert_eq!(
-        revisions(m.history_range(&conn, "1111:current").unwrap()),
+        revisions(m.history_range(db.db(), "1111:current").unwrap()),
         ["3333aaaa0003", "2222aaaa0002", "1111aaaa0001"]
     );
     assert_eq!(
-        revisions(m.history_range(&conn, "current:").unwrap()),
+        revisions(m.history_range(db.db(), "current:").unwrap()),
         ["3333aaaa0003"]
     );
 }
 
-#[test]
-fn stamp_moves_rows_without_running_migrations() {
+fn stamps(db: &mut impl Db) {
     let m = branched();
-    let mut conn = Connection::open_in_memory().unwrap();
     assert_eq!(
-        m.stamp(&mut conn, &["heads"], false).unwrap(),
+        m.stamp(db.db(), &["heads"], false).unwrap(),
         ["3333aaaa0003", "3333bbbb0004"]
     );
-    assert_eq!(tables(&conn), ["alembic_version"], "no migration ran");
+    assert_eq!(db.tables(), ["alembic_version"], "no migration ran");
     assert_eq!(
-        m.stamp(&mut conn, &["2222"], false).unwrap(),
+        m.stamp(db.db(), &["2222"], false).unwrap(),
         ["2222aaaa0002"]
     );
     assert_eq!(
-        m.stamp(&mut conn, &["3333bbbb"], false).unwrap(),
+        m.stamp(db.db(), &["3333bbbb"], false).unwrap(),
         ["3333bbbb0004"]
     );
     assert_eq!(
-        m.stamp(&mut conn, &["alpha"], false).unwrap(),
+        m.stamp(db.db(), &["alpha"], false).unwrap(),
         ["3333aaaa0003", "3333bbbb0004"]
     );
     assert_eq!(
-        m.stamp(&mut conn, &["base"], false).unwrap(),
+        m.stamp(db.db(), &["base"], false).unwrap(),
         Vec::<&str>::new()
     );
     assert_eq!(
-        version_rows(&conn).unwrap(),
+        db.version_rows().unwrap(),
         Vec::<String>::new(),
         "the table stays, empty"
     );
     assert_eq!(
-        m.stamp(&mut conn, &["head"], false)
-            .unwrap_err()
-            .to_string(),
+        m.stamp(db.db(), &["head"], false).unwrap_err().to_string(),
         "Multiple heads are present; please specify a single target revision"
     );
     assert_eq!(
-        m.stamp(&mut conn, &["3333aaaa", "2222"], false)
+        m.stamp(db.db(), &["3333aaaa", "2222"], false)
             .unwrap_err()
             .to_string(),
         "Revision 2222aaaa0002 is an ancestor of 3333aaaa0003; stamp only 3333aaaa0003"
     );
 }
 
-#[test]
-fn stamp_purge_replaces_rows_even_unknown_ones() {
+fn purges(db: &mut impl Db) {
     let m = branched();
-    let mut conn = Connection::open_in_memory().unwrap();
-    m.upgrade(&mut conn, "1111").unwrap();
-    conn.execute("INSERT INTO alembic_version VALUES ('0123456789ab')", [])
-        .unwrap();
+    m.upgrade(db.db(), "1111").unwrap();
+    db.execute("INSERT INTO alembic_version VALUES ('0123456789ab')");
     assert!(
-        m.stamp(&mut conn, &["2222"], false)
+        m.stamp(db.db(), &["2222"], false)
             .unwrap_err()
             .to_string()
             .contains("'0123456789ab'"),
         "an unknown row blocks a plain stamp"
     );
-    assert_eq!(
-        m.stamp(&mut conn, &["2222"], true).unwrap(),
-        ["2222aaaa0002"]
-    );
-    assert_eq!(version_rows(&conn).unwrap(), ["2222aaaa0002"]);
+    assert_eq!(m.stamp(db.db(), &["2222"], true).unwrap(), ["2222aaaa0002"]);
+    assert_eq!(db.version_rows().unwrap(), ["2222aaaa0002"]);
 }
 
 #[test]

@@ -26,6 +26,9 @@ pub trait Db {
     fn rows(&mut self, sql: &str) -> Vec<String>;
     /// Back to an empty database.
     fn reset(&mut self);
+    /// Everything in the database as text (schema, and every table's rows), for
+    /// before/after comparisons.
+    fn dump(&mut self) -> Vec<String>;
     /// How many random cases to run of what SQLite runs `cases` of: PostgreSQL's tables are
     /// real catalog entries, written through the server, about 20 times slower to make.
     fn cases(&self, cases: u32) -> u32 {
@@ -76,6 +79,9 @@ impl Db for Sqlite {
     }
     fn reset(&mut self) {
         *self = Sqlite::new();
+    }
+    fn dump(&mut self) -> Vec<String> {
+        crate::common::dump(&self.0)
     }
 }
 
@@ -145,6 +151,19 @@ impl Db for Postgres {
     }
     fn cases(&self, cases: u32) -> u32 {
         cases.div_ceil(4)
+    }
+    /// The catalog as the runtime reads it, and a hash of every table's rows.
+    fn dump(&mut self) -> Vec<String> {
+        let schema = alembic_runtime::introspect::schema(&mut self.client).unwrap();
+        let mut out = vec![format!("{schema:#?}")];
+        for table in &schema.tables {
+            let name = alembic_core::schema::sql::quote_ident(&table.name);
+            out.extend(self.rows(&format!(
+                "SELECT '{name}: ' || count(*) || ' ' || \
+                 md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {name} t"
+            )));
+        }
+        out
     }
 }
 

@@ -5,18 +5,19 @@ use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Error, Migration, MigrationFn, Migrations};
 
 use crate::common::dump;
+use crate::db::{on_both, Db};
 
 fn create_monitor(op: &mut Op) -> Result<()> {
     op.execute(
         "CREATE TABLE monitor (id INTEGER PRIMARY KEY, url TEXT NOT NULL);
-         INSERT INTO monitor (url) VALUES ('https://a.example'), ('https://b.example');",
+         INSERT INTO monitor (id, url) VALUES (1, 'https://a.example'), (2, 'https://b.example');",
     )
 }
 fn drop_monitor(op: &mut Op) -> Result<()> {
     op.execute("DROP TABLE monitor")
 }
 fn add_incident(op: &mut Op) -> Result<()> {
-    op.execute("CREATE TABLE incident (id INTEGER PRIMARY KEY); INSERT INTO monitor (url) VALUES ('https://c.example')")
+    op.execute("CREATE TABLE incident (id INTEGER PRIMARY KEY); INSERT INTO monitor (id, url) VALUES (3, 'https://c.example')")
 }
 fn drop_incident(op: &mut Op) -> Result<()> {
     op.execute("DROP TABLE incident")
@@ -69,49 +70,62 @@ static LIST: [Migration; 3] = [
 ];
 static MIGRATIONS: Migrations = Migrations::new(&LIST);
 
-#[test]
-fn a_migration_failing_on_its_second_statement_changes_nothing() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    MIGRATIONS.upgrade(&mut conn, "bbbb").unwrap();
-    let before = dump(&conn);
+on_both! {
+    a_migration_failing_on_its_second_statement_changes_nothing: second_statement;
+    a_failure_rolls_back_the_earlier_migrations_of_the_same_call: earlier_migrations;
+    a_failing_downgrade_changes_nothing: failing_downgrade;
+}
 
-    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+fn second_statement(db: &mut impl Db) {
+    MIGRATIONS.upgrade(db.db(), "bbbb").unwrap();
+    let before = db.dump();
 
-    assert_eq!(dump(&conn), before);
-    assert_eq!(
-        err.to_string(),
-        "Running upgrade bbbb00000002 -> cccc00000003, break things failed in revision cccc00000003; \
-         the database was left unchanged.\nno such table: nonexistent\n  SQL: ALTER TABLE nonexistent ADD COLUMN x TEXT"
+    let err = MIGRATIONS.upgrade(db.db(), "head").unwrap_err().to_string();
+
+    assert_eq!(db.dump(), before);
+    assert!(
+        err.starts_with(
+            "Running upgrade bbbb00000002 -> cccc00000003, break things failed in revision \
+             cccc00000003; the database was left unchanged.\n"
+        ),
+        "{err}"
+    );
+    // The database's own words for the missing table, then the statement.
+    assert!(
+        err.contains("no such table: nonexistent")
+            || err.contains("ERROR 42P01: relation \"nonexistent\" does not exist"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("\n  SQL: ALTER TABLE nonexistent ADD COLUMN x TEXT"),
+        "{err}"
     );
 }
 
-#[test]
-fn a_failure_rolls_back_the_earlier_migrations_of_the_same_call() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    let before = dump(&conn);
+fn earlier_migrations(db: &mut impl Db) {
+    let before = db.dump();
 
-    let err = MIGRATIONS.upgrade(&mut conn, "head").unwrap_err();
+    let err = MIGRATIONS.upgrade(db.db(), "head").unwrap_err();
 
-    assert_eq!(dump(&conn), before, "not even alembic_version was created");
+    assert_eq!(db.dump(), before, "not even alembic_version was created");
     match err {
         Error::Migration(failed) => {
             assert_eq!(failed.revision, "cccc00000003");
             assert_eq!(failed.rolled_back, ["aaaa00000001", "bbbb00000002"]);
+            assert!(failed.committed.is_empty());
         }
         other => panic!("unexpected {other}"),
     }
 }
 
-#[test]
-fn a_failing_downgrade_changes_nothing() {
-    let mut conn = Connection::open_in_memory().unwrap();
-    MIGRATIONS.upgrade(&mut conn, "bbbb").unwrap();
-    MIGRATIONS.stamp(&mut conn, &["cccc"], false).unwrap();
-    let before = dump(&conn);
+fn failing_downgrade(db: &mut impl Db) {
+    MIGRATIONS.upgrade(db.db(), "bbbb").unwrap();
+    MIGRATIONS.stamp(db.db(), &["cccc"], false).unwrap();
+    let before = db.dump();
 
-    let err = MIGRATIONS.downgrade(&mut conn, "base").unwrap_err();
+    let err = MIGRATIONS.downgrade(db.db(), "base").unwrap_err();
 
-    assert_eq!(dump(&conn), before);
+    assert_eq!(db.dump(), before);
     assert!(
         err.to_string()
             .starts_with("Running downgrade cccc00000003 -> bbbb00000002, break things failed"),

@@ -356,20 +356,6 @@ fn nothing(op: &mut Op) -> Result<()> {
 
 static MIGRATIONS: Migrations = Migrations::new(&LIST);
 
-/// The catalog as the runtime reads it, and every table's rows as text.
-fn dump(db: &mut Postgres) -> Vec<String> {
-    let schema = alembic_runtime::introspect::schema(&mut db.client).unwrap();
-    let mut out = vec![format!("{schema:#?}")];
-    for table in &schema.tables {
-        let name = alembic_core::schema::sql::quote_ident(&table.name);
-        out.extend(db.rows(&format!(
-            "SELECT '{name}: ' || count(*) || ' ' || \
-             md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {name} t"
-        )));
-    }
-    out
-}
-
 /// The schema as DDL: what the catalog says, written back.
 fn ddl(schema: &alembic_runtime::schema::Schema) -> String {
     let mut out = Vec::new();
@@ -395,7 +381,7 @@ fn every_operation_round_trips_and_every_downgrade_restores_the_catalog() {
     db.execute(alembic_runtime::version_table::POSTGRES_CREATE);
     let mut before = Vec::new();
     for m in &LIST {
-        before.push(dump(&mut db));
+        before.push(db.dump());
         MIGRATIONS.upgrade(&mut db.client, m.revision).unwrap();
     }
     let head = alembic_runtime::introspect::schema(&mut db.client).unwrap();
@@ -422,7 +408,7 @@ fn every_operation_round_trips_and_every_downgrade_restores_the_catalog() {
     );
     for (m, expected) in LIST.iter().zip(&before).rev() {
         MIGRATIONS.downgrade(&mut db.client, "-1").unwrap();
-        assert_eq!(&dump(&mut db), expected, "after downgrading {}", m.revision);
+        assert_eq!(&db.dump(), expected, "after downgrading {}", m.revision);
     }
 }
 
@@ -442,7 +428,7 @@ fn a_failure_at_any_operation_leaves_schema_data_and_version_rows_unchanged() {
         db.reset();
         FAIL_AT.store(0, Ordering::SeqCst);
         MIGRATIONS.upgrade(&mut db.client, "aaaa00000002").unwrap();
-        let start = dump(&mut db);
+        let start = db.dump();
         SEEN.store(0, Ordering::SeqCst);
         FAIL_AT.store(fail_at, Ordering::SeqCst);
         // The operations of the first two migrations have run already: count past them.
@@ -456,6 +442,6 @@ fn a_failure_at_any_operation_leaves_schema_data_and_version_rows_unchanged() {
             error.to_string().contains("22012: division by zero"),
             "{error}"
         );
-        assert_eq!(dump(&mut db), start, "failure at operation {fail_at}");
+        assert_eq!(db.dump(), start, "failure at operation {fail_at}");
     }
 }

@@ -69,6 +69,12 @@ fi
 cargo clippy -p alembic-runtime --no-default-features --features postgres --all-targets --locked -- -D warnings
 cargo test -p alembic-runtime --no-default-features --features postgres --lib --locked
 
+step "alembic-runtime's API docs build without broken links, in each database's build"
+for features in "--all-features" "--no-default-features --features postgres"; do
+    # shellcheck disable=SC2086 # the features are two words on purpose
+    RUSTDOCFLAGS="-D warnings" cargo doc -p alembic-runtime --no-deps --locked $features
+done
+
 # The runtime accepts rusqlite >=0.26.3, <0.44 (see Cargo.toml); the lock file holds the
 # newest, so test the oldest too, on a scratch copy of the lock file.
 oldest=0.26.3

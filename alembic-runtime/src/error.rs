@@ -140,7 +140,7 @@ pub enum Error {
     Revision(RevisionError),
     /// A migration function failed; its transaction was rolled back.
     Migration(Box<FailedMigration>),
-    /// An operation run by [`crate::apply`] failed; rolled back.
+    /// An operation run by `alembic_runtime::apply` (SQLite) failed; rolled back.
     Operation(OpError),
     /// A migration committed or rolled back the runtime's transaction itself, getting past
     /// the authorizer that refuses such statements (with a rusqlite whose `authorizer`
@@ -206,7 +206,7 @@ pub enum Error {
         /// The feature that adds it.
         feature: &'static str,
     },
-    /// The database differs from the models ([`crate::Migrations::verify_models`]); one
+    /// The database differs from the models (`Migrations::verify_models`, SQLite); one
     /// "Detected …" line per difference.
     ModelsDiffer(Vec<String>),
     /// The database differs from the schema its migrations produce, which the models match:

@@ -264,7 +264,8 @@ impl<'c> Op<'c> {
     /// know the tables, indexes, views and triggers raw SQL made, changed or dropped.
     ///
     /// # Errors
-    /// [`OpError::Sql`] with the first statement SQLite rejected.
+    /// The first statement the database rejected: `OpError::Sql` on SQLite,
+    /// `OpError::Postgres` on PostgreSQL.
     pub fn execute(&mut self, sql: &str) -> Result<(), OpError> {
         match &mut self.mode {
             #[cfg(feature = "postgres")]
@@ -321,7 +322,7 @@ impl<'c> Op<'c> {
 
     #[cfg(feature = "sqlite")]
     /// The SQLite transaction the migration runs in: [`Op::connection`], named for the
-    /// database, beside [`Op::postgres`].
+    /// database, beside `Op::postgres` (feature `postgres`).
     ///
     /// # Errors
     /// [`OpError::WrongDatabase`] on PostgreSQL, [`OpError::Offline`] when recording SQL.

@@ -20,6 +20,33 @@ pub fn versions_dir(manifest_dir: &Path) -> Result<PathBuf, BuildError> {
 /// # Errors
 /// As [`versions_dir`].
 pub fn versions_setting(manifest_dir: &Path) -> Result<Option<PathBuf>, BuildError> {
+    Ok(string_setting(
+        manifest_dir,
+        "versions",
+        &format!("a string path, like \"{DEFAULT_VERSIONS}\""),
+    )?
+    .map(PathBuf::from))
+}
+
+/// The `version_table_schema` key of `[package.metadata.alembic]`: the PostgreSQL schema of
+/// `alembic_version`, as Alembic's setting of that name.
+///
+/// # Errors
+/// An unreadable or invalid Cargo.toml, or a value that is not a string.
+pub fn version_table_schema(manifest_dir: &Path) -> Result<Option<String>, BuildError> {
+    string_setting(
+        manifest_dir,
+        "version_table_schema",
+        "a schema name, like \"ops\"",
+    )
+}
+
+/// A string key of `[package.metadata.alembic]`, if Cargo.toml sets it.
+fn string_setting(
+    manifest_dir: &Path,
+    key: &str,
+    expected: &str,
+) -> Result<Option<String>, BuildError> {
     let path = manifest_dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&path).map_err(|source| BuildError::Io {
         path: path.clone(),
@@ -32,17 +59,51 @@ pub fn versions_setting(manifest_dir: &Path) -> Result<Option<PathBuf>, BuildErr
         message: e.to_string(),
     })?;
     let manifest = toml::de::DeValue::Table(manifest.into_inner());
-    let value = ["package", "metadata", "alembic", "versions"]
+    let value = ["package", "metadata", "alembic", key]
         .iter()
         .try_fold(&manifest, |value, key| value.get(*key).map(|v| v.get_ref()));
     match value {
         None => Ok(None),
-        Some(toml::de::DeValue::String(s)) => Ok(Some(PathBuf::from(&**s))),
+        Some(toml::de::DeValue::String(s)) => Ok(Some(s.to_string())),
         Some(other) => Err(BuildError::Config {
             path,
             message: format!(
-                "[package.metadata.alembic] versions must be a string path, like \"{DEFAULT_VERSIONS}\"; found {}", other.type_str()
+                "[package.metadata.alembic] {key} must be {expected}; found {}",
+                other.type_str()
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_table_schema_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |meta: &str| {
+            std::fs::write(
+                dir.path().join("Cargo.toml"),
+                format!("[package]\nname = \"app\"\n\n[package.metadata.alembic]\n{meta}\n"),
+            )
+            .unwrap();
+        };
+        write("version_table_schema = \"ops\"");
+        assert_eq!(
+            version_table_schema(dir.path()).unwrap().as_deref(),
+            Some("ops")
+        );
+        write("versions = \"db/versions\"");
+        assert_eq!(version_table_schema(dir.path()).unwrap(), None);
+        write("version_table_schema = 7");
+        assert_eq!(
+            version_table_schema(dir.path()).unwrap_err().to_string(),
+            format!(
+                "{}: [package.metadata.alembic] version_table_schema must be a schema name, like \
+                 \"ops\"; found integer",
+                dir.path().join("Cargo.toml").display()
+            )
+        );
     }
 }

@@ -17,6 +17,12 @@ pub const ENV_VAR: &str = "ALEMBIC_MIGRATIONS_RS";
 
 /// The generated source for `tree`.
 pub fn render(tree: &VersionsTree) -> String {
+    render_for(tree, None)
+}
+
+/// [`render`], with the PostgreSQL schema `[package.metadata.alembic] version_table_schema`
+/// names for the version table.
+pub fn render_for(tree: &VersionsTree, version_table_schema: Option<&str>) -> String {
     let mut out = String::new();
     let w = &mut out;
     let n = tree.migrations.len();
@@ -94,8 +100,11 @@ pub fn render(tree: &VersionsTree) -> String {
     line(
         w,
         format_args!(
-            "::alembic_runtime::Migrations::new(&LIST).with_known_heads({})",
-            list(&tree.heads)
+            "::alembic_runtime::Migrations::new(&LIST).with_known_heads({}){}",
+            list(&tree.heads),
+            version_table_schema.map_or_else(String::new, |s| format!(
+                ".with_version_table_schema({s:?})"
+            ))
         ),
     );
     line(w, format_args!("}}"));

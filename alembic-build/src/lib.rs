@@ -124,7 +124,9 @@ impl Builder {
         let out_dir = std::env::var_os("OUT_DIR")
             .ok_or_else(|| vec![BuildError::NotInBuildScript("OUT_DIR")])?;
         let file = Path::new(&out_dir).join(generate::FILE_NAME);
-        write_if_changed(&file, &generate::render(&tree)).map_err(|e| vec![e])?;
+        let schema = config::version_table_schema(&root).map_err(|e| vec![e])?;
+        write_if_changed(&file, &generate::render_for(&tree, schema.as_deref()))
+            .map_err(|e| vec![e])?;
         // What `embed_migrations!()` includes; without it (no build.rs, or one that does not
         // call this) the macro fails with one message saying so.
         println!("cargo::rustc-env={}={}", generate::ENV_VAR, file.display());

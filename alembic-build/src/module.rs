@@ -550,6 +550,12 @@ mod tests {
             list.contains("transaction: __alembic_versions::m0001::TRANSACTION,"),
             "{list}"
         );
+        let placed = crate::generate::render_for(&tree, Some("ops"));
+        assert!(
+            placed
+                .ends_with(".with_known_heads(&[\"c2\"]).with_version_table_schema(\"ops\")\n}\n"),
+            "{placed}"
+        );
     }
 
     #[test]

@@ -203,9 +203,10 @@ impl Migrations {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(client) => {
-                let rows = crate::pg::version_table::read(client)?;
+                let place = crate::pg::Place::new(self.version_table_schema());
+                let rows = crate::pg::version_table::read(client, &place)?;
                 let current = crate::runner::current_revs(graph, rows)?;
-                let recorded = crate::pg::checksum::read(client)?;
+                let recorded = crate::pg::checksum::read(client, &place)?;
                 Ok(self.edited_from(graph, &current, recorded))
             }
         }

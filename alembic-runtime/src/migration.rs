@@ -92,6 +92,7 @@ impl RevisionSource for Migration {
 pub struct Migrations {
     pub(crate) list: &'static [Migration],
     known_heads: Option<&'static [&'static str]>,
+    version_table_schema: Option<&'static str>,
     /// The XOR of the list's checksums, `None` when it has none (see `checksum`).
     pub(crate) summary: OnceLock<Option<u64>>,
     graph: OnceLock<std::result::Result<RevisionGraph<'static>, alembic_core::GraphError>>,
@@ -103,6 +104,7 @@ impl Migrations {
         Migrations {
             list,
             known_heads: None,
+            version_table_schema: None,
             summary: OnceLock::new(),
             graph: OnceLock::new(),
         }
@@ -116,6 +118,20 @@ impl Migrations {
     pub const fn with_known_heads(mut self, heads: &'static [&'static str]) -> Self {
         self.known_heads = Some(heads);
         self
+    }
+
+    /// Keeps `alembic_version` (and the checksums beside it) in this PostgreSQL schema
+    /// instead of the connection's current one: Alembic's `version_table_schema`.
+    /// `embed_migrations!()` calls this when `[package.metadata.alembic]` sets
+    /// `version_table_schema`. The schema must exist. SQLite has no schemas, and ignores it.
+    pub const fn with_version_table_schema(mut self, schema: &'static str) -> Self {
+        self.version_table_schema = Some(schema);
+        self
+    }
+
+    /// The schema of the version table on PostgreSQL, when one is named.
+    pub fn version_table_schema(&self) -> Option<&'static str> {
+        self.version_table_schema
     }
 
     /// Every migration, in the order given.

@@ -39,23 +39,44 @@ impl From<SqliteVersion> for ScriptFor {
 }
 
 impl ScriptFor {
-    fn create_version_table(self) -> &'static str {
+    /// A statement of the version table's, in the schema `migrations` keep it in.
+    fn placed(self, migrations: &Migrations, sql: String) -> String {
         match self {
             #[cfg(feature = "postgres")]
-            ScriptFor::Postgres => version_table::POSTGRES_CREATE,
-            _ => version_table::CREATE,
+            ScriptFor::Postgres => {
+                crate::pg::Place::new(migrations.version_table_schema()).sql(&sql)
+            }
+            _ => {
+                let _ = migrations;
+                sql
+            }
         }
     }
 
+    fn create_version_table(self, migrations: &Migrations) -> String {
+        let sql = match self {
+            #[cfg(feature = "postgres")]
+            ScriptFor::Postgres => version_table::POSTGRES_CREATE,
+            _ => version_table::CREATE,
+        };
+        self.placed(migrations, sql.to_owned())
+    }
+
     /// A row change; on PostgreSQL Alembic's INSERT returns the row it wrote.
-    fn row(self, graph: &RevisionGraph<'_>, change: plan::RowChange) -> String {
+    fn row(
+        self,
+        migrations: &Migrations,
+        graph: &RevisionGraph<'_>,
+        change: plan::RowChange,
+    ) -> String {
         let sql = version_table::literal_sql(graph, change);
-        match (self, change) {
+        let sql = match (self, change) {
             (ScriptFor::Postgres, plan::RowChange::Insert(_)) => {
                 format!("{sql} RETURNING alembic_version.version_num")
             }
             _ => sql,
-        }
+        };
+        self.placed(migrations, sql)
     }
 }
 
@@ -144,7 +165,7 @@ impl Migrations {
         let dialect = dialect.into();
         let graph = self.graph()?;
         let stamp = plan::stamp(graph, &[], targets, false)?;
-        let mut out = format!("BEGIN;\n\n{};\n\n", dialect.create_version_table());
+        let mut out = format!("BEGIN;\n\n{};\n\n", dialect.create_version_table(self));
         for (from, to) in &stamp.steps {
             writeln!(
                 out,
@@ -155,7 +176,7 @@ impl Migrations {
             .expect("write to String");
         }
         for &change in &stamp.rows {
-            writeln!(out, "{};\n", dialect.row(graph, change)).expect("write to String");
+            writeln!(out, "{};\n", dialect.row(self, graph, change)).expect("write to String");
         }
         out.push_str("COMMIT;\n");
         Ok(out)
@@ -197,7 +218,7 @@ impl Migrations {
         }
         let mut out = String::from("BEGIN;\n\n");
         if new_database {
-            writeln!(out, "{};\n", version.create_version_table()).expect("write to String");
+            writeln!(out, "{};\n", version.create_version_table(self)).expect("write to String");
         }
         for step in &plan.steps {
             let (from, to) = (joined(graph, &step.from), joined(graph, &step.to));
@@ -219,7 +240,7 @@ impl Migrations {
                 out.push_str("BEGIN;\n\n");
             }
             for &change in &step.rows {
-                writeln!(out, "{};\n", version.row(graph, change)).expect("write to String");
+                writeln!(out, "{};\n", version.row(self, graph, change)).expect("write to String");
             }
         }
         out.push_str("COMMIT;\n");

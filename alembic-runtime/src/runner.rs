@@ -114,7 +114,7 @@ impl Migrations {
     /// [`Migrations::current`] of a connection the caller goes on using.
     pub(crate) fn current_of(&self, db: &mut impl Database) -> Result<Vec<&'static str>> {
         let graph = self.graph()?;
-        let current = current_revs(graph, read_versions(db)?)?;
+        let current = current_revs(graph, self.read_versions(db)?)?;
         Ok(sorted_ids(graph, &current))
     }
 
@@ -147,7 +147,7 @@ impl Migrations {
         range: &str,
     ) -> Result<Vec<&'static Migration>> {
         let graph = self.graph()?;
-        let current = current_revs(graph, read_versions(&mut db)?)?;
+        let current = current_revs(graph, self.read_versions(&mut db)?)?;
         let revs = graph.history_range(range, &current)?;
         Ok(revs.into_iter().map(|r| self.at(r)).collect())
     }
@@ -157,7 +157,7 @@ impl Migrations {
     /// # Errors
     /// An invalid graph, a row naming an unknown revision, or a database failure.
     pub fn pending(&self, mut db: impl Database) -> Result<Vec<&'static Migration>> {
-        let rows = read_versions(&mut db)?;
+        let rows = self.read_versions(&mut db)?;
         if let Some(rows) = &rows {
             if self.at_every_head(rows)? {
                 return Ok(Vec::new());
@@ -167,6 +167,19 @@ impl Migrations {
         let current = current_revs(graph, rows)?;
         let plan = plan::upgrade(graph, &current, "heads")?;
         Ok(plan.steps.iter().map(|s| self.at(s.revision)).collect())
+    }
+
+    /// The version rows of any database, `None` without the table.
+    fn read_versions(&self, db: &mut impl Database) -> Result<Option<Vec<String>>> {
+        match db.backend() {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(conn) => version_table::read(conn),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(client) => {
+                let place = crate::pg::Place::new(self.version_table_schema());
+                crate::pg::version_table::read(client, &place)
+            }
+        }
     }
 
     /// Whether `upgrade(target)` has nothing to do at `rows` without planning: `target` is
@@ -307,14 +320,4 @@ pub(crate) fn log_context(dialect: Dialect) {
     };
     log::info!(target: LOG, "Context impl {implementation}.");
     log::info!(target: LOG, "Will assume transactional DDL.");
-}
-
-/// The version rows of any database, `None` without the table.
-fn read_versions(db: &mut impl Database) -> Result<Option<Vec<String>>> {
-    match db.backend() {
-        #[cfg(feature = "sqlite")]
-        Backend::Sqlite(conn) => version_table::read(conn),
-        #[cfg(feature = "postgres")]
-        Backend::Postgres(client) => crate::pg::version_table::read(client),
-    }
 }

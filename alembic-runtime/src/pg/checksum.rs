@@ -3,6 +3,7 @@
 
 use postgres::Client;
 
+use super::place::Place;
 use crate::checksum::summary;
 use crate::error::{Error, Result};
 use crate::migration::Migration;
@@ -20,21 +21,24 @@ fn failed(sql: &str) -> impl FnOnce(postgres::Error) -> Error + '_ {
     }
 }
 
-fn exists(client: &mut Client) -> Result<bool> {
-    super::version_table::table_exists(client, "alembic_checksum")
+fn exists(client: &mut Client, place: &Place) -> Result<bool> {
+    super::version_table::table_exists(client, place, "alembic_checksum")
 }
 
 /// The stored rows, or `None` without the table (inside a transaction too).
-pub(crate) fn read(client: &mut Client) -> Result<Option<Vec<(String, u64)>>> {
-    if !exists(client)? {
+pub(crate) fn read(client: &mut Client, place: &Place) -> Result<Option<Vec<(String, u64)>>> {
+    if !exists(client, place)? {
         return Ok(None);
     }
-    let rows = client.query(SELECT, &[]).map_err(failed(SELECT))?;
+    let select = place.sql(SELECT);
+    let rows = client
+        .query(select.as_str(), &[])
+        .map_err(failed(&select))?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)? as u64)))
         .collect::<std::result::Result<Vec<_>, postgres::Error>>()
         .map(Some)
-        .map_err(failed(SELECT))
+        .map_err(failed(&select))
 }
 
 /// The version rows and the checksums' summary in one statement, for the at-head path;
@@ -42,10 +46,13 @@ pub(crate) fn read(client: &mut Client) -> Result<Option<Vec<(String, u64)>>> {
 /// Outside a transaction only.
 ///
 /// Sent as a simple query: one round trip, where a prepared statement takes two.
-pub(crate) fn versions_and_summary(client: &mut Client) -> Option<(Vec<String>, Option<i64>)> {
+pub(crate) fn versions_and_summary(
+    client: &mut Client,
+    place: &Place,
+) -> Option<(Vec<String>, Option<i64>)> {
     const BOTH: &str = "SELECT version_num, (SELECT checksum FROM alembic_checksum \
                         WHERE version_num = '') FROM alembic_version";
-    let messages = client.simple_query(BOTH).ok()?;
+    let messages = client.simple_query(&place.sql(BOTH)).ok()?;
     let mut rows = Vec::new();
     let mut summary = None;
     for message in messages {
@@ -60,6 +67,7 @@ pub(crate) fn versions_and_summary(client: &mut Client) -> Option<(Vec<String>, 
 /// Records what a call applied and forgets what it reverted, in its transaction.
 pub(crate) fn record(
     client: &mut Client,
+    place: &Place,
     applied: &[&'static Migration],
     reverted: &[&'static Migration],
 ) -> Result<()> {
@@ -69,26 +77,32 @@ pub(crate) fn record(
         .chain(unhashed)
         .map(|m| m.revision)
         .collect();
-    if hashed.is_empty() && (forget.is_empty() || !exists(client)?) {
+    if hashed.is_empty() && (forget.is_empty() || !exists(client, place)?) {
         return Ok(());
     }
-    client.batch_execute(CREATE).map_err(failed(CREATE))?;
-    const FORGET: &str = "DELETE FROM alembic_checksum WHERE version_num = ANY($1)";
+    let create = place.sql(CREATE);
+    client.batch_execute(&create).map_err(failed(&create))?;
+    let forget_sql = place.sql("DELETE FROM alembic_checksum WHERE version_num = ANY($1)");
     if !forget.is_empty() {
-        client.execute(FORGET, &[&forget]).map_err(failed(FORGET))?;
+        client
+            .execute(forget_sql.as_str(), &[&forget])
+            .map_err(failed(&forget_sql))?;
     }
-    const UPSERT: &str = "INSERT INTO alembic_checksum (version_num, checksum) \
+    let upsert = place.sql(
+        "INSERT INTO alembic_checksum (version_num, checksum) \
          SELECT * FROM unnest($1::text[], $2::bigint[]) \
-         ON CONFLICT (version_num) DO UPDATE SET checksum = EXCLUDED.checksum";
+         ON CONFLICT (version_num) DO UPDATE SET checksum = EXCLUDED.checksum",
+    );
+    let upsert = upsert.as_str();
     let revisions: Vec<&str> = hashed.iter().map(|m| m.revision).collect();
     let checksums: Vec<i64> = hashed.iter().map(|m| m.checksum as i64).collect();
     client
-        .execute(UPSERT, &[&revisions, &checksums])
-        .map_err(failed(UPSERT))?;
-    let all = read(client)?.unwrap_or_default();
+        .execute(upsert, &[&revisions, &checksums])
+        .map_err(failed(upsert))?;
+    let all = read(client, place)?.unwrap_or_default();
     let total = summary(all.iter().map(|(_, c)| *c)) as i64;
     client
-        .execute(UPSERT, &[&vec![""], &vec![total]])
-        .map_err(failed(UPSERT))?;
+        .execute(upsert, &[&vec![""], &vec![total]])
+        .map_err(failed(upsert))?;
     Ok(())
 }

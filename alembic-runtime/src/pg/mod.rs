@@ -16,6 +16,7 @@ pub(crate) mod checksum;
 mod connection;
 mod ddl;
 mod introspect;
+mod place;
 mod value;
 pub(crate) mod version_table;
 
@@ -28,17 +29,13 @@ use postgres::Client;
 pub use connection::PostgresConnection;
 pub(crate) use ddl::{literal, statements as ddl_statements, NamingRule};
 pub(crate) use introspect::{schema, CatalogLookup};
+pub(crate) use place::Place;
 pub(crate) use value::Text;
 
 use crate::error::{Direction, Error, Result};
 use crate::migration::{sorted_ids, Migration, Migrations};
 use crate::op::Op;
 use crate::runner::{current_revs, joined, log_context, StepError, UpgradeOptions, Upgraded, LOG};
-
-/// The runtime's advisory lock: the first key is "ALEM", the second a hash of the version
-/// table's schema-qualified name, so databases and schemas with version tables of their own
-/// do not wait for each other.
-const KEY: &str = "1095517517, hashtext(quote_ident(current_schema()) || '.alembic_version')";
 
 /// Runs `f` where rust-postgres can block: rust-postgres drives its connection with a
 /// runtime of its own, and starting it on a thread that runs an async runtime panics, so
@@ -60,10 +57,11 @@ pub(crate) fn upgrade(
     options: &UpgradeOptions,
 ) -> Result<Upgraded> {
     off_async_runtime(|| {
+        let place = Place::new(migrations.version_table_schema());
         log_context(Dialect::Postgres);
-        let (rows, summary) = match checksum::versions_and_summary(client) {
+        let (rows, summary) = match checksum::versions_and_summary(client, &place) {
             Some((rows, summary)) => (Some(rows), Some(summary)),
-            None => (version_table::read(client)?, None),
+            None => (version_table::read(client, &place)?, None),
         };
         if let Some(rows) = &rows {
             if migrations.at_target(target, rows)? {
@@ -74,7 +72,7 @@ pub(crate) fn upgrade(
                 if !matches {
                     let graph = migrations.graph()?;
                     let current = current_revs(graph, Some(rows.clone()))?;
-                    let recorded = checksum::read(client)?;
+                    let recorded = checksum::read(client, &place)?;
                     let edited = migrations.edited_from(graph, &current, recorded);
                     migrations.police_edits(edited, options.on_edited)?;
                 }
@@ -83,7 +81,7 @@ pub(crate) fn upgrade(
         }
         let graph = migrations.graph()?;
         let current = current_revs(graph, rows.clone())?;
-        let edited = migrations.edited_from(graph, &current, checksum::read(client)?);
+        let edited = migrations.edited_from(graph, &current, checksum::read(client, &place)?);
         migrations.police_edits(edited, options.on_edited)?;
         if let Some(path) = &options.backup {
             return Err(Error::Backup {
@@ -105,8 +103,9 @@ pub(crate) fn downgrade(
     target: &str,
 ) -> Result<Vec<&'static str>> {
     off_async_runtime(|| {
+        let place = Place::new(migrations.version_table_schema());
         log_context(Dialect::Postgres);
-        let rows = version_table::read(client)?;
+        let rows = version_table::read(client, &place)?;
         migrate(migrations, client, rows, |g, current| {
             plan::downgrade(g, current, target)
         })
@@ -121,10 +120,11 @@ pub(crate) fn stamp(
     purge: bool,
 ) -> Result<Vec<&'static str>> {
     off_async_runtime(|| {
+        let place = Place::new(migrations.version_table_schema());
         log_context(Dialect::Postgres);
         let graph = migrations.graph()?;
-        let mut tx = Locked::begin(client)?;
-        let rows = version_table::read_locked(tx.client())?;
+        let mut tx = Locked::begin(client, place)?;
+        let rows = version_table::read_locked(tx.client(), &place)?;
         let exists = rows.is_some();
         // --purge exists to repair a table whose rows name unknown revisions: don't map them.
         let current = if purge {
@@ -137,17 +137,17 @@ pub(crate) fn stamp(
             return Ok(sorted_ids(graph, &heads));
         }
         if !exists {
-            version_table::create(tx.client())?;
+            version_table::create(tx.client(), &place)?;
         }
         if purge {
-            version_table::delete_all(tx.client())?;
+            version_table::delete_all(tx.client(), &place)?;
         }
         for (from, to) in &steps {
             let (from, to) = (joined(graph, from), joined(graph, to));
             log::info!(target: LOG, "Running stamp_revision {from} -> {to}");
         }
         for change in rows {
-            version_table::apply(tx.client(), graph, change)?;
+            version_table::apply(tx.client(), &place, graph, change)?;
         }
         tx.commit()?;
         Ok(sorted_ids(graph, &heads))
@@ -163,18 +163,19 @@ fn migrate(
     planner: impl Fn(&RevisionGraph<'static>, &[Rev]) -> std::result::Result<Plan, RevisionError>,
 ) -> Result<Upgraded> {
     let graph = migrations.graph()?;
+    let place = Place::new(migrations.version_table_schema());
     if planner(graph, &current_revs(graph, rows)?)?.is_empty() {
         return Ok(Upgraded::default());
     }
-    let mut tx = Locked::begin(client)?;
-    let rows = version_table::read_locked(tx.client())?;
+    let mut tx = Locked::begin(client, place)?;
+    let rows = version_table::read_locked(tx.client(), &place)?;
     let mut exists = rows.is_some();
     let mut at = current_revs(graph, rows)?;
     let plan = planner(graph, &at)?;
     let mut ran: Vec<&'static Migration> = Vec::with_capacity(plan.steps.len());
     for part in parts(migrations, &plan, &at) {
         if !exists {
-            version_table::create(tx.client())?;
+            version_table::create(tx.client(), &place)?;
             exists = true;
         }
         let outside = !part.steps[0].transaction(migrations);
@@ -195,11 +196,11 @@ fn migrate(
             tx.begin_again()?;
         }
         for change in crate::version_table::changes(&at, &part.heads) {
-            version_table::apply(tx.client(), graph, change)?;
+            version_table::apply(tx.client(), &place, graph, change)?;
         }
         match part.steps[0].direction {
-            Direction::Upgrade => checksum::record(tx.client(), &done, &[])?,
-            Direction::Downgrade => checksum::record(tx.client(), &[], &done)?,
+            Direction::Upgrade => checksum::record(tx.client(), &place, &done, &[])?,
+            Direction::Downgrade => checksum::record(tx.client(), &place, &[], &done)?,
         }
         at.clone_from(&part.heads);
         ran.extend(done);
@@ -222,11 +223,12 @@ pub(crate) fn rehash(
     targets: &[&str],
 ) -> Result<Vec<&'static str>> {
     off_async_runtime(|| {
+        let place = Place::new(migrations.version_table_schema());
         let graph = migrations.graph()?;
-        let mut tx = Locked::begin(client)?;
-        let current = current_revs(graph, version_table::read_locked(tx.client())?)?;
+        let mut tx = Locked::begin(client, place)?;
+        let current = current_revs(graph, version_table::read_locked(tx.client(), &place)?)?;
         let revs = migrations.to_rehash(graph, &current, targets)?;
-        checksum::record(tx.client(), &revs, &[])?;
+        checksum::record(tx.client(), &place, &revs, &[])?;
         tx.commit()?;
         Ok(revs.iter().map(|m| m.revision).collect())
     })
@@ -297,15 +299,18 @@ impl StepExt for plan::Step {
 /// by failing one of them.
 struct Locked<'c> {
     client: &'c mut Client,
+    /// The lock's keys.
+    key: String,
     open: bool,
     /// The session-level lock, held while a migration runs outside any transaction.
     session: bool,
 }
 
 impl<'c> Locked<'c> {
-    fn begin(client: &'c mut Client) -> Result<Self> {
+    fn begin(client: &'c mut Client, place: Place) -> Result<Self> {
         let mut locked = Locked {
             client,
+            key: place.lock_key(),
             open: false,
             session: false,
         };
@@ -318,7 +323,7 @@ impl<'c> Locked<'c> {
     }
 
     fn begin_again(&mut self) -> Result<()> {
-        let try_lock = format!("SELECT pg_try_advisory_xact_lock({KEY})");
+        let try_lock = format!("SELECT pg_try_advisory_xact_lock({})", self.key);
         let mut wait = std::time::Duration::from_millis(1);
         let mut told = false;
         loop {
@@ -349,7 +354,10 @@ impl<'c> Locked<'c> {
     /// Commits, keeping the lock for the session, so that a migration runs outside any
     /// transaction with no other migrator in between.
     fn commit_keeping_lock(&mut self) -> Result<()> {
-        run(self.client, &format!("SELECT pg_advisory_lock({KEY})"))?;
+        run(
+            self.client,
+            &format!("SELECT pg_advisory_lock({})", self.key),
+        )?;
         self.session = true;
         self.commit_and_leave()
     }
@@ -357,7 +365,10 @@ impl<'c> Locked<'c> {
     /// Drops the session-level lock (inside a transaction that holds the lock again).
     fn release_session_lock(&mut self) -> Result<()> {
         self.session = false;
-        run(self.client, &format!("SELECT pg_advisory_unlock({KEY})"))
+        run(
+            self.client,
+            &format!("SELECT pg_advisory_unlock({})", self.key),
+        )
     }
 
     fn commit_and_leave(&mut self) -> Result<()> {
@@ -379,7 +390,7 @@ impl Drop for Locked<'_> {
         if self.session {
             let _ = self
                 .client
-                .batch_execute(&format!("SELECT pg_advisory_unlock({KEY})"));
+                .batch_execute(&format!("SELECT pg_advisory_unlock({})", self.key));
         }
     }
 }

@@ -499,3 +499,68 @@ fn a_crash_after_a_concurrent_index_leaves_the_documented_state() {
         ["c3"]
     );
 }
+
+static IN_OPS: Migrations = Migrations::new(&CONCURRENT).with_version_table_schema("ops");
+
+/// Alembic's `version_table_schema`: the runtime's tables in their own schema, the
+/// application's where its migrations put them, one lock for both spellings of the place.
+#[test]
+fn the_version_table_can_live_in_a_schema_of_its_own() {
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
+    db.execute("CREATE SCHEMA ops");
+    assert_eq!(IN_OPS.upgrade(&mut db.client, "c1").unwrap(), ["c1"]);
+    assert_eq!(
+        db.rows("SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN ('ops', 'public') ORDER BY 1"),
+        ["ops.alembic_version", "public.item"]
+    );
+    assert_eq!(
+        db.rows("SELECT version_num FROM ops.alembic_version"),
+        ["c1"]
+    );
+    assert_eq!(IN_OPS.current(&mut db.client).unwrap(), ["c1"]);
+    assert!(
+        CONCURRENT_LIST.current(&mut db.client).unwrap().is_empty(),
+        "public has none"
+    );
+    assert_eq!(IN_OPS.upgrade(&mut db.client, "c3").unwrap(), ["c2", "c3"]);
+    assert_eq!(
+        IN_OPS.downgrade(&mut db.client, "c1").unwrap(),
+        ["c3", "c2"]
+    );
+    assert_eq!(
+        db.rows("SELECT version_num FROM ops.alembic_version"),
+        ["c1"]
+    );
+    let script = IN_OPS
+        .upgrade_sql_for(None, "c1", alembic_runtime::ScriptFor::Postgres)
+        .unwrap();
+    assert!(script.contains("CREATE TABLE ops.alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc"), "{script}");
+    assert!(script.contains("INSERT INTO ops.alembic_version (version_num) VALUES ('c1') RETURNING ops.alembic_version.version_num"), "{script}");
+    // The lock is the one an application with `search_path = ops` takes.
+    let mut other = db.database.connect();
+    other
+        .batch_execute(
+            "SET search_path = ops; BEGIN; SELECT pg_advisory_xact_lock(1095517517, \
+             hashtext(quote_ident(current_schema()) || '.alembic_version'))",
+        )
+        .unwrap();
+    let mut client = db.database.connect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let upgrading = std::thread::spawn(move || {
+        tx.send(IN_OPS.upgrade(&mut client, "c2").map(|r| r.len()))
+            .unwrap();
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        rx.try_recv().is_err(),
+        "the upgrade waits for the other session's lock"
+    );
+    other.batch_execute("ROLLBACK").unwrap();
+    let applied = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the upgrade goes on once the lock is free");
+    assert_eq!(applied.unwrap(), 1);
+    upgrading.join().unwrap();
+}

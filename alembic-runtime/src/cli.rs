@@ -530,10 +530,7 @@ fn open_url(url: &str, create: bool) -> Result<Connection, OpenError> {
 /// What a `--sql` script is for: PostgreSQL when the configured database is, as Alembic
 /// takes the dialect from the URL; else SQLite of the version asked for.
 fn script_for(request: &Request, sqlite_version: Option<SqliteVersion>) -> ScriptFor {
-    let configured = request
-        .database
-        .clone()
-        .or_else(|| std::env::var("DATABASE_URL").ok());
+    let configured = database_url(request.database.as_deref()).ok();
     match configured.as_deref().map(DatabaseUrl::parse) {
         Some(Ok(DatabaseUrl::Postgres(_))) => ScriptFor::Postgres,
         _ => sqlite_version.map_or(ScriptFor::AnySqlite, ScriptFor::Sqlite),

@@ -178,7 +178,7 @@ fn migrate(
             version_table::create(tx.client(), &place)?;
             exists = true;
         }
-        let outside = !part.steps[0].transaction(migrations);
+        let outside = !in_transaction(migrations, &part.steps[0]);
         if outside {
             // Everything before it is committed, so that it runs on its own.
             tx.commit_keeping_lock()?;
@@ -240,9 +240,9 @@ pub(crate) fn rehash(
 fn parts(migrations: &Migrations, plan: &Plan, before: &[Rev]) -> Vec<Plan> {
     let mut parts: Vec<Plan> = Vec::new();
     for step in &plan.steps {
-        let alone = !step.transaction(migrations);
+        let alone = !in_transaction(migrations, step);
         match parts.last_mut() {
-            Some(last) if !alone && last.steps[0].transaction(migrations) => {
+            Some(last) if !alone && in_transaction(migrations, &last.steps[0]) => {
                 last.steps.push(step.clone());
             }
             _ => parts.push(Plan {
@@ -280,14 +280,9 @@ fn mark_committed(error: Error, committed: &[&'static Migration]) -> Error {
     }
 }
 
-trait StepExt {
-    fn transaction(&self, migrations: &Migrations) -> bool;
-}
-
-impl StepExt for plan::Step {
-    fn transaction(&self, migrations: &Migrations) -> bool {
-        migrations.at(self.revision).transaction
-    }
+/// Whether a step's migration runs in the call's transaction (`TRANSACTION`).
+fn in_transaction(migrations: &Migrations, step: &plan::Step) -> bool {
+    migrations.at(step.revision).transaction
 }
 
 /// A transaction that holds the runtime's advisory lock; rolled back when dropped

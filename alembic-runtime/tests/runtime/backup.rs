@@ -8,7 +8,7 @@ use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Migration, Migrations, UpgradeOptions};
 
-use crate::common::{dump, version_rows};
+use crate::common::{dump, migration, version_rows};
 
 fn create_note(op: &mut Op) -> Result<()> {
     op.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
@@ -26,26 +26,26 @@ fn add_body(op: &mut Op) -> Result<()> {
 
 static LIST: [Migration; 2] = [
     Migration {
-        revision: "aaaa00000001",
-        down_revisions: &[],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "create note",
-        upgrade: create_note,
-        downgrade: drop_note,
         checksum: 1,
-        transaction: true,
+        ..migration(
+            "aaaa00000001",
+            &[],
+            "create note",
+            create_note,
+            drop_note,
+            true,
+        )
     },
     Migration {
-        revision: "bbbb00000002",
-        down_revisions: &["aaaa00000001"],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "drop body",
-        upgrade: drop_body,
-        downgrade: add_body,
         checksum: 2,
-        transaction: true,
+        ..migration(
+            "bbbb00000002",
+            &["aaaa00000001"],
+            "drop body",
+            drop_body,
+            add_body,
+            true,
+        )
     },
 ];
 static MIGRATIONS: Migrations = Migrations::new(&LIST);

@@ -5,6 +5,7 @@ use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Error, Migration, Migrations, OnEdited, UpgradeOptions};
 
+use crate::common::migration;
 use crate::db::{on_both, Db};
 
 fn create_a(op: &mut Op) -> Result<()> {
@@ -25,26 +26,19 @@ fn drop_b(op: &mut Op) -> Result<()> {
 fn chain(first: u64, second: u64) -> &'static Migrations {
     let list = vec![
         Migration {
-            revision: "aaaa00000001",
-            down_revisions: &[],
-            branch_labels: &[],
-            depends_on: &[],
-            message: "create a",
-            upgrade: create_a,
-            downgrade: drop_a,
             checksum: first,
-            transaction: true,
+            ..migration("aaaa00000001", &[], "create a", create_a, drop_a, true)
         },
         Migration {
-            revision: "bbbb00000002",
-            down_revisions: &["aaaa00000001"],
-            branch_labels: &[],
-            depends_on: &[],
-            message: "create b",
-            upgrade: create_b,
-            downgrade: drop_b,
             checksum: second,
-            transaction: true,
+            ..migration(
+                "bbbb00000002",
+                &["aaaa00000001"],
+                "create b",
+                create_b,
+                drop_b,
+                true,
+            )
         },
     ];
     let list: &'static [Migration] = Box::leak(list.into_boxed_slice());

@@ -242,8 +242,8 @@ pub fn rebuilding(
     })
 }
 
-/// One migration of a hand-made list.
-#[cfg(feature = "postgres")]
+/// One migration of a hand-made list (checksum 0: `Migration { checksum: 7, ..migration(…) }`
+/// gives it one).
 pub const fn migration(
     revision: &'static str,
     down_revisions: &'static [&'static str],

@@ -4,7 +4,7 @@ use alembic_runtime::prelude::*;
 use alembic_runtime::rusqlite::Connection;
 use alembic_runtime::{Error, Migration, MigrationFn, Migrations};
 
-use crate::common::dump;
+use crate::common::{dump, migration};
 use crate::db::{on_both, Db};
 
 fn create_monitor(op: &mut Op) -> Result<()> {
@@ -34,39 +34,30 @@ fn nothing(_: &mut Op) -> Result<()> {
 }
 
 static LIST: [Migration; 3] = [
-    Migration {
-        revision: "aaaa00000001",
-        down_revisions: &[],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "create monitor",
-        upgrade: create_monitor,
-        downgrade: drop_monitor,
-        checksum: 0,
-        transaction: true,
-    },
-    Migration {
-        revision: "bbbb00000002",
-        down_revisions: &["aaaa00000001"],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "add incident",
-        upgrade: add_incident,
-        downgrade: drop_incident,
-        checksum: 0,
-        transaction: true,
-    },
-    Migration {
-        revision: "cccc00000003",
-        down_revisions: &["bbbb00000002"],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "break things",
-        upgrade: broken,
-        downgrade: broken,
-        checksum: 0,
-        transaction: true,
-    },
+    migration(
+        "aaaa00000001",
+        &[],
+        "create monitor",
+        create_monitor,
+        drop_monitor,
+        true,
+    ),
+    migration(
+        "bbbb00000002",
+        &["aaaa00000001"],
+        "add incident",
+        add_incident,
+        drop_incident,
+        true,
+    ),
+    migration(
+        "cccc00000003",
+        &["bbbb00000002"],
+        "break things",
+        broken,
+        broken,
+        true,
+    ),
 ];
 static MIGRATIONS: Migrations = Migrations::new(&LIST);
 
@@ -135,17 +126,14 @@ fn failing_downgrade(db: &mut impl Db) {
 
 #[test]
 fn a_migration_that_commits_by_itself_is_refused() {
-    static LIST: [Migration; 1] = [Migration {
-        revision: "dddd00000004",
-        down_revisions: &[],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "commits",
-        upgrade: commits_by_itself,
-        downgrade: nothing,
-        checksum: 0,
-        transaction: true,
-    }];
+    static LIST: [Migration; 1] = [migration(
+        "dddd00000004",
+        &[],
+        "commits",
+        commits_by_itself,
+        nothing,
+        true,
+    )];
     static M: Migrations = Migrations::new(&LIST);
     let mut conn = Connection::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE monitor (id INTEGER PRIMARY KEY, url TEXT)")
@@ -197,17 +185,14 @@ const ORPHAN_A_CHILD: Migration = Migration {
 static FK_LIST: [Migration; 3] = [
     CREATE_PARENT_AND_CHILD,
     ORPHAN_A_CHILD,
-    Migration {
-        revision: "cccc00000003",
-        down_revisions: &["bbbb00000002"],
-        branch_labels: &[],
-        depends_on: &[],
-        message: "nothing",
-        upgrade: nothing,
-        downgrade: nothing,
-        checksum: 0,
-        transaction: true,
-    },
+    migration(
+        "cccc00000003",
+        &["bbbb00000002"],
+        "nothing",
+        nothing,
+        nothing,
+        true,
+    ),
 ];
 
 #[test]
@@ -248,28 +233,22 @@ fn keys_broken_mended_and_broken_again_blame_the_last_break() {
     static LIST: [Migration; 4] = [
         CREATE_PARENT_AND_CHILD,
         ORPHAN_A_CHILD,
-        Migration {
-            revision: "cccc00000003",
-            down_revisions: &["bbbb00000002"],
-            branch_labels: &[],
-            depends_on: &[],
-            message: "adopt",
-            upgrade: adopt_the_orphan,
-            downgrade: nothing,
-            checksum: 0,
-            transaction: true,
-        },
-        Migration {
-            revision: "dddd00000004",
-            down_revisions: &["cccc00000003"],
-            branch_labels: &[],
-            depends_on: &[],
-            message: "orphan again",
-            upgrade: drop_the_adopter,
-            downgrade: nothing,
-            checksum: 0,
-            transaction: true,
-        },
+        migration(
+            "cccc00000003",
+            &["bbbb00000002"],
+            "adopt",
+            adopt_the_orphan,
+            nothing,
+            true,
+        ),
+        migration(
+            "dddd00000004",
+            &["cccc00000003"],
+            "orphan again",
+            drop_the_adopter,
+            nothing,
+            true,
+        ),
     ];
     static MIGRATIONS: Migrations = Migrations::new(&LIST);
     let mut conn = Connection::open_in_memory().unwrap();
@@ -298,17 +277,14 @@ fn keys_broken_mended_and_broken_again_blame_the_last_break() {
 fn keys_broken_before_the_upgrade_blame_no_revision() {
     static LIST: [Migration; 2] = [
         CREATE_PARENT_AND_CHILD,
-        Migration {
-            revision: "bbbb00000002",
-            down_revisions: &["aaaa00000001"],
-            branch_labels: &[],
-            depends_on: &[],
-            message: "nothing",
-            upgrade: nothing,
-            downgrade: nothing,
-            checksum: 0,
-            transaction: true,
-        },
+        migration(
+            "bbbb00000002",
+            &["aaaa00000001"],
+            "nothing",
+            nothing,
+            nothing,
+            true,
+        ),
     ];
     static MIGRATIONS: Migrations = Migrations::new(&LIST);
     let mut conn = Connection::open_in_memory().unwrap();

@@ -85,13 +85,6 @@ pub enum CliError {
         /// What is wrong with it.
         error: alembic_core::url::UrlError,
     },
-    /// A PostgreSQL URL: the runtime migrates PostgreSQL, `cargo alembic` does not yet.
-    #[error(
-        "{0} is a PostgreSQL database, which `cargo alembic` does not drive yet; the runtime \
-         does: call `MIGRATIONS.upgrade(&mut client, \"head\")` at boot, or \
-         `alembic_runtime::cli::run` (`myapp db upgrade head`) with DATABASE_URL set"
-    )]
-    PostgresDatabase(String),
     /// A command that only reads found no database file.
     #[error("no database at {}; `cargo alembic upgrade head` creates it", .0.display())]
     NoDatabaseFile(PathBuf),

@@ -328,10 +328,13 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Edit { revision } => commands::edit::edit(&project, revision),
         Command::Completions { .. } => unreachable!("answered before the project is looked up"),
         Command::Db(command) => {
-            if let (DbCommand::Current { verbose: true }, Some(db), false) =
-                (command, &project.database, cli.quiet)
-            {
-                eprintln!("Database {} (from {})", db.url, db.source);
+            if let (DbCommand::Current { verbose: true }, Some(db), Some(shown), false) = (
+                command,
+                &project.database,
+                project.shown_database(),
+                cli.quiet,
+            ) {
+                eprintln!("Database {shown} (from {})", db.source);
             }
             // The runner runs in the package's directory; a backup path typed here is the
             // user's, from where they are.

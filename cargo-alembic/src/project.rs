@@ -10,6 +10,8 @@ use alembic_build::versions::validated_graph;
 use crate::headers::HeaderCache;
 use alembic_build::MigrationModule;
 use alembic_core::revision::graph::RevisionGraph;
+use alembic_core::schema::sql::Dialect;
+use alembic_core::url::DatabaseUrl;
 
 use crate::error::CliError;
 
@@ -54,6 +56,11 @@ pub struct Project {
     pub models: Vec<PathBuf>,
     /// Tables autogenerate and `check` leave alone (`exclude_tables`).
     pub exclude_tables: Vec<String>,
+    /// The dialect autogenerate renders and `check` compares for: `dialect` in
+    /// `[package.metadata.alembic]`, else the configured database's, else SQLite.
+    pub dialect: Dialect,
+    /// The features the project turns on in its `alembic-runtime` dependency.
+    pub runtime_features: Vec<String>,
 }
 
 /// The configured database and where the setting came from.
@@ -189,6 +196,25 @@ impl Project {
             })
             .or_else(|| dotenv_database(&root).map(found(DatabaseSource::DotEnv)))
             .or_else(|| setting("database").map(found(DatabaseSource::Manifest)));
+        let dialect = match setting("dialect") {
+            Some(name) => parse_dialect(&name)?,
+            None if config.and_then(|c| c.get("dialect")).is_some() => {
+                return Err(CliError::Project(
+                    "dialect in [package.metadata.alembic] must be a string: \"sqlite\" or \"postgresql\""
+                        .to_owned(),
+                ))
+            }
+            None => match database.as_ref().map(|d| DatabaseUrl::parse(&d.url)) {
+                Some(Ok(DatabaseUrl::Postgres(_))) => Dialect::Postgres,
+                _ => Dialect::Sqlite,
+            },
+        };
+        let runtime_features = package
+            .dependencies
+            .iter()
+            .find(|d| d.name == "alembic-runtime")
+            .map(|d| d.features.clone())
+            .unwrap_or_default();
         let source = |name: &str| {
             package
                 .dependencies
@@ -213,8 +239,30 @@ impl Project {
             build: source("alembic-build"),
             models,
             exclude_tables,
+            dialect,
+            runtime_features,
             root,
         })
+    }
+
+    /// Whether the runner must reach PostgreSQL: the configured database is a server, the
+    /// dialect is PostgreSQL, or the application's own runtime is built for it. A SQLite
+    /// project's runner is built as before, without rust-postgres.
+    pub fn needs_postgres(&self) -> bool {
+        let server = self
+            .database
+            .as_ref()
+            .is_some_and(|d| matches!(DatabaseUrl::parse(&d.url), Ok(DatabaseUrl::Postgres(_))));
+        server
+            || self.dialect == Dialect::Postgres
+            || self.runtime_features.iter().any(|f| f == "postgres")
+    }
+
+    /// The configured database, shown as it may be: a server's URL without its password.
+    pub fn shown_database(&self) -> Option<String> {
+        self.database
+            .as_ref()
+            .map(|d| alembic_core::url::redacted(&d.url))
     }
 
     /// Fails when the versions directory is missing: never read a moved or misconfigured
@@ -273,6 +321,17 @@ impl Project {
         cache.save();
         let graph = validated_graph(&modules).map_err(CliError::Versions)?;
         f(&modules, &graph)
+    }
+}
+
+/// `dialect` in `[package.metadata.alembic]`, in SQLAlchemy's names (and `postgres`).
+fn parse_dialect(name: &str) -> Result<Dialect, CliError> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "sqlite" => Ok(Dialect::Sqlite),
+        "postgresql" | "postgres" => Ok(Dialect::Postgres),
+        _ => Err(CliError::Project(format!(
+            "dialect in [package.metadata.alembic] is {name:?}; use \"sqlite\" or \"postgresql\""
+        ))),
     }
 }
 

@@ -120,17 +120,7 @@ fn database_urls_are_read_as_sqlalchemy_and_sqlx_do_and_other_schemes_refused() 
     );
     assert!(!run.stderr.contains("secret"));
     assert!(!p.root().join("mysql:").exists());
-    // PostgreSQL is the runtime's; the password is never shown.
-    p.write(".env", "DATABASE_URL=postgres://me:secret@localhost/x\n");
-    let run = fails(
-        &p,
-        &["current"],
-        "error: postgres://me:***@localhost/x is a PostgreSQL database, which `cargo alembic` does \
-         not drive yet; the runtime does: call `MIGRATIONS.upgrade(&mut client, \"head\")` at boot, \
-         or `alembic_runtime::cli::run` (`myapp db upgrade head`) with DATABASE_URL set",
-    );
-    assert!(!run.stderr.contains("secret"));
-    assert!(!p.root().join("postgres:").exists());
+    // postgres:// URLs are served: tests/postgres.rs.
 
     // SQLAlchemy's three slashes: relative to the package.
     p.write(".env", "DATABASE_URL=sqlite:///instance/app.db\n");

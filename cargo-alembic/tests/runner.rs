@@ -59,6 +59,12 @@ fn warm_commands_run_the_runner_without_cargo_until_its_inputs_change() {
     p.ok(&["revision", "-m", "first", "--rev-id", "aaaa00000001"]);
     ok(&["upgrade", "head"]);
     assert_eq!(invocations(&log), 1, "the first command builds the runner");
+    // A SQLite project's runner has no rust-postgres.
+    assert!(
+        p.runner_manifest().contains("features = [\"runner\"] }"),
+        "{}",
+        p.runner_manifest()
+    );
     ok(&["current"]);
     ok(&["downgrade", "base"]);
     ok(&["stamp", "head"]);

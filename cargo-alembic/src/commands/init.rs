@@ -49,6 +49,10 @@ pub fn init(project: &Project, checkout: Option<&Path>, quiet: bool) -> Result<(
         let mut spec = dependency("alembic-runtime", checkout);
         let mut features = toml_edit::Array::new();
         features.push("derive");
+        // An application on a PostgreSQL server migrates it at boot with the same runtime.
+        if project.needs_postgres() {
+            features.push("postgres");
+        }
         spec.insert("features", features.into());
         spec
     });

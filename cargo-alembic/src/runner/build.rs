@@ -70,7 +70,12 @@ pub(super) fn runner(project: &Project, migrations: u64, quiet: bool) -> Result<
         .join("debug")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let stamp = dir.join("fingerprint");
-    let runtime = spec(project.runtime.as_ref(), "alembic-runtime", &["runner"])?;
+    let features: &[&str] = if project.needs_postgres() {
+        &["runner", "postgres"]
+    } else {
+        &["runner"]
+    };
+    let runtime = spec(project.runtime.as_ref(), "alembic-runtime", features)?;
     let build = spec(project.build.as_ref(), "alembic-build", &[])?;
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n\

@@ -59,14 +59,20 @@ pub fn current_rows(project: &Project) -> Result<Vec<String>, CliError> {
 }
 
 /// The applied migrations of the configured database that were edited since they ran;
-/// empty when no file database is configured or it does not exist yet.
+/// empty when no database is configured or its file does not exist yet. A server is asked:
+/// it was configured to be reached.
 ///
 /// # Errors
 /// As [`run`].
 pub fn edited(project: &Project) -> Result<Vec<String>, CliError> {
-    let exists = project.database.as_ref().is_some_and(|d| {
-        matches!(DatabaseUrl::parse(&d.url), Ok(DatabaseUrl::File(path)) if project.root.join(&path).exists())
-    });
+    let exists = project
+        .database
+        .as_ref()
+        .is_some_and(|d| match DatabaseUrl::parse(&d.url) {
+            Ok(DatabaseUrl::File(path)) => project.root.join(&path).exists(),
+            Ok(DatabaseUrl::Postgres(_)) => true,
+            _ => false,
+        });
     if !exists {
         return Ok(Vec::new());
     }
@@ -170,9 +176,6 @@ fn check_database(project: &Project, action: &Action) -> Result<(), CliError> {
         error,
     })?;
     match url {
-        DatabaseUrl::Postgres(url) => Err(CliError::PostgresDatabase(alembic_core::url::redacted(
-            &url,
-        ))),
         // The runner runs in the package's directory, so relative paths are the package's.
         DatabaseUrl::File(path)
             if !action.creates_database() && !project.root.join(&path).exists() =>

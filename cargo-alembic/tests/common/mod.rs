@@ -15,12 +15,20 @@ pub struct TestProject {
 impl TestProject {
     /// A package with `init --path <this checkout>` done and `database = "app.db"`.
     pub fn new() -> Self {
+        Self::with_dotenv(None)
+    }
+
+    /// As [`TestProject::new`], with a `.env` file written before `init`.
+    pub fn with_dotenv(dotenv: Option<&str>) -> Self {
         let name = unique_name("cli_e2e");
         let package = TempPackage::new(
             "cargo-alembic-e2e-",
             &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n# keep this comment\n[workspace]\n"),
         );
         package.write("src/main.rs", "fn main() {}\n");
+        if let Some(text) = dotenv {
+            package.write(".env", text);
+        }
         let project = TestProject { package };
         let init = project.alembic(&["init", "--path", &repo().display().to_string()]);
         assert_eq!(init.code, 0, "{}", init.stderr);
@@ -49,6 +57,15 @@ impl TestProject {
     pub fn runner(&self) -> PathBuf {
         let name = self.name();
         shared_target().join(format!("debug/alembic-runner-{name}"))
+    }
+
+    /// The Cargo.toml `cargo alembic` wrote for the runner.
+    pub fn runner_manifest(&self) -> String {
+        let name = self.name();
+        std::fs::read_to_string(
+            shared_target().join(format!("alembic/alembic-runner-{name}/Cargo.toml")),
+        )
+        .unwrap()
     }
 
     pub fn root(&self) -> &Path {

@@ -23,6 +23,7 @@
 
 mod tokens;
 
+pub use alembic_core::schema::sql::Dialect;
 pub use tokens::Builders;
 
 use alembic_core::schema::{
@@ -50,12 +51,32 @@ const FIELD_KEYS: &str = "primary_key, autoincrement, column, sql_type, nullable
 /// Struct keys, for the unknown-key message.
 const STRUCT_KEYS: &str = "table, index(...), unique(...), check(...), primary_key = [...], foreign_key(...), renamed_from";
 
-/// Parses a struct deriving `Model`.
+/// Parses a struct deriving `Model`, with SQLite's type mapping (DESIGN §7).
 ///
 /// # Errors
 /// An unknown key, a malformed value, an unsupported field type without `sql_type`, or an
 /// item that is not a struct with named fields; the error's span points at the problem.
 pub fn parse_model(item: &DeriveInput) -> syn::Result<ModelDef> {
+    parse_model_for(item, Dialect::Sqlite)
+}
+
+/// Parses a struct deriving `Model`, with `dialect`'s type mapping: on PostgreSQL `i64` is
+/// `BIGINT`, `DateTime<_>` `TIMESTAMPTZ`, `Uuid` `UUID`… (DESIGN §12). Everything but the
+/// types is the same on both.
+///
+/// ```
+/// use alembic_core::schema::sql::Dialect;
+/// let item: syn::DeriveInput = syn::parse_quote! {
+///     struct Event { #[alembic(primary_key)] id: i64, at: chrono::DateTime<chrono::Utc> }
+/// };
+/// let pg = alembic_model::parse_model_for(&item, Dialect::Postgres).unwrap();
+/// assert_eq!(pg.table.columns[0].sql_type, "BIGINT");
+/// assert_eq!(pg.table.columns[1].sql_type, "TIMESTAMPTZ");
+/// ```
+///
+/// # Errors
+/// As [`parse_model`].
+pub fn parse_model_for(item: &DeriveInput, dialect: Dialect) -> syn::Result<ModelDef> {
     let Data::Struct(data) = &item.data else {
         return Err(syn::Error::new(
             item.span(),
@@ -172,7 +193,7 @@ pub fn parse_model(item: &DeriveInput) -> syn::Result<ModelDef> {
         let (base, optional) = unwrap_option(&field.ty);
         let sql_type = match &spec.sql_type {
             Some(t) => t.clone(),
-            None => sql_type_of(base).ok_or_else(|| {
+            None => sql_type_of(base, dialect).ok_or_else(|| {
                 syn::Error::new(
                     field.ty.span(),
                     format!(
@@ -404,17 +425,25 @@ fn generic_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
     })
 }
 
-/// DESIGN §7's type mapping. Types are recognised by their last path segment, so
-/// `chrono::NaiveDateTime` and `NaiveDateTime` (brought in by `use`) are the same.
-fn sql_type_of(ty: &Type) -> Option<String> {
+/// DESIGN §7's type mapping (SQLite) and §12's (PostgreSQL). Types are recognised by their
+/// last path segment, so `chrono::NaiveDateTime` and `NaiveDateTime` (brought in by `use`)
+/// are the same.
+fn sql_type_of(ty: &Type, dialect: Dialect) -> Option<String> {
+    let pg = dialect == Dialect::Postgres;
+    let pick = |sqlite: &'static str, postgres: &'static str| if pg { postgres } else { sqlite };
     let sql = match ty {
         Type::Reference(r) if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")) => "TEXT",
         Type::Path(path) => {
             let last = path.path.segments.last()?;
             match last.ident.to_string().as_str() {
-                "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "isize" => "INTEGER",
+                // PostgreSQL has no unsigned types: each takes the smallest signed one that
+                // holds all its values.
+                "i8" | "i16" | "u8" => pick("INTEGER", "SMALLINT"),
+                "i32" | "u16" => "INTEGER",
+                "i64" | "u32" | "isize" => pick("INTEGER", "BIGINT"),
                 "bool" => "BOOLEAN",
-                "f32" | "f64" => "REAL",
+                "f32" => "REAL",
+                "f64" => pick("REAL", "DOUBLE PRECISION"),
                 "String" => "TEXT",
                 "Box"
                     if generic_argument(ty, "Box")
@@ -426,17 +455,18 @@ fn sql_type_of(ty: &Type) -> Option<String> {
                     if generic_argument(ty, "Vec")
                         .is_some_and(|t| matches!(t, Type::Path(p) if p.path.is_ident("u8"))) =>
                 {
-                    "BLOB"
+                    pick("BLOB", "BYTEA")
                 }
-                "NaiveDateTime" | "DateTime" | "OffsetDateTime" | "PrimitiveDateTime" => "DATETIME",
+                "NaiveDateTime" | "PrimitiveDateTime" => pick("DATETIME", "TIMESTAMP"),
+                "DateTime" | "OffsetDateTime" => pick("DATETIME", "TIMESTAMPTZ"),
                 "NaiveDate" | "Date" => "DATE",
                 "NaiveTime" | "Time" => "TIME",
-                "Uuid" => "BLOB",
+                "Uuid" => pick("BLOB", "UUID"),
                 "Value"
                     if path.path.segments.len() == 1
                         || path.path.segments.iter().any(|s| s.ident == "serde_json") =>
                 {
-                    "JSON"
+                    pick("JSON", "JSONB")
                 }
                 "Decimal" => "NUMERIC",
                 _ => return None,
@@ -559,6 +589,54 @@ mod tests {
             ]
         );
         assert!(!m.table.columns[16].not_null);
+
+        let pg = parse_model_for(&item, Dialect::Postgres).unwrap();
+        let types: Vec<&str> = pg
+            .table
+            .columns
+            .iter()
+            .map(|c| c.sql_type.as_str())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "SMALLINT",
+                "BIGINT",
+                "BIGINT",
+                "BOOLEAN",
+                "REAL",
+                "DOUBLE PRECISION",
+                "TEXT",
+                "TEXT",
+                "BYTEA",
+                "TIMESTAMPTZ",
+                "TIMESTAMPTZ",
+                "DATE",
+                "TIME",
+                "UUID",
+                "JSONB",
+                "NUMERIC",
+                "BIGINT"
+            ]
+        );
+        let naive: DeriveInput = syn::parse_quote! {
+            struct Times { a: chrono::NaiveDateTime, b: time::PrimitiveDateTime, c: u16, d: i16 }
+        };
+        let pg = parse_model_for(&naive, Dialect::Postgres).unwrap();
+        let types: Vec<&str> = pg
+            .table
+            .columns
+            .iter()
+            .map(|c| c.sql_type.as_str())
+            .collect();
+        assert_eq!(types, ["TIMESTAMP", "TIMESTAMP", "INTEGER", "SMALLINT"]);
+        // Nothing but the types depends on the dialect.
+        let mut same = pg.table.clone();
+        same.columns
+            .iter_mut()
+            .zip(&parse_model(&naive).unwrap().table.columns)
+            .for_each(|(c, sqlite)| c.sql_type.clone_from(&sqlite.sql_type));
+        assert_eq!(same, parse_model(&naive).unwrap().table);
     }
 
     #[test]

@@ -180,7 +180,7 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
             let schema = if *from_database {
                 migrations.head_schema(&mut open()?)
             } else {
-                migrations.schema()
+                produced_schema(migrations, request)
             };
             let json = serde_json::to_string(&schema.map_err(text)?)
                 .map_err(|e| format!("cannot write the schema as JSON: {e}"))?;
@@ -310,6 +310,22 @@ fn execute(migrations: &Migrations, request: &Request) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The schema the migrations produce: on the configured PostgreSQL server when there is
+/// one (in a scratch database), else on an in-memory SQLite database.
+fn produced_schema(
+    migrations: &Migrations,
+    request: &Request,
+) -> crate::Result<alembic_core::schema::Schema> {
+    #[cfg(feature = "postgres")]
+    if let Some(Ok(DatabaseUrl::Postgres(url))) =
+        request.database.as_deref().map(DatabaseUrl::parse)
+    {
+        return migrations.schema_on_server(&url);
+    }
+    let _ = request;
+    migrations.schema()
 }
 
 /// Writes command output; a reader that went away (`| head`) is not an error.

@@ -58,6 +58,18 @@ pub enum BackendMut<'a> {
     Postgres(&'a mut postgres::Client),
 }
 
+impl Backend<'_> {
+    /// The SQL dialect of the database.
+    pub(crate) fn dialect(&self) -> alembic_core::schema::sql::Dialect {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => alembic_core::schema::sql::Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => alembic_core::schema::sql::Dialect::Postgres,
+        }
+    }
+}
+
 pub(crate) mod sealed {
     pub trait Sealed {}
     #[cfg(feature = "sqlite")]

@@ -230,6 +230,15 @@ pub enum Error {
         /// The server's (or the client's) error.
         source: postgres::Error,
     },
+    /// The scratch database the migrations are applied to on PostgreSQL (for the schema they
+    /// produce) could not be made or reached.
+    #[cfg(feature = "postgres")]
+    Scratch {
+        /// The server, as its URL shows without a password.
+        server: String,
+        /// The server's (or the client's) error.
+        source: postgres::Error,
+    },
 }
 
 impl fmt::Display for Error {
@@ -327,6 +336,14 @@ impl fmt::Display for Error {
             Error::Postgres { sql, source } => {
                 write!(f, "{}\n  SQL: {sql}", postgres_message(source))
             }
+            #[cfg(feature = "postgres")]
+            Error::Scratch { server, source } => write!(
+                f,
+                "cannot make a scratch database on {server} to apply the migrations to ({}); \
+                 comparing with the models needs a role that may create databases (CREATEDB) \
+                 there, or compare with a database at head: --database URL",
+                postgres_message(source)
+            ),
         }
     }
 }
@@ -364,7 +381,7 @@ impl std::error::Error for Error {
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),
             #[cfg(feature = "postgres")]
-            Error::Postgres { source, .. } => Some(source),
+            Error::Postgres { source, .. } | Error::Scratch { source, .. } => Some(source),
         }
     }
 }

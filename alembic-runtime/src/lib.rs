@@ -106,8 +106,30 @@ pub use sqlite::apply;
 /// assert_eq!(Tag::table().name, "tag");
 /// ```
 pub trait Model {
-    /// The table the model declares.
+    /// The table the model declares, with SQLite's types.
     fn table() -> schema::Table;
+
+    /// The table the model declares on `dialect`: `#[derive(Model)]` maps each field's Rust
+    /// type to that database's type (`i64` is `BIGINT` on PostgreSQL). A hand-written model
+    /// declares the same table everywhere unless it says otherwise.
+    ///
+    /// ```
+    /// # #[cfg(feature = "derive")] {
+    /// use alembic_runtime::{schema::sql::Dialect, Model};
+    ///
+    /// #[derive(Model)]
+    /// struct Tag {
+    ///     #[alembic(primary_key)]
+    ///     id: i64,
+    /// }
+    /// assert_eq!(Tag::table().columns[0].sql_type, "INTEGER");
+    /// assert_eq!(Tag::table_for(Dialect::Postgres).columns[0].sql_type, "BIGINT");
+    /// # }
+    /// ```
+    fn table_for(dialect: schema::sql::Dialect) -> schema::Table {
+        let _ = dialect;
+        Self::table()
+    }
 }
 
 /// `#[derive(Model)]`.

@@ -1,11 +1,8 @@
 //! The schema the migrations produce, and the check that a database matches the models
 //! (what `cargo alembic check` does at development time, at run time).
 
-#[cfg(feature = "sqlite")]
-use alembic_core::schema::diff::{diff, Change, Renames};
-use alembic_core::schema::Schema;
-#[cfg(feature = "sqlite")]
-use alembic_core::schema::Table;
+use alembic_core::schema::diff::{diff_in, Change, Renames};
+use alembic_core::schema::{Schema, Table};
 #[cfg(feature = "sqlite")]
 use rusqlite::Connection;
 
@@ -30,6 +27,19 @@ impl Migrations {
         introspect::schema(&conn)
     }
 
+    #[cfg(feature = "postgres")]
+    /// The schema every migration together produces on PostgreSQL: they are applied to a
+    /// scratch database made on the server `url` names (`postgres://user@host/db`; `db` is
+    /// only connected to), which is read back and dropped, whatever happens. The role needs
+    /// `CREATEDB`. Autogenerate compares the models with this on PostgreSQL.
+    ///
+    /// # Errors
+    /// [`Error::Scratch`] when the scratch database cannot be made or reached; an invalid
+    /// graph or a migration that fails.
+    pub fn schema_on_server(&self, url: &str) -> Result<Schema> {
+        crate::pg::scratch::schema(self, url)
+    }
+
     /// The schema of a database, which must be at the migrations' heads.
     ///
     /// # Errors
@@ -45,10 +55,11 @@ impl Migrations {
         introspect::schema(db)
     }
 
-    #[cfg(feature = "sqlite")]
     /// Checks that a database at head has exactly the tables the models declare, as
     /// `cargo alembic check` would find; call it at boot after `upgrade` to catch a model
-    /// changed without its migration.
+    /// changed without its migration. Give the tables as declared for that database:
+    /// `Model::table()` on SQLite, `Model::table_for(Dialect::Postgres)` on PostgreSQL, whose
+    /// types are compared as PostgreSQL reads them back (`int4` is `INTEGER`).
     ///
     /// ```
     /// # use alembic_runtime::{Migration, Migrations, Model, Op, Result as R};
@@ -78,22 +89,28 @@ impl Migrations {
     /// [`Error::Drift`] when the database was changed outside the migrations,
     /// [`Error::NotUpToDate`], or a
     /// database failure.
-    pub fn verify_models(&self, conn: &Connection, models: &[Table]) -> Result<()> {
-        let current = self.head_schema(conn)?;
+    pub fn verify_models(&self, mut db: impl Database, models: &[Table]) -> Result<()> {
+        let dialect = db.backend().dialect();
+        let current = self.head_schema(db)?;
         let target = Schema {
             tables: models.to_vec(),
             ..Schema::default()
         };
-        let changes = diff(&current, &target, &Renames::default(), &[]);
+        let compare = |a: &Schema, b: &Schema| diff_in(dialect, a, b, &Renames::default(), &[]);
+        let changes = compare(&current, &target);
         if changes.is_empty() {
             return Ok(());
         }
         // Which side moved? When the migrations already give the models' schema, a new
-        // migration would find nothing: the database was changed by hand.
-        let migrated = self.schema()?;
-        if diff(&migrated, &target, &Renames::default(), &[]).is_empty() {
-            let drift = diff(&migrated, &current, &Renames::default(), &[]);
-            return Err(Error::Drift(drift.iter().map(Change::detected).collect()));
+        // migration would find nothing: the database was changed by hand. What they give is
+        // read on in-memory SQLite, which typed operations give the same types on; migrations
+        // SQLite cannot run leave the question open.
+        #[cfg(feature = "sqlite")]
+        if let Ok(migrated) = self.schema() {
+            if compare(&migrated, &target).is_empty() {
+                let drift = compare(&migrated, &current);
+                return Err(Error::Drift(drift.iter().map(Change::detected).collect()));
+            }
         }
         Err(Error::ModelsDiffer(
             changes.iter().map(Change::detected).collect(),

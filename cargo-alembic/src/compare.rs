@@ -3,7 +3,9 @@
 //! (renames reversed), so it restores the prior schema: dropped tables come back whole, with
 //! their indexes and triggers, and altered columns get their old definition.
 
-use alembic_core::schema::diff::{diff, Change};
+use alembic_core::schema::diff::{diff_in, Change};
+use alembic_core::schema::sql::postgres::plain_default;
+use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::Schema;
 
 use crate::models::Models;
@@ -35,16 +37,47 @@ pub fn detected(changes: &[Change]) -> Vec<String> {
         .collect()
 }
 
-/// Compares `current` (what the migrations produce) with the models, leaving out `exclude`d
-/// tables and those of models the CLI could not read for certain.
-pub fn compare(current: &Schema, models: &Models, exclude: &[String]) -> Comparison {
+/// Compares `current` (what the migrations produce) with the models as `dialect` stores
+/// them, leaving out `exclude`d tables and those of models the CLI could not read for
+/// certain.
+pub fn compare(
+    dialect: Dialect,
+    current: &Schema,
+    models: &Models,
+    exclude: &[String],
+) -> Comparison {
     let excluded = models.excluded(exclude);
     let target = models.schema();
-    let changes = diff(current, &target, &models.renames, &excluded);
-    let back = diff(&target, current, &models.renames.reversed(), &excluded);
+    let written;
+    let current = if dialect == Dialect::Postgres {
+        written = as_written(current);
+        &written
+    } else {
+        current
+    };
+    let changes = diff_in(dialect, current, &target, &models.renames, &excluded);
+    let back = diff_in(
+        dialect,
+        &target,
+        current,
+        &models.renames.reversed(),
+        &excluded,
+    );
     Comparison {
-        upgrade: body(&changes, &[]),
-        downgrade: body(&back, &current.triggers),
+        upgrade: body(dialect, &changes, &[]),
+        downgrade: body(dialect, &back, &current.triggers),
         changes,
     }
+}
+
+/// A schema read from PostgreSQL with its defaults as a migration would write them
+/// (`'active'`, not `'active'::text`), so that a downgrade restores them in those words.
+fn as_written(schema: &Schema) -> Schema {
+    let mut schema = schema.clone();
+    for column in schema.tables.iter_mut().flat_map(|t| &mut t.columns) {
+        if let Some(plain) = column.default.as_deref().and_then(plain_default) {
+            column.default = Some(plain);
+        }
+    }
+    schema
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use alembic_core::schema::diff::Renames;
 use alembic_core::schema::{Schema, Table};
+use alembic_model::Dialect;
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -82,13 +83,14 @@ impl fmt::Display for Unread {
     }
 }
 
-/// Finds the models under `paths` (files or folders; `.rs` files, in path order); messages
-/// name files relative to `root`, the package's directory.
+/// Finds the models under `paths` (files or folders; `.rs` files, in path order), their
+/// types mapped for `dialect`; messages name files relative to `root`, the package's
+/// directory.
 ///
 /// # Errors
 /// A file that cannot be read or parsed, a model attribute error (file:line), or two models
 /// declaring the same table.
-pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
+pub fn discover(root: &Path, paths: &[PathBuf], dialect: Dialect) -> Result<Models, CliError> {
     let mut files = Vec::new();
     for path in paths {
         if !path.exists() {
@@ -121,6 +123,7 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
             }
         };
         let mut scan = Scan {
+            dialect,
             file: &file,
             models: &mut models,
             errors: &mut errors,
@@ -151,6 +154,7 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Models, CliError> {
 }
 
 struct Scan<'a> {
+    dialect: Dialect,
     file: &'a Path,
     models: &'a mut Models,
     errors: &'a mut Vec<ModelError>,
@@ -162,7 +166,10 @@ impl Scan<'_> {
             match item {
                 Item::Struct(s) if derives_model(&s.attrs) => {
                     let line = s.ident.span().start().line;
-                    match alembic_model::parse_model(&syn::DeriveInput::from((*s).clone())) {
+                    match alembic_model::parse_model_for(
+                        &syn::DeriveInput::from((*s).clone()),
+                        self.dialect,
+                    ) {
                         Ok(model) if under_cfg || conditional(&s.attrs) => {
                             self.models.unread.push(Unread {
                                 file: self.file.to_owned(),
@@ -285,7 +292,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("models.rs"), source).unwrap();
         std::fs::write(dir.path().join("other.rs"), "fn main() {}").unwrap();
-        discover(dir.path(), &[dir.path().to_owned()])
+        discover(dir.path(), &[dir.path().to_owned()], Dialect::Sqlite)
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use alembic_core::schema::diff::{diff, Renames};
+use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 use alembic_e2e::{path_dependency, repo, TempPackage};
 use cargo_alembic::compare::{compare, Comparison};
@@ -22,7 +23,7 @@ fn models(source: &str) -> Models {
         format!("use alembic_runtime::Model;\n{source}"),
     )
     .unwrap();
-    discover(dir.path(), &[dir.path().to_owned()]).unwrap()
+    discover(dir.path(), &[dir.path().to_owned()], Dialect::Sqlite).unwrap()
 }
 
 /// A migration module with a fixed header, so that snapshots are stable.
@@ -478,8 +479,8 @@ fn scenarios() -> Vec<Scenario> {
 fn generate(s: &Scenario) -> (Comparison, Comparison, Models, Models) {
     let (before, after) = (models(s.before), models(s.after));
     let exclude: Vec<String> = s.exclude.iter().map(|e| (*e).to_owned()).collect();
-    let init = compare(&Schema::default(), &before, &[]);
-    let change = compare(&before.schema(), &after, &exclude);
+    let init = compare(Dialect::Sqlite, &Schema::default(), &before, &[]);
+    let change = compare(Dialect::Sqlite, &before.schema(), &after, &exclude);
     (init, change, before, after)
 }
 
@@ -505,7 +506,7 @@ fn equivalent_spellings_and_applied_renames_find_nothing() {
         }
         "#,
     );
-    let c = compare(&before.schema(), &after, &[]);
+    let c = compare(Dialect::Sqlite, &before.schema(), &after, &[]);
     assert!(c.changes.is_empty(), "{:?}", c.detected());
 }
 
@@ -666,7 +667,7 @@ fn generated_migrations_round_trip_for_every_scenario_and_a_random_walk() {
     )
     .unwrap();
     for (i, (step, _)) in walk.iter().enumerate() {
-        let c = compare(&schema, step, &[]);
+        let c = compare(Dialect::Sqlite, &schema, step, &[]);
         modules.push((format!("w{i:03}"), source("cccccccccccc", None, "walk", &c)));
         writeln!(main, "    run(&mut w, w{i:03}::upgrade);").unwrap();
         schema = step.schema();

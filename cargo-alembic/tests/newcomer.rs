@@ -422,3 +422,56 @@ fn syntax_errors_are_said_in_the_users_words_with_file_and_line() {
         run.stderr
     );
 }
+
+#[test]
+fn the_dialect_setting_chooses_the_types_autogenerate_writes_and_a_typo_is_named() {
+    let p = TestProject::new();
+    p.write(
+        "src/models.rs",
+        "use alembic_runtime::Model;\n\n#[derive(Model)]\npub struct Event {\n    \
+         #[alembic(primary_key)]\n    pub id: i64,\n    pub at: chrono::DateTime<chrono::Utc>,\n}\n",
+    );
+    let manifest = p.read("Cargo.toml");
+    let with = |dialect: &str| {
+        manifest.replace(
+            "[package.metadata.alembic]\n",
+            &format!("[package.metadata.alembic]\ndialect = \"{dialect}\"\n"),
+        )
+    };
+    p.write("Cargo.toml", &with("mysql"));
+    fails(
+        &p,
+        &["heads"],
+        "error: dialect in [package.metadata.alembic] is \"mysql\"; use \"sqlite\" or \"postgresql\"",
+    );
+
+    // PostgreSQL's types, without a server: the migrations are replayed on SQLite.
+    p.write("Cargo.toml", &with("postgresql"));
+    p.ok(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "events",
+        "--rev-id",
+        "aaaa00000001",
+    ]);
+    let file = p.read("migrations/versions/aaaa00000001_events.rs");
+    assert!(
+        file.contains("Column::new(\"id\", Type::BigInt)")
+            && file.contains("Column::new(\"at\", Type::TimestampTz)"),
+        "{file}"
+    );
+    assert_eq!(p.ok(&["check"]), "No new upgrade operations detected.\n");
+
+    // The same models on SQLite are SQLite's types: a change autogenerate sees.
+    p.write("Cargo.toml", &manifest);
+    let check = p.alembic(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains("Detected type change from BIGINT to INTEGER on 'event.id'"),
+        "{}",
+        check.stderr
+    );
+}

@@ -303,3 +303,323 @@ fn a_server_that_cannot_be_reached_is_named_without_its_password() {
     // The configured database was not touched by either.
     assert_eq!(version_rows(&db), ["bbbb00000002"]);
 }
+
+const MODELS_V1: &str = r#"use alembic_runtime::Model;
+
+#[derive(Model)]
+pub struct Owner {
+    #[alembic(primary_key)]
+    pub id: i64,
+    #[alembic(unique)]
+    pub email: String,
+}
+
+#[derive(Model)]
+pub struct Monitor {
+    #[alembic(primary_key)]
+    pub id: i64,
+    #[alembic(sql_type = "VARCHAR(100)")]
+    pub name: String,
+    #[alembic(index)]
+    pub url: String,
+    #[alembic(default = "'active'")]
+    pub status: String,
+    pub description: Option<String>,
+    pub check_interval: i32,
+    pub code: String,
+    #[alembic(default = "CURRENT_TIMESTAMP")]
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub note: Option<String>,
+}
+"#;
+
+/// Every kind of change of the Uptimo-style evolution: a type change (longer VARCHAR, and
+/// TEXT to BIGINT, which needs a cast), a default change, NOT NULL, a rename, a dropped
+/// column, added columns with a foreign key and a default, a CHECK and a unique constraint.
+const MODELS_V2: &str = r#"use alembic_runtime::Model;
+
+#[derive(Model)]
+pub struct Owner {
+    #[alembic(primary_key)]
+    pub id: i64,
+    #[alembic(unique)]
+    pub email: String,
+}
+
+#[derive(Model)]
+#[alembic(check(name = "ck_monitor_interval", sql = "interval_secs > 0"))]
+#[alembic(unique(name = "uq_monitor_name", columns = ["name"]))]
+pub struct Monitor {
+    #[alembic(primary_key)]
+    pub id: i64,
+    #[alembic(sql_type = "VARCHAR(200)")]
+    pub name: String,
+    #[alembic(index)]
+    pub url: String,
+    #[alembic(default = "'paused'")]
+    pub status: String,
+    pub description: String,
+    #[alembic(renamed_from = "check_interval")]
+    pub interval_secs: i32,
+    pub code: i64,
+    #[alembic(default = "CURRENT_TIMESTAMP")]
+    pub created: chrono::DateTime<chrono::Utc>,
+    #[alembic(references = "owner.id", on_delete = "CASCADE")]
+    pub owner_id: Option<i64>,
+    #[alembic(default = "0")]
+    pub retries: i32,
+}
+"#;
+
+/// The catalog of the database's own tables, as text: columns by name, constraints and
+/// indexes with PostgreSQL's definitions.
+fn catalog(db: &TestDatabase) -> Vec<String> {
+    let mut client = db.connect();
+    let mut out = Vec::new();
+    for (sql, what) in [
+        (
+            "SELECT table_name || '.' || column_name || ' ' || data_type || \
+             coalesce('(' || character_maximum_length || ')', '') || ' ' || is_nullable || \
+             ' ' || coalesce(column_default, '') FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name NOT LIKE 'alembic%' ORDER BY 1",
+            "column",
+        ),
+        (
+            "SELECT conrelid::regclass::text || ' ' || conname || ' ' || \
+             pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n \
+             ON n.oid = c.connamespace WHERE n.nspname = current_schema() \
+             AND conrelid::regclass::text NOT LIKE 'alembic%' ORDER BY 1",
+            "constraint",
+        ),
+        (
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             AND tablename NOT LIKE 'alembic%' ORDER BY 1",
+            "index",
+        ),
+    ] {
+        for row in client.query(sql, &[]).unwrap() {
+            out.push(format!("{what} {}", row.get::<_, String>(0)));
+        }
+    }
+    out
+}
+
+/// The tests that count scratch databases on the shared server take turns.
+static SCRATCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn scratch_databases(db: &TestDatabase) -> Vec<String> {
+    db.connect()
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'alembic\\_scratch\\_%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// A generated migration without its creation date, for its snapshot.
+fn generated(p: &TestProject, file: &str) -> String {
+    p.read(&format!("migrations/versions/{file}"))
+        .lines()
+        .filter(|l| !l.starts_with("//! Create Date: "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn autogenerate_compares_with_a_scratch_database_and_round_trips_on_the_server() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let url = with_password(&db.url());
+    let p = TestProject::with_dotenv(Some(&format!("DATABASE_URL={url}\n")));
+    let _turn = SCRATCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let scratch_before = scratch_databases(&db);
+    p.write("src/models.rs", MODELS_V1);
+
+    let first = run(
+        &p,
+        &[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "create tables",
+            "--rev-id",
+            "aaaa00000001",
+        ],
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains(
+            "INFO  [alembic.autogenerate.compare] Detected added table 'monitor'\n\
+             INFO  [alembic.autogenerate.compare] Detected added index 'ix_monitor_url' on 'monitor' (\"url\")\n\
+             INFO  [alembic.autogenerate.compare] Detected added table 'owner'\n"
+        ),
+        "{}",
+        first.stderr
+    );
+    // The dialect comes from the URL: PostgreSQL's types.
+    insta::assert_snapshot!(
+        "postgres_create_tables",
+        generated(&p, "aaaa00000001_create_tables.rs")
+    );
+    ok(&p, &["upgrade", "head"]);
+    assert_eq!(
+        ok(&p, &["check"]),
+        "No new upgrade operations detected.\n",
+        "the scratch database's schema is the models'"
+    );
+    assert_eq!(
+        ok(&p, &["--database", &url, "check"]),
+        "No new upgrade operations detected.\n",
+        "the database at head is the models'"
+    );
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "INSERT INTO owner (email) VALUES ('a@example.org');
+             INSERT INTO monitor (name, url, description, check_interval, code)
+             VALUES ('home', 'https://example.org', 'front page', 30, '42')",
+        )
+        .unwrap();
+    let v1 = catalog(&db);
+
+    p.write("src/models.rs", MODELS_V2);
+    let second = run(
+        &p,
+        &[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "evolve monitor",
+            "--rev-id",
+            "bbbb00000002",
+        ],
+    );
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    insta::assert_snapshot!(
+        "postgres_evolve_monitor_detected",
+        second
+            .stderr
+            .lines()
+            .filter(|l| l.contains("[alembic.autogenerate.compare]"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    insta::assert_snapshot!(
+        "postgres_evolve_monitor",
+        generated(&p, "bbbb00000002_evolve_monitor.rs")
+    );
+    let up = run(&p, &["upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert_eq!(ok(&p, &["check"]), "No new upgrade operations detected.\n");
+    assert_eq!(
+        ok(&p, &["--database", &url, "check"]),
+        "No new upgrade operations detected.\n"
+    );
+    let row = client
+        .query_one(
+            "SELECT name::text, description, interval_secs, code, status, retries FROM monitor",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "home");
+    assert_eq!(row.get::<_, String>(1), "front page");
+    assert_eq!(row.get::<_, i32>(2), 30, "the rename kept the data");
+    assert_eq!(
+        row.get::<_, i64>(3),
+        42,
+        "TEXT became BIGINT through the cast"
+    );
+    assert_eq!(row.get::<_, String>(4), "active");
+    assert_eq!(row.get::<_, i32>(5), 0);
+
+    let down = run(&p, &["downgrade", "-1"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert_eq!(catalog(&db), v1, "the downgrade restores the catalog");
+    let code: String = client
+        .query_one("SELECT code FROM monitor", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(code, "42");
+    assert_eq!(
+        scratch_databases(&db),
+        scratch_before,
+        "no scratch database is left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_autogenerate_still_drops_its_scratch_database() {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let p = project_with_history(&db.url());
+    // A migration slow enough to be interrupted inside the scratch database.
+    let file = "migrations/versions/bbbb00000002_add_url.rs";
+    let text = p.read(file);
+    p.write(
+        file,
+        &text.replacen(
+            "op.add_column(",
+            "op.execute(\"SELECT pg_sleep(2)\")?;\n    op.add_column(",
+            1,
+        ),
+    );
+    p.write("src/models.rs", MODELS_V1);
+    // Build the runner first, so that the interrupt lands in the migrations.
+    ok(&p, &["upgrade", "head", "--sql"]);
+    let _turn = SCRATCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let before = scratch_databases(&db);
+
+    // As a terminal does: the command leads a process group, and Ctrl-C signals the group.
+    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+        .args(["alembic", "check"])
+        .current_dir(p.root())
+        .env("CARGO_TARGET_DIR", alembic_e2e::shared_target())
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while scratch_databases(&db).len() == before.len() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no scratch database appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-s", "INT", "--", &format!("-{}", cli.id())])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = cli.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&exit),
+        Some(2),
+        "the interrupt stopped the command: {exit:?}"
+    );
+    // The runner finishes on its own and drops what it made.
+    let interrupted = Instant::now();
+    while scratch_databases(&db).len() != before.len() {
+        assert!(
+            interrupted.elapsed() < Duration::from_secs(30),
+            "the scratch database was left behind: {:?}",
+            scratch_databases(&db)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -6,8 +6,11 @@
 //! case- and spacing-insensitively; defaults compare by the value SQLite would store for the
 //! column's affinity (`0` and `'0'` on an INTEGER column, `(1)` and `1`); a primary-key
 //! column is NOT NULL whatever it declares. `alembic_version` and SQLite's own tables are
-//! never compared.
+//! never compared. On PostgreSQL ([`diff_in`]) the comparison is PostgreSQL's instead: type
+//! aliases (`int4`, `character varying`), defaults without the casts PostgreSQL adds,
+//! expressions as it prints them back ([`sql::postgres`](crate::schema::sql::postgres)).
 
+use crate::schema::sql::{postgres, Dialect};
 use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 
 /// Renames the models declare (`renamed_from`), so that the diff emits a rename, which
@@ -290,12 +293,63 @@ fn ignored(name: &str, exclude: &[&str]) -> bool {
 /// assert_eq!(changes[0].detected(), "Detected added column 'monitor.description'");
 /// ```
 pub fn diff(current: &Schema, target: &Schema, renames: &Renames, exclude: &[&str]) -> Vec<Change> {
+    diff_in(Dialect::Sqlite, current, target, renames, exclude)
+}
+
+/// As [`diff`], with what counts as the same on `dialect`: on PostgreSQL, `'http'` and
+/// `'http'::character varying` are one default and `INT4` and `INTEGER` one type.
+///
+/// ```
+/// use alembic_core::schema::diff::{diff_in, Renames};
+/// use alembic_core::schema::sql::Dialect;
+/// use alembic_core::schema::{Column, Schema, Table, Type};
+///
+/// let declared = Table::new("t").column(Column::new("kind", Type::sql("VARCHAR(8)")).default_sql("'http'"));
+/// let mut read_back = declared.clone();
+/// read_back.columns[0].sql_type = "character varying(8)".into();
+/// read_back.columns[0].default = Some("'http'::character varying".into());
+/// let schema = |t: &Table| Schema { tables: vec![t.clone()], ..Schema::default() };
+/// assert!(diff_in(Dialect::Postgres, &schema(&read_back), &schema(&declared), &Renames::default(), &[]).is_empty());
+/// ```
+pub fn diff_in(
+    dialect: Dialect,
+    current: &Schema,
+    target: &Schema,
+    renames: &Renames,
+    exclude: &[&str],
+) -> Vec<Change> {
     let compared = |s: &Schema| -> Vec<Table> {
-        s.tables
+        let mut tables: Vec<Table> = s
+            .tables
             .iter()
             .filter(|t| !ignored(&t.name, exclude))
             .cloned()
-            .collect()
+            .collect();
+        if dialect == Dialect::Postgres {
+            // PostgreSQL records the referenced columns a key names by default.
+            let keys: Vec<(String, Vec<String>)> = s
+                .tables
+                .iter()
+                .filter_map(|t| {
+                    let pk = t.primary_key.as_ref()?;
+                    Some((
+                        t.name.clone(),
+                        pk.columns.iter().map(|k| k.name.clone()).collect(),
+                    ))
+                })
+                .collect();
+            for fk in tables.iter_mut().flat_map(|t| &mut t.foreign_keys) {
+                if fk.ref_columns.is_empty() {
+                    if let Some((_, pk)) = keys
+                        .iter()
+                        .find(|(t, _)| t.eq_ignore_ascii_case(&fk.ref_table))
+                    {
+                        fk.ref_columns.clone_from(pk);
+                    }
+                }
+            }
+        }
+        tables
     };
     let mut now = compared(current);
     let wanted = compared(target);
@@ -348,12 +402,33 @@ pub fn diff(current: &Schema, target: &Schema, renames: &Renames, exclude: &[&st
         .collect();
     kept.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     for (from, to) in kept {
-        diff_table(from, to, renames, &mut changes);
+        diff_table(dialect, from, to, renames, &mut changes);
     }
     changes
 }
 
-fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Change>) {
+fn diff_table(
+    dialect: Dialect,
+    from: &Table,
+    to: &Table,
+    renames: &Renames,
+    changes: &mut Vec<Change>,
+) {
+    let pg = dialect == Dialect::Postgres;
+    let ty = |t: &str| {
+        if pg {
+            postgres::canonical_type(t)
+        } else {
+            normalize_type(t)
+        }
+    };
+    let expr = |e: &str| {
+        if pg {
+            postgres::squash_expr(e)
+        } else {
+            squash(e)
+        }
+    };
     let table = to.name.clone();
     let mut from = from.clone();
     for (t, new, old) in &renames.columns {
@@ -404,8 +479,17 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
     for column in &to.columns {
         if let Some(old) = from.column_named(&column.name) {
             let (a, b) = (effective(&from, old), effective(to, column));
-            let same_type = normalize_type(&a.sql_type) == normalize_type(&b.sql_type);
-            let same_default = same_default(&a, &b);
+            let same_type = ty(&a.sql_type) == ty(&b.sql_type);
+            let same_default = if pg {
+                let plain = |c: &Column| Column {
+                    default: c.default.as_deref().and_then(postgres::plain_default),
+                    sql_type: ty(&c.sql_type),
+                    ..c.clone()
+                };
+                same_default(&plain(&a), &plain(&b))
+            } else {
+                same_default(&a, &b)
+            };
             if !same_type || a.not_null != b.not_null || !same_default {
                 changes.push(Change::AlterColumn {
                     table: table.clone(),
@@ -422,8 +506,8 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
         (
             i.name.to_ascii_lowercase(),
             i.unique,
-            norm_terms(&i.terms),
-            i.where_clause.as_deref().map(squash),
+            i.terms.iter().map(|t| expr(t)).collect::<Vec<_>>(),
+            i.where_clause.as_deref().map(expr),
         )
     };
     let unique_key = |u: &Unique| {
@@ -448,7 +532,7 @@ fn diff_table(from: &Table, to: &Table, renames: &Renames, changes: &mut Vec<Cha
     let check_key = |c: &Check| {
         (
             c.name.as_deref().map(str::to_ascii_lowercase),
-            squash(&c.expr),
+            expr(&c.expr),
         )
     };
     let t = || table.clone();
@@ -664,10 +748,6 @@ pub fn squash(sql: &str) -> String {
         .collect::<String>()
         .to_ascii_lowercase()
         .replace('"', "")
-}
-
-fn norm_terms(terms: &[String]) -> Vec<String> {
-    terms.iter().map(|t| squash(t)).collect()
 }
 
 #[cfg(test)]

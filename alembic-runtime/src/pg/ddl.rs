@@ -22,10 +22,44 @@ pub(crate) enum Unnamed<'a> {
     Check(&'a str),
 }
 
+/// A rename that PostgreSQL's names for unnamed constraints follow.
+#[derive(Clone, Copy)]
+pub(crate) enum Renamed<'a> {
+    /// The table gets this name.
+    Table(&'a str),
+    /// A column of the table: old and new name.
+    Column(&'a str, &'a str),
+}
+
 /// Finds the name PostgreSQL gave an unnamed constraint: from the catalog when executing,
 /// by PostgreSQL's naming rule when recording a script.
 pub(crate) trait ConstraintLookup {
     fn name_of(&mut self, table: &str, which: Unnamed<'_>) -> Result<String, OpError>;
+
+    /// The constraints of `table` that PostgreSQL named itself, with the names it would give
+    /// them after `rename` (`t_a_key` becomes `r_a_key` when `t` becomes `r`), so that a
+    /// constraint declared without a name keeps reading as one. Empty when the catalog is
+    /// not at hand (a script written offline keeps the old names).
+    fn renamed(
+        &mut self,
+        table: &str,
+        rename: Renamed<'_>,
+    ) -> Result<Vec<(String, String)>, OpError>;
+}
+
+/// `ALTER TABLE … RENAME CONSTRAINT` for each pair.
+fn rename_constraints(table: &str, pairs: Vec<(String, String)>) -> Vec<String> {
+    pairs
+        .into_iter()
+        .map(|(old, new)| {
+            format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                quote_ident(table),
+                quote_ident(&old),
+                quote_ident(&new)
+            )
+        })
+        .collect()
 }
 
 /// The statements of one operation.
@@ -45,11 +79,16 @@ pub(crate) fn statements(
             sql
         }
         Operation::DropTable(name) => vec![format!("DROP TABLE {}", quote_ident(&name))],
-        Operation::RenameTable { old, new } => vec![format!(
-            "ALTER TABLE {} RENAME TO {}",
-            quote_ident(&old),
-            quote_ident(&new)
-        )],
+        Operation::RenameTable { old, new } => {
+            let follow = lookup.renamed(&old, Renamed::Table(&new))?;
+            let mut sql = vec![format!(
+                "ALTER TABLE {} RENAME TO {}",
+                quote_ident(&old),
+                quote_ident(&new)
+            )];
+            sql.extend(rename_constraints(&new, follow));
+            sql
+        }
         Operation::DropIndex(name) => vec![format!("DROP INDEX {}", quote_ident(&name))],
         Operation::Alter { table, changes, .. } => alter(&table, changes, lookup)?,
     })
@@ -73,11 +112,13 @@ fn alter(
             },
         ) = change
         {
+            let follow = lookup.renamed(table, Renamed::Column(&column, &new))?;
             before.push(format!(
                 "ALTER TABLE {quoted} RENAME COLUMN {} TO {}",
                 quote_ident(&column),
                 quote_ident(&new)
             ));
+            before.extend(rename_constraints(table, follow));
         }
     }
     for change in rest {
@@ -139,11 +180,17 @@ fn drop_found(name: String) -> String {
     format!("DROP CONSTRAINT {}", quote_ident(&name))
 }
 
-/// The actions of one column change, in PostgreSQL's order: the type (with `USING`), then
-/// nullability, then the default.
+/// The actions of one column change, in PostgreSQL's order: the old default dropped when a
+/// new one comes with a type change, the type (with `USING`), then nullability, then the
+/// default.
 fn alter_column(column: &str, change: AlterColumn) -> Vec<String> {
     let column = quote_ident(column);
     let mut actions = Vec::new();
+    // The old default would be cast to the new type, which fails when it cannot be: a new
+    // default replaces it around the type change (PostgreSQL drops defaults first).
+    if let (Some(_), Some(Some(_))) = (&change.sql_type, &change.default) {
+        actions.push(format!("ALTER COLUMN {column} DROP DEFAULT"));
+    }
     if let Some(ty) = &change.sql_type {
         let mut action = format!("ALTER COLUMN {column} TYPE {}", type_sql(ty));
         if let Some(using) = &change.using {
@@ -188,6 +235,10 @@ impl ConstraintLookup for NamingRule {
             name.pop();
         }
         Ok(name)
+    }
+
+    fn renamed(&mut self, _: &str, _: Renamed<'_>) -> Result<Vec<(String, String)>, OpError> {
+        Ok(Vec::new())
     }
 }
 

@@ -16,7 +16,7 @@ use alembic_core::schema::{
 };
 use postgres::Client;
 
-use super::ddl::{ConstraintLookup, Unnamed};
+use super::ddl::{ConstraintLookup, Renamed, Unnamed};
 use crate::error::{Error, OpError, Result};
 
 const TABLES: &str = "SELECT c.oid, c.relname::text FROM pg_class c \
@@ -135,12 +135,8 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
         let definition: String = get(&row, 3, CONSTRAINTS)?;
         let columns: Vec<String> = get(&row, 4, CONSTRAINTS)?;
         let declared = |suffix: &str, cols: &[String]| {
-            let generated = if cols.is_empty() {
-                format!("{}_{suffix}", table.name)
-            } else {
-                format!("{}_{}_{suffix}", table.name, cols.join("_"))
-            };
-            (!is_generated_name(&name, &generated)).then(|| name.clone())
+            (!is_generated_name(&name, &generated_name(&table.name, cols, suffix)))
+                .then(|| name.clone())
         };
         let keys = || columns.iter().map(KeyColumn::new).collect::<Vec<_>>();
         match kind.as_str() {
@@ -230,6 +226,28 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
         });
     }
     Ok(schema)
+}
+
+/// PostgreSQL's name for an unnamed constraint of `table` on `columns` (none for a primary
+/// key), before truncation: `<table>_<columns>_<suffix>`.
+fn generated_name(table: &str, columns: &[String], suffix: &str) -> String {
+    if columns.is_empty() {
+        format!("{table}_{suffix}")
+    } else {
+        format!("{table}_{}_{suffix}", columns.join("_"))
+    }
+}
+
+/// What a constraint of kind `kind` (`pg_constraint.contype`) on `columns` is named after:
+/// the suffix, and the columns that go into the name.
+fn naming(kind: &str, columns: &[String]) -> Option<(&'static str, Vec<String>)> {
+    match kind {
+        "p" => Some(("pkey", Vec::new())),
+        "u" => Some(("key", columns.to_vec())),
+        "f" => Some(("fkey", columns.to_vec())),
+        "c" => Some(("check", columns.iter().take(1).cloned().collect())),
+        _ => None,
+    }
 }
 
 /// Whether `name` is PostgreSQL's name for an unnamed constraint whose full name would be
@@ -380,6 +398,75 @@ impl ConstraintLookup for CatalogLookup<'_> {
                      drop_constraint"
                 ))
             })
+    }
+
+    fn renamed(
+        &mut self,
+        table: &str,
+        rename: Renamed<'_>,
+    ) -> std::result::Result<Vec<(String, String)>, OpError> {
+        const LIST: &str = "SELECT con.conname::text, con.contype::text, \
+             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) \
+                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n \
+                   ORDER BY k.i) \
+             FROM pg_constraint con WHERE con.conrelid = to_regclass($1) ORDER BY con.oid";
+        // A name already used in the schema (an index, a table) or by the table is left: the
+        // constraint then keeps its old name, as PostgreSQL would number a new one.
+        const TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = $1 \
+             AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())) \
+             OR EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1 \
+             AND conrelid = to_regclass($2))";
+        let failed = |sql: &str| {
+            let sql = sql.to_owned();
+            move |source| OpError::Postgres { sql, source }
+        };
+        let rows = self
+            .0
+            .query(LIST, &[&quote_ident(table)])
+            .map_err(failed(LIST))?;
+        let mut pairs = Vec::new();
+        for row in rows {
+            let name: String = row.get(0);
+            let kind: String = row.get(1);
+            let columns: Vec<String> = row.get(2);
+            let Some((suffix, named_by)) = naming(&kind, &columns) else {
+                continue;
+            };
+            if !is_generated_name(&name, &generated_name(table, &named_by, suffix)) {
+                continue;
+            }
+            let new = match rename {
+                Renamed::Table(new_table) => generated_name(new_table, &named_by, suffix),
+                Renamed::Column(old, new_column) => {
+                    if !named_by.iter().any(|c| c == old) {
+                        continue;
+                    }
+                    let renamed: Vec<String> = named_by
+                        .iter()
+                        .map(|c| {
+                            if c == old {
+                                new_column.to_owned()
+                            } else {
+                                c.clone()
+                            }
+                        })
+                        .collect();
+                    generated_name(table, &renamed, suffix)
+                }
+            };
+            if new == name || new.len() > 63 {
+                continue;
+            }
+            let taken: bool = self
+                .0
+                .query_one(TAKEN, &[&new, &quote_ident(table)])
+                .map_err(failed(TAKEN))?
+                .get(0);
+            if !taken {
+                pairs.push((name, new));
+            }
+        }
+        Ok(pairs)
     }
 }
 

@@ -17,6 +17,7 @@ mod connection;
 mod ddl;
 mod introspect;
 mod place;
+pub(crate) mod scratch;
 mod value;
 pub(crate) mod version_table;
 

@@ -22,6 +22,8 @@ mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_alembic;
 #[cfg(feature = "postgres")]
+mod postgres_models;
+#[cfg(feature = "postgres")]
 mod postgres_ops;
 mod rebuild_property;
 mod record;

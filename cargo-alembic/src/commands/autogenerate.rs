@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::commands::revision::{revision, NewRevision};
-use alembic_core::schema::diff::{diff, Renames};
+use alembic_core::schema::diff::{diff_in, Renames};
 
 use alembic_core::schema::Schema;
 
@@ -29,12 +29,12 @@ fn comparison(
     against: Against,
     quiet: bool,
 ) -> Result<(models::Models, Schema, Comparison), CliError> {
-    let models = models::discover(&project.root, &project.models)?;
+    let models = models::discover(&project.root, &project.models, project.dialect)?;
     for unread in &models.unread {
         eprintln!("WARNI [alembic.autogenerate.compare] {unread}");
     }
     let current = runner::schema(project, against == Against::Database)?;
-    let comparison = compare(&current, &models, &project.exclude_tables);
+    let comparison = compare(project.dialect, &current, &models, &project.exclude_tables);
     if !quiet {
         for line in comparison.detected() {
             eprintln!("INFO  [alembic.autogenerate.compare] {line}");
@@ -92,11 +92,12 @@ pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
         // When the migrations already give the models' schema, a new migration would find
         // nothing: the database was changed outside them, and the advice differs.
         let migrated = runner::schema(project, false)?;
-        if compare(&migrated, &models, &project.exclude_tables)
+        if compare(project.dialect, &migrated, &models, &project.exclude_tables)
             .changes
             .is_empty()
         {
-            let drift = diff(
+            let drift = diff_in(
+                project.dialect,
                 &migrated,
                 &current,
                 &Renames::default(),

@@ -4,6 +4,8 @@
 //! uses too.
 
 use alembic_core::schema::diff::Change;
+use alembic_core::schema::sql::postgres::{canonical_type, type_sql};
+use alembic_core::schema::sql::{quote_ident, Dialect};
 use alembic_core::schema::Trigger;
 use alembic_model::Builders;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -11,9 +13,10 @@ use quote::quote;
 
 use super::Body;
 
-/// The calls that carry out `changes`, in order. `triggers` are those of the schema the
-/// changes lead to: a table created again (a downgrade undoing a drop) gets its triggers back.
-pub fn body(changes: &[Change], triggers: &[Trigger]) -> Body {
+/// The calls that carry out `changes` on `dialect`, in order. `triggers` are those of the
+/// schema the changes lead to: a table created again (a downgrade undoing a drop) gets its
+/// triggers back.
+pub fn body(dialect: Dialect, changes: &[Change], triggers: &[Trigger]) -> Body {
     let mut body = Body::default();
     let mut i = 0;
     while i < changes.len() {
@@ -34,7 +37,7 @@ pub fn body(changes: &[Change], triggers: &[Trigger]) -> Body {
                 comments: std::mem::take(&mut body.comments),
             };
             for change in group {
-                call(&mut batch, change, None);
+                call(dialect, &mut batch, change, None);
             }
             body.comments = batch.comments;
             let statements = batch.statements;
@@ -45,7 +48,7 @@ pub fn body(changes: &[Change], triggers: &[Trigger]) -> Body {
             });
         } else {
             for change in group {
-                call(&mut body, change, Some(table));
+                call(dialect, &mut body, change, Some(table));
             }
         }
         i += len;
@@ -139,7 +142,7 @@ fn whole_table(body: &mut Body, change: &Change, triggers: &[Trigger]) {
 }
 
 /// One change to a table, as `op.method(table, …)?;` or, in a batch, `batch.method(…);`.
-fn call(body: &mut Body, change: &Change, table: Option<&str>) {
+fn call(dialect: Dialect, body: &mut Body, change: &Change, table: Option<&str>) {
     let b = Builders::prelude();
     // `Op` takes a constraint name as `impl Into<Option<&str>>`: `"uq_x"` or `None`.
     let name_or_none = |name: &Option<String>| match name {
@@ -164,15 +167,24 @@ fn call(body: &mut Body, change: &Change, table: Option<&str>) {
         ),
         Change::AlterColumn { from, to, .. } => {
             let mut alter = quote!(AlterColumn::new());
-            if from.sql_type != to.sql_type {
+            let retyped = from.sql_type != to.sql_type;
+            if retyped {
                 let ty = b.sql_type(&to.sql_type);
                 alter = quote!(#alter.sql_type(#ty));
+                if dialect == Dialect::Postgres {
+                    if let Some(using) = postgres_using(&from.name, &from.sql_type, &to.sql_type) {
+                        alter = quote!(#alter.using(#using));
+                    }
+                }
             }
             if from.not_null != to.not_null {
                 let nullable = !to.not_null;
                 alter = quote!(#alter.nullable(#nullable));
             }
-            if from.default != to.default {
+            // PostgreSQL casts a column's default along with its type, and refuses when it
+            // cannot: the default is set again around the type change.
+            let recast_default = dialect == Dialect::Postgres && retyped && from.default.is_some();
+            if from.default != to.default || recast_default {
                 let default = b.option(&to.default);
                 alter = quote!(#alter.default_sql(#default));
             }
@@ -240,4 +252,22 @@ fn call(body: &mut Body, change: &Change, table: Option<&str>) {
         None => quote!(batch.#method(#(#args),*);),
     };
     body.statements.push(statement);
+}
+
+/// The `USING` expression a PostgreSQL type change needs: none where PostgreSQL converts by
+/// itself (between numbers, between strings, a longer `VARCHAR`), else an explicit cast,
+/// which is what it would take for every other pair it knows how to convert.
+fn postgres_using(column: &str, from: &str, to: &str) -> Option<String> {
+    let family = |ty: &str| {
+        let canonical = canonical_type(ty);
+        let base = canonical.split('(').next().unwrap_or_default().to_owned();
+        match base.as_str() {
+            "SMALLINT" | "INTEGER" | "BIGINT" | "NUMERIC" | "REAL" | "DOUBLE PRECISION" => {
+                "number".to_owned()
+            }
+            "TEXT" | "VARCHAR" | "CHAR" => "string".to_owned(),
+            _ => base,
+        }
+    };
+    (family(from) != family(to)).then(|| format!("{}::{}", quote_ident(column), type_sql(to)))
 }

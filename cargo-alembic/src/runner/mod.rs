@@ -93,7 +93,17 @@ fn lines(project: &Project, action: Action) -> Result<Vec<String>, CliError> {
 /// # Errors
 /// As [`run`]; the runner says "Target database is not up to date." when it is not.
 pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError> {
-    let out = output(project, Action::Schema { from_database })?;
+    let request = request(project, true, Action::Schema { from_database });
+    let mut cmd = spawnable(project, &request)?;
+    // On a server the runner makes a scratch database and drops it when done. Ctrl-C must
+    // not stop it in between: it runs in a process group of its own, which the terminal's
+    // interrupt does not reach, and finishes (dropping the database) after we are gone.
+    #[cfg(unix)]
+    if !from_database && project.needs_postgres() {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let out = captured(cmd)?;
     serde_json::from_str(&out).map_err(|e| CliError::RunnerOutput {
         what: "a schema",
         message: e.to_string(),
@@ -112,8 +122,12 @@ fn request(project: &Project, quiet: bool, action: Action) -> Request {
 
 /// Runs the runner quietly and returns its standard output; its errors go to stderr.
 fn output(project: &Project, action: Action) -> Result<String, CliError> {
-    let request = request(project, true, action);
-    let out = spawnable(project, &request)?
+    captured(spawnable(project, &request(project, true, action))?)
+}
+
+/// Runs `cmd` and returns its standard output; its errors go to stderr.
+fn captured(mut cmd: Command) -> Result<String, CliError> {
+    let out = cmd
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(CliError::io("the runner"))?;

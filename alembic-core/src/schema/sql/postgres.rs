@@ -191,6 +191,213 @@ pub fn is_integer_type(declared: &str) -> bool {
     .any(|t| t.eq_ignore_ascii_case(declared.trim()))
 }
 
+/// A declared type in one canonical PostgreSQL spelling, so that what a model declares and
+/// what `format_type` reads back compare equal: `int4`, `INT` and `integer` are `INTEGER`,
+/// `character varying(20)` is `VARCHAR(20)`, `timestamp with time zone` is `TIMESTAMPTZ`,
+/// a serial is its integer type (identity and serial are both "a generated key"), and
+/// SQLite's `DATETIME` and `BLOB` are what [`type_sql`] makes of them.
+///
+/// ```
+/// use alembic_core::schema::sql::postgres::canonical_type;
+/// assert_eq!(canonical_type("int4"), canonical_type("INTEGER"));
+/// assert_eq!(canonical_type("character varying (20)"), "VARCHAR(20)");
+/// assert_eq!(canonical_type("timestamp with time zone"), "TIMESTAMPTZ");
+/// assert_eq!(canonical_type("bigserial"), "BIGINT");
+/// assert_ne!(canonical_type("VARCHAR(20)"), canonical_type("VARCHAR(32)"));
+/// ```
+pub fn canonical_type(declared: &str) -> String {
+    let upper = crate::schema::diff::normalize_type(declared);
+    if let Some(element) = upper.strip_suffix("[]") {
+        return format!("{}[]", canonical_type(element));
+    }
+    let (base, args) = match upper.find('(') {
+        Some(p) => (upper[..p].trim_end(), &upper[p..]),
+        None => (upper.as_str(), ""),
+    };
+    // `TIMESTAMP(3) WITH TIME ZONE`: the precision sits inside the name.
+    let (base, args, tail) = match args.find(')') {
+        Some(end) if end + 1 < args.len() => (base, &args[..=end], args[end + 1..].trim()),
+        _ => (base, args, ""),
+    };
+    let name = if tail.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base} {tail}")
+    };
+    let canonical = match name.as_str() {
+        "INT" | "INT4" | "INTEGER" | "SERIAL" | "SERIAL4" => "INTEGER",
+        "INT8" | "BIGINT" | "BIGSERIAL" | "SERIAL8" => "BIGINT",
+        "INT2" | "SMALLINT" | "SMALLSERIAL" | "SERIAL2" => "SMALLINT",
+        "FLOAT8" | "DOUBLE PRECISION" => "DOUBLE PRECISION",
+        "FLOAT" if args.is_empty() => "DOUBLE PRECISION",
+        "FLOAT4" | "REAL" => "REAL",
+        "BOOL" | "BOOLEAN" => "BOOLEAN",
+        "CHARACTER VARYING" | "VARCHAR" => "VARCHAR",
+        "CHARACTER" | "CHAR" | "BPCHAR" => {
+            return format!("CHAR{}", if args.is_empty() { "(1)" } else { args });
+        }
+        "DECIMAL" | "NUMERIC" => "NUMERIC",
+        "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => "TIMESTAMP",
+        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => "TIMESTAMPTZ",
+        "TIME" | "TIME WITHOUT TIME ZONE" => "TIME",
+        "TIMETZ" | "TIME WITH TIME ZONE" => "TIMETZ",
+        "BLOB" | "BYTEA" => "BYTEA",
+        other => other,
+    };
+    format!("{canonical}{args}")
+}
+
+/// A column default as a model would write it: PostgreSQL prints `'http'` on a VARCHAR
+/// column as `'http'::character varying` and `-1` as `'-1'::integer`, so casts of a literal
+/// go; `now()`, `CURRENT_TIMESTAMP` and `transaction_timestamp()` are one function; a
+/// serial's `nextval(…)` is no default at all (the column is a generated key, as an
+/// identity column is). `None` is no default.
+///
+/// ```
+/// use alembic_core::schema::sql::postgres::plain_default;
+/// assert_eq!(plain_default("'http'::character varying").as_deref(), Some("'http'"));
+/// assert_eq!(plain_default("('-1'::integer)").as_deref(), Some("'-1'"));
+/// assert_eq!(plain_default("now()"), plain_default("CURRENT_TIMESTAMP"));
+/// assert_eq!(plain_default("nextval('t_id_seq'::regclass)"), None);
+/// ```
+pub fn plain_default(default: &str) -> Option<String> {
+    let mut d = default.trim();
+    while let Some(inner) = d.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        d = inner.trim();
+    }
+    let lower = d.to_ascii_lowercase();
+    if lower.starts_with("nextval(") {
+        return None;
+    }
+    if matches!(
+        lower.as_str(),
+        "now()" | "current_timestamp" | "transaction_timestamp()" | "current_timestamp()"
+    ) {
+        return Some("CURRENT_TIMESTAMP".to_owned());
+    }
+    let literal_end = if d.starts_with('\'') {
+        // The closing quote: a doubled quote is a quote inside the literal.
+        let bytes = d.as_bytes();
+        let mut i = 1;
+        loop {
+            match bytes.get(i) {
+                Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                Some(b'\'') => break Some(i + 1),
+                Some(_) => i += 1,
+                None => break None,
+            }
+        }
+    } else {
+        let digits = d
+            .char_indices()
+            .take_while(|&(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
+            .last()
+            .map(|(i, c)| i + c.len_utf8());
+        digits.filter(|&end| d[..end].parse::<f64>().is_ok())
+    };
+    if let Some(end) = literal_end {
+        let casts = &d[end..];
+        let only_casts = casts.is_empty()
+            || (casts.starts_with("::")
+                && casts.split("::").skip(1).all(|t| {
+                    !t.is_empty()
+                        && t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || " _[](),".contains(c))
+                }));
+        if only_casts {
+            return Some(d[..end].to_owned());
+        }
+    }
+    Some(d.to_owned())
+}
+
+/// An expression (a CHECK, an index term or predicate) folded so that what a model wrote
+/// and what PostgreSQL prints back compare equal: no casts, parentheses, quotes, case or
+/// spaces, and `x = ANY (ARRAY[a, b])` read as `x IN (a, b)`.
+///
+/// ```
+/// use alembic_core::schema::sql::postgres::squash_expr;
+/// assert_eq!(
+///     squash_expr("(status = ANY (ARRAY['up'::text, 'down'::text]))"),
+///     squash_expr("status IN ('up', 'down')")
+/// );
+/// assert_eq!(squash_expr("lower((url)::text)"), squash_expr("lower(url)"));
+/// assert_ne!(squash_expr("a > 0"), squash_expr("a >= 0"));
+/// ```
+pub fn squash_expr(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        if c == '\'' {
+            // A literal keeps its case and spaces.
+            let start = i;
+            i += 1;
+            while i < bytes.len() {
+                if bytes[i] == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else if bytes[i] == b'\'' {
+                    i += 1;
+                    break;
+                } else {
+                    i += 1;
+                }
+            }
+            out.push_str(&expr[start..i]);
+            continue;
+        }
+        if expr[i..].starts_with("::") {
+            // A cast: the type name, with its words, modifiers and array brackets.
+            i += 2;
+            let mut depth = 0;
+            while i < bytes.len() {
+                let t = bytes[i] as char;
+                let in_name =
+                    t.is_ascii_alphanumeric() || t == '_' || t == '"' || t == '[' || t == ']';
+                let more_words = t == ' '
+                    && expr[i + 1..]
+                        .split(|ch: char| !ch.is_ascii_alphabetic())
+                        .next()
+                        .is_some_and(|w| {
+                            matches!(
+                                w.to_ascii_lowercase().as_str(),
+                                "varying" | "precision" | "without" | "with" | "time" | "zone"
+                            )
+                        });
+                if t == '(' {
+                    depth += 1;
+                } else if t == ')' && depth > 0 {
+                    depth -= 1;
+                } else if !(in_name || more_words || depth > 0) {
+                    break;
+                }
+                i += 1;
+            }
+            continue;
+        }
+        if !(c.is_whitespace() || c == '"') {
+            out.push(c.to_ascii_lowercase());
+        }
+        i += 1;
+    }
+    // `x = ANY (ARRAY[a, b])` is how PostgreSQL prints `x IN (a, b)`.
+    let mut folded = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find("=any(array[") {
+        folded.push_str(&rest[..at]);
+        folded.push_str("in(");
+        rest = &rest[at + "=any(array[".len()..];
+        if let Some(end) = rest.find("])") {
+            folded.push_str(&rest[..end]);
+            folded.push(')');
+            rest = &rest[end + 2..];
+        }
+    }
+    folded.push_str(rest);
+    folded.chars().filter(|&c| c != '(' && c != ')').collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,327 @@
+//! Models on PostgreSQL (DESIGN §12): the tables `#[derive(Model)]` declares for PostgreSQL,
+//! created on a real server and read back from `pg_catalog`, compare equal to the models
+//! under PostgreSQL's rules (its casts, type aliases and rewritten expressions); renames
+//! keep unnamed constraints unnamed; `verify_models` checks a database at head; the schema
+//! the migrations produce is read from a scratch database that is always dropped.
+#![cfg(all(feature = "postgres", feature = "derive"))]
+
+use alembic_core::schema::diff::{diff_in, Renames};
+use alembic_core::schema::sql::Dialect;
+use alembic_runtime::prelude::*;
+use alembic_runtime::schema::Schema;
+use alembic_runtime::{introspect, Migrations, Model};
+
+use crate::common::migration;
+use crate::db::Postgres;
+
+// Stand-ins for chrono, uuid, serde_json and rust_decimal: the derive maps a type by its
+// last path segment, and nothing here reads the values.
+#[allow(dead_code)]
+struct Utc;
+#[allow(dead_code)]
+struct DateTime<Tz>(Tz);
+#[allow(dead_code)]
+struct NaiveDateTime;
+#[allow(dead_code)]
+struct Uuid;
+#[allow(dead_code)]
+struct Value;
+#[allow(dead_code)]
+struct Decimal;
+
+#[derive(Model)]
+#[alembic(table = "owner")]
+#[allow(dead_code)]
+struct Owner {
+    #[alembic(primary_key)]
+    id: i64,
+    #[alembic(unique)]
+    email: String,
+}
+
+#[derive(Model)]
+#[alembic(table = "monitor")]
+#[alembic(index(name = "idx_monitor_name", columns = ["name"]))]
+#[alembic(unique(name = "uq_monitor_url_owner", columns = ["url", "owner_id"]))]
+#[alembic(check(
+    name = "ck_monitor_interval",
+    sql = "interval_secs > 0 AND interval_secs < 86400"
+))]
+#[allow(dead_code)]
+struct Monitor {
+    #[alembic(primary_key)]
+    id: i64,
+    #[alembic(sql_type = "VARCHAR(100)", default = "'unnamed'")]
+    name: String,
+    #[alembic(index)]
+    url: String,
+    #[alembic(default = "'active'", check = "status IN ('active', 'paused')")]
+    status: String,
+    description: Option<String>,
+    #[alembic(references = "owner.id", on_delete = "CASCADE")]
+    owner_id: i64,
+    #[alembic(default = "CURRENT_TIMESTAMP")]
+    created: DateTime<Utc>,
+    seen: Option<NaiveDateTime>,
+    #[alembic(default = "60")]
+    interval_secs: i32,
+    #[alembic(default = "-1")]
+    retries: i16,
+    #[alembic(default = "false")]
+    muted: bool,
+    #[alembic(default = "0.5")]
+    ratio: f64,
+    weight: Option<f32>,
+    token: Uuid,
+    #[alembic(default = "'{}'")]
+    settings: Value,
+    price: Option<Decimal>,
+    #[alembic(sql_type = "NUMERIC(10, 2)", default = "0")]
+    fee: Decimal,
+    body: Option<Vec<u8>>,
+}
+
+fn models() -> Schema {
+    Schema {
+        tables: vec![
+            Owner::table_for(Dialect::Postgres),
+            Monitor::table_for(Dialect::Postgres),
+        ],
+        ..Schema::default()
+    }
+}
+
+fn create(op: &mut Op) -> Result<()> {
+    models()
+        .tables
+        .into_iter()
+        .try_for_each(|t| op.create_table(t))
+}
+fn drop_all(op: &mut Op) -> Result<()> {
+    op.drop_table("monitor")?;
+    op.drop_table("owner")
+}
+
+fn head() -> Migrations {
+    Migrations::new(Box::leak(Box::new([migration(
+        "aaaa00000001",
+        &[],
+        "models",
+        create,
+        drop_all,
+        true,
+    )])))
+}
+
+#[test]
+fn derived_models_read_back_from_the_catalog_compare_equal() {
+    let Some(mut pg) = Postgres::new() else {
+        return;
+    };
+    assert_eq!(
+        Monitor::table_for(Dialect::Postgres).columns[0].sql_type,
+        "BIGINT"
+    );
+    assert_eq!(Monitor::table().columns[0].sql_type, "INTEGER");
+    let migrations = head();
+    migrations.upgrade(&mut pg.client, "head").unwrap();
+    let read = introspect::schema(&mut pg.client).unwrap();
+    // PostgreSQL wrote its own spellings back: what the comparison has to see through.
+    let monitor = read.table("monitor").unwrap();
+    let column = |name: &str| monitor.columns.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(
+        column("name").default.as_deref(),
+        Some("'unnamed'::character varying")
+    );
+    assert_eq!(
+        column("created").default.as_deref(),
+        Some("CURRENT_TIMESTAMP")
+    );
+    assert!(monitor.checks.iter().any(|c| c
+        .expr
+        .contains("ANY (ARRAY['active'::text, 'paused'::text])")));
+
+    let changes = diff_in(
+        Dialect::Postgres,
+        &read,
+        &models(),
+        &Renames::default(),
+        &[],
+    );
+    assert!(
+        changes.is_empty(),
+        "{:#?}",
+        changes.iter().map(|c| c.detected()).collect::<Vec<_>>()
+    );
+    // The same comparison sees a real change.
+    let mut moved = models();
+    let status = moved.tables[1]
+        .columns
+        .iter_mut()
+        .find(|c| c.name == "status")
+        .unwrap();
+    status.default = Some("'paused'".into());
+    let changes = diff_in(Dialect::Postgres, &read, &moved, &Renames::default(), &[]);
+    assert_eq!(
+        changes.iter().map(|c| c.detected()).collect::<Vec<_>>(),
+        ["Detected server default change on 'monitor.status'"]
+    );
+
+    // verify_models takes the PostgreSQL tables of the models.
+    migrations
+        .verify_models(&mut pg.client, &models().tables)
+        .unwrap();
+    let err = migrations
+        .verify_models(&mut pg.client, &moved.tables)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Detected server default change on 'monitor.status'"),
+        "{err}"
+    );
+}
+
+fn rename_things(op: &mut Op) -> Result<()> {
+    op.rename_table("owner", "account")?;
+    op.alter_column("account", "email", AlterColumn::new().rename("login"))
+}
+fn rename_back(op: &mut Op) -> Result<()> {
+    op.alter_column("account", "login", AlterColumn::new().rename("email"))?;
+    op.rename_table("account", "owner")
+}
+
+fn constraint_names(pg: &mut Postgres) -> Vec<String> {
+    pg.client
+        .query(
+            "SELECT conname::text FROM pg_constraint c JOIN pg_namespace n \
+             ON n.oid = c.connamespace WHERE n.nspname = current_schema() ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn renames_keep_unnamed_constraints_unnamed() {
+    let Some(mut pg) = Postgres::new() else {
+        return;
+    };
+    let list = Box::leak(Box::new([
+        migration("aaaa00000001", &[], "models", create, drop_all, true),
+        migration(
+            "bbbb00000002",
+            &["aaaa00000001"],
+            "renames",
+            rename_things,
+            rename_back,
+            true,
+        ),
+    ]));
+    let migrations = Migrations::new(list);
+    migrations.upgrade(&mut pg.client, "aaaa00000001").unwrap();
+    let before = constraint_names(&mut pg);
+    assert!(before.contains(&"owner_email_key".to_owned()), "{before:?}");
+    migrations.upgrade(&mut pg.client, "head").unwrap();
+    let names = constraint_names(&mut pg);
+    assert!(names.contains(&"account_pkey".to_owned()), "{names:?}");
+    assert!(names.contains(&"account_login_key".to_owned()), "{names:?}");
+    // Named ones keep their names; the other table's are not touched.
+    assert!(
+        names.contains(&"uq_monitor_url_owner".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"monitor_owner_id_fkey".to_owned()),
+        "{names:?}"
+    );
+
+    let read = introspect::schema(&mut pg.client).unwrap();
+    let account = read.table("account").unwrap();
+    assert_eq!(account.unique.len(), 1);
+    assert_eq!(account.unique[0].name, None);
+    assert_eq!(account.primary_key.as_ref().unwrap().name, None);
+
+    migrations
+        .downgrade(&mut pg.client, "aaaa00000001")
+        .unwrap();
+    assert_eq!(constraint_names(&mut pg), before);
+}
+
+fn scratch_databases(pg: &mut Postgres) -> Vec<String> {
+    pg.client
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'alembic\\_scratch\\_%' \
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn failing(op: &mut Op) -> Result<()> {
+    op.execute("CREATE TABLE half (id INTEGER)")?;
+    op.execute("SELECT 1 / 0")
+}
+
+#[test]
+fn the_schema_on_a_server_comes_from_a_scratch_database_always_dropped() {
+    let Some(mut pg) = Postgres::new() else {
+        return;
+    };
+    let url = pg.database.url();
+    let before = scratch_databases(&mut pg);
+    let schema = head().schema_on_server(&url).unwrap();
+    assert!(diff_in(
+        Dialect::Postgres,
+        &schema,
+        &models(),
+        &Renames::default(),
+        &[]
+    )
+    .is_empty());
+    assert_eq!(scratch_databases(&mut pg), before);
+    // The database the URL names was only connected to.
+    assert!(introspect::schema(&mut pg.client)
+        .unwrap()
+        .tables
+        .is_empty());
+
+    let broken = Migrations::new(Box::leak(Box::new([migration(
+        "aaaa00000001",
+        &[],
+        "fails",
+        failing,
+        drop_all,
+        true,
+    )])));
+    let err = broken.schema_on_server(&url).unwrap_err();
+    assert!(err.to_string().contains("division by zero"), "{err}");
+    assert_eq!(scratch_databases(&mut pg), before);
+
+    // A role that may not create databases is told what to do.
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let role = format!("alembic_nocreate_{}", std::process::id());
+    pg.client
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN NOCREATEDB"))
+        .unwrap();
+    let err = head()
+        .schema_on_server(&format!("{scheme}://{role}@{host_and_db}"))
+        .unwrap_err();
+    pg.client
+        .batch_execute(&format!("DROP ROLE {role}"))
+        .unwrap();
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "cannot make a scratch database on {scheme}://{role}@"
+        )),
+        "{message}"
+    );
+    assert!(message.contains("(CREATEDB)"), "{message}");
+    assert_eq!(scratch_databases(&mut pg), before);
+}

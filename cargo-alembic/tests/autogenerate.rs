@@ -7,10 +7,10 @@
 
 use std::fmt::Write as _;
 
-use alembic_core::schema::diff::{diff, Renames};
+use alembic_core::schema::diff::{diff, diff_in, Renames};
 use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
-use alembic_e2e::{path_dependency, repo, TempPackage};
+use alembic_e2e::{repo, TempPackage};
 use cargo_alembic::compare::{compare, Comparison};
 use cargo_alembic::models::{discover, Models};
 use cargo_alembic::render::{module, Header};
@@ -564,17 +564,24 @@ fn generated_files_match_their_snapshots() {
 struct Program {
     modules: Vec<(String, String)>,
     main: String,
+    /// alembic-runtime's features beside its defaults.
+    features: &'static [&'static str],
+    /// What `main` uses, written before it.
+    prelude: &'static str,
 }
 
 impl Program {
-    fn run(&self) -> Vec<Schema> {
+    /// Builds and runs the program with `args`; one schema per line of its output.
+    fn run(&self, args: &[&str]) -> Vec<Schema> {
         let package = TempPackage::new(
             "autogenerate-roundtrip-",
             &format!(
                 "[package]\nname = \"autogenerate_roundtrip\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-                 [dependencies]\nalembic-runtime = {}\nalembic-core = {{ path = {:?}, features = [\"serde\"] }}\n\
+                 [dependencies]\nalembic-runtime = {{ path = {:?}, features = {:?} }}\n\
+                 alembic-core = {{ path = {:?}, features = [\"serde\"] }}\n\
                  serde_json = \"1\"\n",
-                path_dependency("alembic-runtime"),
+                repo().join("alembic-runtime").display().to_string(),
+                self.features,
                 repo().join("alembic-core").display().to_string(),
             ),
         );
@@ -583,10 +590,12 @@ impl Program {
             package.write(&format!("src/{name}.rs"), text);
             writeln!(main, "mod {name};").unwrap();
         }
-        main.push_str(PRELUDE);
+        main.push_str(self.prelude);
         main.push_str(&self.main);
         package.write("src/main.rs", &main);
-        let out = package.cargo(&["run", "--quiet"]);
+        let mut cargo = vec!["run", "--quiet", "--"];
+        cargo.extend_from_slice(args);
+        let out = package.cargo(&cargo);
         assert!(
             out.status.success(),
             "the generated migrations failed to build or run:\n{}",
@@ -657,7 +666,7 @@ fn generated_migrations_round_trip_for_every_scenario_and_a_random_walk() {
         expected.push((s.name.to_owned(), before.schema(), after));
     }
 
-    let walk = random_walk(0x5eed_a1e3_b1c0, 70);
+    let walk = random_walk(Dialect::Sqlite, 0x5eed_a1e3_b1c0, 70);
     let changes: usize = walk.iter().map(|(_, c)| c).sum();
     assert!(changes >= 200, "the walk makes {changes} model changes");
     let mut schema = Schema::default();
@@ -677,7 +686,14 @@ fn generated_migrations_round_trip_for_every_scenario_and_a_random_walk() {
     }
     main.push_str("}\n");
 
-    let mut out = Program { modules, main }.run().into_iter();
+    let mut out = Program {
+        modules,
+        main,
+        features: &[],
+        prelude: PRELUDE,
+    }
+    .run(&[])
+    .into_iter();
     for (name, before, after) in &expected {
         assert_same(&format!("{name}: init"), &out.next().unwrap(), before);
         assert_same(&format!("{name}: upgrade"), &out.next().unwrap(), after);
@@ -699,6 +715,105 @@ fn generated_migrations_round_trip_for_every_scenario_and_a_random_walk() {
         };
         assert_same(
             &format!("walk step {i} downgrade"),
+            &out.next().unwrap(),
+            &previous,
+        );
+    }
+    assert!(out.next().is_none());
+}
+
+/// The random walk on a real PostgreSQL server: each step's migration, generated for
+/// PostgreSQL from the comparison with the step before, is applied by the runtime on the
+/// server and the catalog read back must equal the models (under PostgreSQL's comparison);
+/// then every downgrade, back to an empty database, must give the step before.
+#[test]
+fn generated_migrations_round_trip_on_postgresql_along_a_random_walk() {
+    let Some(db) = alembic_e2e::postgres::TestDatabase::create() else {
+        return;
+    };
+    let walk = random_walk(Dialect::Postgres, 0x9051_a1e3_b1c0, 45);
+    let changes: usize = walk.iter().map(|(_, c)| c).sum();
+    assert!(changes >= 100, "the walk makes {changes} model changes");
+    let revision = |i: usize| format!("wk{i:010}");
+    let mut modules = Vec::new();
+    let mut list = String::new();
+    let mut schema = Schema::default();
+    for (i, (step, _)) in walk.iter().enumerate() {
+        let c = compare(Dialect::Postgres, &schema, step, &[]);
+        let down = (i > 0).then(|| revision(i - 1));
+        let name = format!("w{i:03}");
+        modules.push((
+            name.clone(),
+            source(&revision(i), down.as_deref(), "walk", &c),
+        ));
+        writeln!(
+            list,
+            "    Migration {{ revision: {:?}, down_revisions: &[{}], branch_labels: &[], \
+             depends_on: &[], message: \"walk\", upgrade: {name}::upgrade, \
+             downgrade: {name}::downgrade, checksum: 0, transaction: true }},",
+            revision(i),
+            down.map(|d| format!("{d:?}")).unwrap_or_default(),
+        )
+        .unwrap();
+        schema = step.schema();
+    }
+    let n = walk.len();
+    let main = format!(
+        "use alembic_runtime::postgres::{{Client, NoTls}};\n\
+         use alembic_runtime::{{introspect, Migration, Migrations}};\n\
+         static LIST: [Migration; {n}] = [\n{list}];\n\
+         static MIGRATIONS: Migrations = Migrations::new(&LIST);\n\
+         fn show(client: &mut Client) {{\n    \
+             let schema = introspect::schema(&mut *client).unwrap();\n    \
+             println!(\"{{}}\", serde_json::to_string(&schema).unwrap());\n}}\n\
+         fn main() {{\n    \
+             let url = std::env::args().nth(1).unwrap();\n    \
+             let mut client = Client::connect(&url, NoTls).unwrap();\n    \
+             for m in &LIST {{\n        \
+                 MIGRATIONS.upgrade(&mut client, m.revision).unwrap_or_else(|e| panic!(\"{{e}}\"));\n        \
+                 show(&mut client);\n    }}\n    \
+             for i in (0..{n}).rev() {{\n        \
+                 let to = if i == 0 {{ \"base\" }} else {{ LIST[i - 1].revision }};\n        \
+                 MIGRATIONS.downgrade(&mut client, to).unwrap_or_else(|e| panic!(\"{{e}}\"));\n        \
+                 show(&mut client);\n    }}\n}}\n"
+    );
+    let program = Program {
+        modules,
+        main,
+        features: &["postgres"],
+        prelude: "",
+    };
+    let mut out = program.run(&[&db.url()]).into_iter();
+    let states: Vec<Schema> = walk.iter().map(|(m, _)| m.schema()).collect();
+    let same = |label: String, actual: &Schema, expected: &Schema| {
+        let left = diff_in(
+            Dialect::Postgres,
+            actual,
+            expected,
+            &Renames::default(),
+            &[],
+        );
+        assert!(
+            left.is_empty(),
+            "{label}: the database differs from the models:\n{:#?}",
+            left.iter().map(|c| c.detected()).collect::<Vec<_>>()
+        );
+    };
+    for (i, state) in states.iter().enumerate() {
+        same(
+            format!("walk step {i} upgrade"),
+            &out.next().unwrap(),
+            state,
+        );
+    }
+    for i in (0..n).rev() {
+        let previous = if i == 0 {
+            Schema::default()
+        } else {
+            states[i - 1].clone()
+        };
+        same(
+            format!("walk step {i} downgrade"),
             &out.next().unwrap(),
             &previous,
         );
@@ -740,7 +855,7 @@ impl Rng {
 
 /// `steps` states of a model set, each one to five model changes from the one before (with
 /// the renames that step declares); returns each state and how many changes made it.
-fn random_walk(seed: u64, steps: usize) -> Vec<(Models, usize)> {
+fn random_walk(dialect: Dialect, seed: u64, steps: usize) -> Vec<(Models, usize)> {
     let mut rng = Rng(seed);
     let mut tables: Vec<Table> = Vec::new();
     let mut counter = 0;
@@ -751,7 +866,7 @@ fn random_walk(seed: u64, steps: usize) -> Vec<(Models, usize)> {
         let mut made = 0;
         while made < n {
             counter += 1;
-            if mutate(&mut rng, &mut tables, &mut renames, counter) {
+            if mutate(dialect, &mut rng, &mut tables, &mut renames, counter) {
                 made += 1;
             }
         }
@@ -776,6 +891,27 @@ const TYPES: &[&str] = &[
     "BOOLEAN",
     "NUMERIC",
 ];
+
+/// PostgreSQL's: every pair converts with a cast (BOOLEAN, which converts to neither
+/// NUMERIC nor DOUBLE PRECISION, is only ever added, never changed to or from).
+const PG_TYPES: &[&str] = &[
+    "INTEGER",
+    "BIGINT",
+    "TEXT",
+    "VARCHAR(40)",
+    "NUMERIC",
+    "DOUBLE PRECISION",
+    "BOOLEAN",
+];
+
+/// A default PostgreSQL accepts for a column of type `ty`.
+fn pg_default(ty: &str) -> &'static str {
+    match ty {
+        "TEXT" | "VARCHAR(40)" => "'x'",
+        "BOOLEAN" => "false",
+        _ => "1",
+    }
+}
 
 /// Whether anything besides the column itself refers to it (keys, indexes, constraints).
 fn referenced(tables: &[Table], t: usize, column: &str) -> bool {
@@ -803,7 +939,14 @@ fn referenced(tables: &[Table], t: usize, column: &str) -> bool {
 }
 
 /// One random model change; false when the chosen change does not apply here.
-fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usize) -> bool {
+fn mutate(
+    dialect: Dialect,
+    rng: &mut Rng,
+    tables: &mut Vec<Table>,
+    renames: &mut Renames,
+    n: usize,
+) -> bool {
+    let pg = dialect == Dialect::Postgres;
     let renamed_now = |renames: &Renames, t: &str| {
         renames.tables.iter().any(|(new, old)| new == t || old == t)
             || renames.columns.iter().any(|(table, _, _)| table == t)
@@ -863,10 +1006,13 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
             tables[t].name = new;
         }
         2 | 3 => {
-            let ty = TYPES[rng.below(TYPES.len())];
+            let types = if pg { PG_TYPES } else { TYPES };
+            let ty = types[rng.below(types.len())];
             let mut column = Column::new(format!("c{n}"), alembic_core::schema::Type::sql(ty));
             if rng.chance(50) {
                 column = column.nullable();
+            } else if pg {
+                column = column.default_sql(pg_default(ty));
             } else {
                 column = column.default_sql(if ty == "TEXT" { "'x'" } else { "0" });
             }
@@ -901,12 +1047,27 @@ fn mutate(rng: &mut Rng, tables: &mut Vec<Table>, renames: &mut Renames, n: usiz
                 .find(|col| &col.name == c)
                 .unwrap();
             match rng.below(3) {
+                0 if pg => {
+                    let ty = PG_TYPES[rng.below(PG_TYPES.len() - 1)];
+                    if column.sql_type == "BOOLEAN" {
+                        return false;
+                    }
+                    column.sql_type = ty.to_owned();
+                    if column.default.is_some() {
+                        column.default = Some(pg_default(ty).to_owned());
+                    }
+                }
                 0 => column.sql_type = TYPES[rng.below(TYPES.len())].to_owned(),
                 1 => column.not_null = !column.not_null,
                 _ => {
+                    let new = if pg {
+                        pg_default(&column.sql_type)
+                    } else {
+                        "1"
+                    };
                     column.default = match column.default {
                         Some(_) => None,
-                        None => Some("1".to_owned()),
+                        None => Some(new.to_owned()),
                     }
                 }
             }

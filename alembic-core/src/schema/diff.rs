@@ -389,10 +389,38 @@ pub fn diff_in(
     for t in foreign_key_order(&added) {
         changes.push(Change::AddTable(t.clone()));
     }
-    let removed: Vec<&Table> = now
+    let removed: Vec<String> = now
         .iter()
         .filter(|t| find(&wanted, &t.name).is_none())
+        .map(|t| t.name.clone())
         .collect();
+    // A kept table's foreign key to a table about to go is dropped first: PostgreSQL
+    // refuses to drop a table that is still referenced.
+    for table in &mut now {
+        let Some(target) = wanted
+            .iter()
+            .find(|w| w.name.eq_ignore_ascii_case(&table.name))
+        else {
+            continue;
+        };
+        let (gone, kept): (Vec<ForeignKey>, Vec<ForeignKey>) =
+            std::mem::take(&mut table.foreign_keys)
+                .into_iter()
+                .partition(|fk| {
+                    removed
+                        .iter()
+                        .any(|r| r.eq_ignore_ascii_case(&fk.ref_table))
+                        && !target.foreign_keys.contains(fk)
+                });
+        table.foreign_keys = kept;
+        for fk in gone {
+            changes.push(Change::DropForeignKey {
+                table: target.name.clone(),
+                fk,
+            });
+        }
+    }
+    let removed: Vec<&Table> = now.iter().filter(|t| removed.contains(&t.name)).collect();
     for t in foreign_key_order(&removed).into_iter().rev() {
         changes.push(Change::DropTable(t.clone()));
     }
@@ -889,6 +917,24 @@ mod tests {
                 "Detected removed table 'b_grandchild'",
                 "Detected removed table 'z_child'",
                 "Detected removed table 'a_parent'"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_kept_tables_key_to_a_dropped_table_goes_before_the_table() {
+        let parent = Table::new("parent")
+            .column(Column::new("id", Type::Integer))
+            .primary_key(&["id"]);
+        let child = Table::new("child").column(Column::new("p", Type::Integer).nullable());
+        let linked = child
+            .clone()
+            .foreign_key(ForeignKey::new(&["p"], "parent", &["id"]));
+        assert_eq!(
+            lines(vec![parent, linked], vec![child], &Renames::default()),
+            [
+                "Detected removed foreign key (p)(id) on table child",
+                "Detected removed table 'parent'"
             ]
         );
     }

@@ -569,7 +569,10 @@ static ALEMBIC_LOGGER: AlembicLogger = AlembicLogger;
 
 impl log::Log for AlembicLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Info
+        // Alembic's own lines; other crates' only when they warn (rust-postgres logs each
+        // server NOTICE, such as `relation … already exists, skipping`, at info).
+        let ours = metadata.target().starts_with("alembic");
+        metadata.level() <= if ours { log::Level::Info } else { log::Level::Warn }
     }
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {

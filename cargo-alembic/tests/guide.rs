@@ -260,10 +260,28 @@ fn add_to_struct(file: &Path, name: &str, text: &str, attribute: bool, place: &s
     std::fs::write(file, format!("{}{text}{}", &source[..at], &source[at..])).unwrap();
 }
 
+/// The PostgreSQL database a chapter names, which the test replaces by a database of its
+/// own on the test server (`ALEMBIC_TEST_POSTGRES`), dropped after it.
+const GUIDE_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/pgnotes";
+
 /// Runs one chapter of the guide.
 fn run_chapter(name: &str) {
     let _guard = exclusive();
     let markdown = std::fs::read_to_string(repo().join("docs").join(name)).unwrap();
+    // A chapter on PostgreSQL gets a database of its own, or is skipped with the other
+    // PostgreSQL tests (scripts/test.sh says so loudly; CI never skips them).
+    let database = if markdown.contains(GUIDE_POSTGRES) {
+        match alembic_e2e::postgres::TestDatabase::create() {
+            Some(db) => Some(db),
+            None => return,
+        }
+    } else {
+        None
+    };
+    let markdown = match &database {
+        Some(db) => markdown.replace(GUIDE_POSTGRES, &db.url()),
+        None => markdown,
+    };
     let doctested = doctested_chapters().iter().any(|c| c == name);
     let mut shell = Shell::at(fresh_checkout());
     let mut last: Option<String> = None;
@@ -364,6 +382,7 @@ chapters! {
     embedding => "embedding.md",
     best_practices => "best-practices.md",
     testing => "testing.md",
+    postgresql => "postgresql.md",
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use alembic_core::schema::diff::{diff_in, Renames};
 use alembic_core::schema::sql::Dialect;
 use alembic_runtime::prelude::*;
-use alembic_runtime::schema::Schema;
+use alembic_runtime::schema::{Schema, Table};
 use alembic_runtime::{introspect, Migrations, Model};
 
 use crate::common::migration;
@@ -324,4 +324,91 @@ fn the_schema_on_a_server_comes_from_a_scratch_database_always_dropped() {
     );
     assert!(message.contains("(CREATEDB)"), "{message}");
     assert_eq!(scratch_databases(&mut pg), before);
+}
+
+/// CHECK expressions as a model writes them, each of which PostgreSQL prints back in other
+/// words (`BETWEEN` as two comparisons, `IN` as `= ANY (ARRAY[…])`, `LIKE` as `~~`, casts
+/// added): read back from the server, each compares equal to what was written, and a
+/// changed bound is still a change.
+const CHECKS: &[&str] = &[
+    "a BETWEEN 0 AND 5",
+    "b NOT BETWEEN -3 AND 3",
+    "status IN ('a', 'b')",
+    "status NOT IN ('c', 'd')",
+    "name LIKE 'a%'",
+    "name ILIKE 'b%'",
+    "name NOT LIKE 'z%'",
+    "a != b",
+    "a > -1",
+    "length(name) > 0",
+    "a + b * 2 > 3",
+    "lower(email) = email",
+    "status = 'x' OR status IS NULL",
+    "x >= 0.5",
+    "email <> ''",
+    "a BETWEEN b AND 10 AND b > 0",
+    "NOT (a = 3)",
+    "coalesce(a, 0) >= 0",
+    "x > -1.5",
+    "name ~ '^[a-z]+$'",
+];
+
+fn checked_table() -> Table {
+    let mut table = Table::new("ck")
+        .column(Column::new("a", Type::Integer).nullable())
+        .column(Column::new("b", Type::Integer).nullable())
+        .column(Column::new("name", Type::Text).nullable())
+        .column(Column::new("email", Type::sql("VARCHAR(20)")).nullable())
+        .column(Column::new("status", Type::Text).nullable())
+        .column(Column::new("x", Type::Numeric).nullable());
+    for (i, expr) in CHECKS.iter().enumerate() {
+        table = table.check(Some(&format!("ck_{i}")), expr);
+    }
+    table
+}
+
+fn create_checked(op: &mut Op) -> Result<()> {
+    op.create_table(checked_table())
+}
+fn drop_checked(op: &mut Op) -> Result<()> {
+    op.drop_table("ck")
+}
+
+#[test]
+fn check_expressions_compare_as_written_after_postgresql_rewrites_them() {
+    let Some(mut pg) = Postgres::new() else {
+        return;
+    };
+    let migrations = Migrations::new(Box::leak(Box::new([migration(
+        "aaaa00000001",
+        &[],
+        "checks",
+        create_checked,
+        drop_checked,
+        true,
+    )])));
+    migrations.upgrade(&mut pg.client, "head").unwrap();
+    let read = introspect::schema(&mut pg.client).unwrap();
+    let written = Schema {
+        tables: vec![checked_table()],
+        ..Schema::default()
+    };
+    let changes = diff_in(Dialect::Postgres, &read, &written, &Renames::default(), &[]);
+    assert!(
+        changes.is_empty(),
+        "{:#?}\nas read back: {:#?}",
+        changes.iter().map(|c| c.detected()).collect::<Vec<_>>(),
+        read.tables[0].checks
+    );
+    for (i, expr) in CHECKS.iter().enumerate() {
+        let mut moved = written.clone();
+        moved.tables[0].checks[i].expr = expr.replacen('0', "7", 1).replacen('a', "b", 1);
+        if moved.tables[0].checks[i].expr == *expr {
+            continue;
+        }
+        assert!(
+            !diff_in(Dialect::Postgres, &read, &moved, &Renames::default(), &[]).is_empty(),
+            "a change of {expr:?} went unseen"
+        );
+    }
 }

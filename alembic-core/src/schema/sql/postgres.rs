@@ -313,7 +313,9 @@ pub fn plain_default(default: &str) -> Option<String> {
 
 /// An expression (a CHECK, an index term or predicate) folded so that what a model wrote
 /// and what PostgreSQL prints back compare equal: no casts, parentheses, quotes, case or
-/// spaces, and `x = ANY (ARRAY[a, b])` read as `x IN (a, b)`.
+/// spaces; `x = ANY (ARRAY[a, b])` read as `x IN (a, b)` and `<> ALL` as `NOT IN`,
+/// `x BETWEEN a AND b` as `x >= a AND x <= b`, `~~` as `LIKE`, `!=` as `<>`, and a quoted
+/// number with a cast (`'-1'::integer`) as the number.
 ///
 /// ```
 /// use alembic_core::schema::sql::postgres::squash_expr;
@@ -322,11 +324,15 @@ pub fn plain_default(default: &str) -> Option<String> {
 ///     squash_expr("status IN ('up', 'down')")
 /// );
 /// assert_eq!(squash_expr("lower((url)::text)"), squash_expr("lower(url)"));
+/// assert_eq!(squash_expr("b < '-3'::integer OR b > 3"), squash_expr("b NOT BETWEEN -3 AND 3"));
 /// assert_ne!(squash_expr("a > 0"), squash_expr("a >= 0"));
 /// ```
 pub fn squash_expr(expr: &str) -> String {
+    let expr = between_as_comparisons(expr);
     let mut out = String::with_capacity(expr.len());
     let bytes = expr.as_bytes();
+    // Where in `out` the last string literal starts, while nothing has followed it.
+    let mut literal: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i] as char;
@@ -344,10 +350,19 @@ pub fn squash_expr(expr: &str) -> String {
                     i += 1;
                 }
             }
+            literal = Some(out.len());
             out.push_str(&expr[start..i]);
             continue;
         }
         if expr[i..].starts_with("::") {
+            // `'-1'::integer` is how PostgreSQL prints the number -1.
+            if let Some(at) = literal.take() {
+                let inner = out[at + 1..out.len() - 1].to_owned();
+                if inner.parse::<f64>().is_ok() {
+                    out.truncate(at);
+                    out.push_str(&inner);
+                }
+            }
             // A cast: the type name, with its words, modifiers and array brackets.
             i += 2;
             let mut depth = 0;
@@ -377,17 +392,30 @@ pub fn squash_expr(expr: &str) -> String {
             continue;
         }
         if !(c.is_whitespace() || c == '"') {
+            literal = None;
             out.push(c.to_ascii_lowercase());
         }
         i += 1;
     }
-    // `x = ANY (ARRAY[a, b])` is how PostgreSQL prints `x IN (a, b)`.
-    let mut folded = String::with_capacity(out.len());
-    let mut rest = out.as_str();
-    while let Some(at) = rest.find("=any(array[") {
+    let out = out
+        .replace("!~~*", "notilike")
+        .replace("~~*", "ilike")
+        .replace("!~~", "notlike")
+        .replace("~~", "like")
+        .replace("!=", "<>");
+    let out = list_as_in(&out, "=any(array[", "in(");
+    let out = list_as_in(&out, "<>all(array[", "notin(");
+    out.chars().filter(|&c| c != '(' && c != ')').collect()
+}
+
+/// `x = ANY (ARRAY[a, b])` (squashed) written `x IN (a, b)`, and the like.
+fn list_as_in(squashed: &str, printed: &str, written: &str) -> String {
+    let mut folded = String::with_capacity(squashed.len());
+    let mut rest = squashed;
+    while let Some(at) = rest.find(printed) {
         folded.push_str(&rest[..at]);
-        folded.push_str("in(");
-        rest = &rest[at + "=any(array[".len()..];
+        folded.push_str(written);
+        rest = &rest[at + printed.len()..];
         if let Some(end) = rest.find("])") {
             folded.push_str(&rest[..end]);
             folded.push(')');
@@ -395,7 +423,163 @@ pub fn squash_expr(expr: &str) -> String {
         }
     }
     folded.push_str(rest);
-    folded.chars().filter(|&c| c != '(' && c != ')').collect()
+    folded
+}
+
+/// `x [NOT] BETWEEN a AND b` written as PostgreSQL prints it back: `x >= a AND x <= b`
+/// (`x < a OR x > b`). Operands are single terms (a name, a number, a literal, a call or a
+/// parenthesised group, with a sign); anything else is left as written.
+fn between_as_comparisons(expr: &str) -> String {
+    let tokens = tokens(expr);
+    let word = |t: &str, w: &str| t.eq_ignore_ascii_case(w);
+    let Some(at) = tokens.iter().position(|t| word(t, "between")) else {
+        return expr.to_owned();
+    };
+    let not = at > 0 && word(&tokens[at - 1], "not");
+    let left_end = if not { at - 1 } else { at };
+    let Some(left_start) = term_before(&tokens, left_end) else {
+        return expr.to_owned();
+    };
+    let Some(low_end) = term_after(&tokens, at + 1) else {
+        return expr.to_owned();
+    };
+    if !tokens.get(low_end).is_some_and(|t| word(t, "and")) {
+        return expr.to_owned();
+    }
+    let Some(high_end) = term_after(&tokens, low_end + 1) else {
+        return expr.to_owned();
+    };
+    let join = |range: std::ops::Range<usize>| tokens[range].join(" ");
+    let (x, low, high) = (
+        join(left_start..left_end),
+        join(at + 1..low_end),
+        join(low_end + 1..high_end),
+    );
+    let rewritten = if not {
+        format!("({x} < {low} OR {x} > {high})")
+    } else {
+        format!("({x} >= {low} AND {x} <= {high})")
+    };
+    let rest = format!(
+        "{} {rewritten} {}",
+        join(0..left_start),
+        join(high_end..tokens.len())
+    )
+    .replace(" :: ", "::");
+    // Another BETWEEN further on.
+    between_as_comparisons(&rest)
+}
+
+/// The SQL tokens of `expr`: names (quoted or not), numbers, literals, operators.
+fn tokens(expr: &str) -> Vec<String> {
+    let bytes = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        let start = i;
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            i += 1;
+            while i < bytes.len() {
+                if bytes[i] == c as u8 && bytes.get(i + 1) == Some(&(c as u8)) {
+                    i += 2;
+                } else if bytes[i] == c as u8 {
+                    i += 1;
+                    break;
+                } else {
+                    i += 1;
+                }
+            }
+        } else if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            while i < bytes.len()
+                && ((bytes[i] as char).is_ascii_alphanumeric()
+                    || bytes[i] == b'_'
+                    || bytes[i] == b'.')
+            {
+                i += 1;
+            }
+        } else if expr[i..].starts_with("::") {
+            i += 2;
+        } else {
+            i += c.len_utf8();
+        }
+        out.push(expr[start..i].to_owned());
+    }
+    out
+}
+
+/// Where the term that ends before `end` starts.
+fn term_before(tokens: &[String], end: usize) -> Option<usize> {
+    let mut i = end.checked_sub(1)?;
+    if tokens[i] == ")" {
+        let mut depth = 0;
+        loop {
+            match tokens[i].as_str() {
+                ")" => depth += 1,
+                "(" => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i = i.checked_sub(1)?;
+        }
+        // A call: its name.
+        if i > 0 && is_name(&tokens[i - 1]) {
+            i -= 1;
+        }
+    } else if !is_name(&tokens[i]) && !tokens[i].starts_with('\'') {
+        return None;
+    }
+    Some(i)
+}
+
+/// Where the term that starts at `start` ends (one past it).
+fn term_after(tokens: &[String], start: usize) -> Option<usize> {
+    let mut i = start;
+    if matches!(tokens.get(i)?.as_str(), "-" | "+") {
+        i += 1;
+    }
+    let first = tokens.get(i)?;
+    if first.starts_with('\'') || first == "(" || is_name(first) {
+        if is_name(first) && tokens.get(i + 1).map(String::as_str) != Some("(") {
+            return Some(i + 1);
+        }
+        if first.starts_with('\'') {
+            return Some(i + 1);
+        }
+        if first != "(" {
+            i += 1;
+        }
+        let mut depth = 0;
+        loop {
+            match tokens.get(i)?.as_str() {
+                "(" => depth += 1,
+                ")" => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+fn is_name(token: &str) -> bool {
+    token
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '"' || c == '.')
 }
 
 #[cfg(test)]

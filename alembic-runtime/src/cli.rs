@@ -571,8 +571,12 @@ impl log::Log for AlembicLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         // Alembic's own lines; other crates' only when they warn (rust-postgres logs each
         // server NOTICE, such as `relation … already exists, skipping`, at info).
-        let ours = metadata.target().starts_with("alembic");
-        metadata.level() <= if ours { log::Level::Info } else { log::Level::Warn }
+        let shown = if metadata.target().starts_with("alembic") {
+            log::Level::Info
+        } else {
+            log::Level::Warn
+        };
+        metadata.level() <= shown
     }
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {

@@ -22,52 +22,17 @@
 
 use std::hint::black_box;
 
-use alembic_runtime::postgres::{Client, NoTls};
+use alembic_runtime::postgres::Client;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
 
 #[path = "common/chain.rs"]
 mod chain;
+#[path = "common/database.rs"]
+mod database;
 use chain::{alembic, alembic_typed, all_sql, MAX};
-
-const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A database of the bench's own, dropped at the end.
-struct Database {
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn create(purpose: &str) -> Self {
-        let server = std::env::var("ALEMBIC_TEST_POSTGRES").unwrap_or_else(|_| SERVER.into());
-        let name = format!("alembic_bench_{purpose}_{}", std::process::id());
-        let mut admin = Client::connect(&server, NoTls).expect("a PostgreSQL server");
-        // One statement per query: neither may run in the implicit transaction of several.
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name}"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            admin.batch_execute(&sql).unwrap();
-        }
-        let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
-        Database { server, name, url }
-    }
-
-    fn connect(&self) -> Client {
-        Client::connect(&self.url, NoTls).unwrap()
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = Client::connect(&self.server, NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name));
-        }
-    }
-}
+use database::Database;
 
 /// An empty schema, and a vacuumed catalog: each run creates and drops a thousand tables,
 /// whose dead catalog rows would otherwise slow the next runs and wake autovacuum in the

@@ -18,7 +18,7 @@
 //! Each check returns a [`Failure`] that says what is wrong and where, so a test can `?`
 //! it or `unwrap` it.
 
-use alembic_core::schema::diff::{diff, Change, Renames};
+use alembic_core::schema::diff::{detected_lines, diff, Renames};
 use alembic_core::schema::{Schema, Table};
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -184,8 +184,6 @@ pub fn models_match(migrations: &Migrations, models: &[Table]) -> Result<(), Fai
     if changes.is_empty() {
         Ok(())
     } else {
-        Err(Failure::ModelsDiffer(
-            changes.iter().map(Change::detected).collect(),
-        ))
+        Err(Failure::ModelsDiffer(detected_lines(&changes)))
     }
 }

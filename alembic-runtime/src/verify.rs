@@ -1,7 +1,7 @@
 //! The schema the migrations produce, and the check that a database matches the models
 //! (what `cargo alembic check` does at development time, at run time).
 
-use alembic_core::schema::diff::{diff_in, Change, Renames};
+use alembic_core::schema::diff::{detected_lines, diff_in, Renames};
 use alembic_core::schema::{Schema, Table};
 #[cfg(feature = "sqlite")]
 use rusqlite::Connection;
@@ -109,11 +109,9 @@ impl Migrations {
         if let Ok(migrated) = self.schema() {
             if compare(&migrated, &target).is_empty() {
                 let drift = compare(&migrated, &current);
-                return Err(Error::Drift(drift.iter().map(Change::detected).collect()));
+                return Err(Error::Drift(detected_lines(&drift)));
             }
         }
-        Err(Error::ModelsDiffer(
-            changes.iter().map(Change::detected).collect(),
-        ))
+        Err(Error::ModelsDiffer(detected_lines(&changes)))
     }
 }

@@ -3,7 +3,7 @@
 //! (renames reversed), so it restores the prior schema: dropped tables come back whole, with
 //! their indexes and triggers, and altered columns get their old definition.
 
-use alembic_core::schema::diff::{diff_in, Change};
+use alembic_core::schema::diff::{detected_lines, diff_in, Change};
 use alembic_core::schema::sql::postgres::plain_default;
 use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::Schema;
@@ -29,12 +29,9 @@ impl Comparison {
     }
 }
 
-/// Alembic's "Detected …" lines of `changes`, one per line.
+/// Alembic's "Detected …" lines of `changes`, one per line (a CHECK that changed is one).
 pub fn detected(changes: &[Change]) -> Vec<String> {
-    changes
-        .iter()
-        .flat_map(|c| c.detected().lines().map(str::to_owned).collect::<Vec<_>>())
-        .collect()
+    detected_lines(changes)
 }
 
 /// Compares `current` (what the migrations produce) with the models as `dialect` stores

@@ -260,6 +260,141 @@ impl Change {
     }
 }
 
+/// Alembic's "Detected …" lines of `changes`, one per line, except that a CHECK dropped and
+/// added again under one name (or the one unnamed CHECK of a table, both ways) is one line,
+/// which for an enum-like column (`status IN ('a', 'b')`) names the values added and removed:
+/// Alembic reports neither.
+///
+/// ```
+/// use alembic_core::schema::diff::{detected_lines, Change};
+/// use alembic_core::schema::Check;
+///
+/// let check = |expr: &str| Check { name: Some("ck_status".into()), expr: expr.into() };
+/// let changes = [
+///     Change::DropCheck { table: "monitor".into(), check: check("status IN ('up', 'down')") },
+///     Change::AddCheck { table: "monitor".into(), check: check("status IN ('up', 'down', 'paused')") },
+/// ];
+/// assert_eq!(
+///     detected_lines(&changes),
+///     ["Detected changed values of check constraint 'ck_status' on table 'monitor' (status): added 'paused'"]
+/// );
+/// ```
+pub fn detected_lines(changes: &[Change]) -> Vec<String> {
+    let mut paired: Vec<Option<usize>> = vec![None; changes.len()];
+    let unnamed = |table: &str, add: bool| {
+        changes
+            .iter()
+            .filter(|c| match c {
+                Change::AddCheck { table: t, check } if add => t == table && check.name.is_none(),
+                Change::DropCheck { table: t, check } if !add => t == table && check.name.is_none(),
+                _ => false,
+            })
+            .count()
+    };
+    for (i, change) in changes.iter().enumerate() {
+        let Change::DropCheck { table, check } = change else {
+            continue;
+        };
+        let lone = check.name.is_none() && unnamed(table, false) == 1 && unnamed(table, true) == 1;
+        let partner = changes.iter().position(|c| match c {
+            Change::AddCheck {
+                table: t,
+                check: added,
+            } => {
+                t == table
+                    && match (&check.name, &added.name) {
+                        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                        (None, None) => lone,
+                        _ => false,
+                    }
+            }
+            _ => false,
+        });
+        if let Some(j) = partner {
+            paired[i] = Some(j);
+            paired[j] = Some(i);
+        }
+    }
+    let mut lines = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        match (change, paired[i]) {
+            (Change::DropCheck { table, check: old }, Some(j)) => {
+                let Change::AddCheck { check: new, .. } = &changes[j] else {
+                    unreachable!("paired with an added check")
+                };
+                lines.push(changed_check(table, old, new));
+            }
+            (Change::AddCheck { .. }, Some(_)) => {}
+            _ => lines.extend(change.detected().lines().map(str::to_owned)),
+        }
+    }
+    lines
+}
+
+/// The line of a CHECK whose expression changed.
+fn changed_check(table: &str, old: &Check, new: &Check) -> String {
+    let name = name_or_columns(&new.name);
+    match (in_list(&old.expr), in_list(&new.expr)) {
+        (Some((column, before)), Some((same, after))) if column.eq_ignore_ascii_case(&same) => {
+            let list =
+                |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            let added: Vec<&String> = after.iter().filter(|v| !before.contains(v)).collect();
+            let removed: Vec<&String> = before.iter().filter(|v| !after.contains(v)).collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("added {}", list(added)));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("removed {}", list(removed)));
+            }
+            if parts.is_empty() {
+                parts.push("the same values, reordered".to_owned());
+            }
+            format!(
+                "Detected changed values of check constraint {name} on table '{table}' ({column}): {}",
+                parts.join("; ")
+            )
+        }
+        _ => format!(
+            "Detected changed check constraint {name} on table '{table}': {} -> {}",
+            old.expr, new.expr
+        ),
+    }
+}
+
+/// `column IN ('a', 'b')`, or PostgreSQL's `column = ANY (ARRAY['a'::text, 'b'::text])`: the
+/// column and the literals (quoted, without casts).
+fn in_list(expr: &str) -> Option<(String, Vec<String>)> {
+    let tokens: Vec<String> = postgres::tokens(expr)
+        .into_iter()
+        .filter(|t| t != "(" && t != ")")
+        .collect();
+    let mut rest = tokens.iter().map(String::as_str);
+    let column = rest.next()?.trim_matches('"').to_owned();
+    let mut rest = rest.peekable();
+    match rest.next()? {
+        w if w.eq_ignore_ascii_case("in") => {}
+        "=" if rest.next()?.eq_ignore_ascii_case("any") && rest.next()? == "ARRAY" => {
+            if rest.next()? != "[" {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    let mut values = Vec::new();
+    while let Some(token) = rest.next() {
+        match token {
+            "," | "]" => {}
+            "::" => {
+                rest.next()?;
+            }
+            literal if literal.starts_with('\'') => values.push(literal.to_owned()),
+            _ => return None,
+        }
+    }
+    (!values.is_empty()).then_some((column, values))
+}
+
 fn name_or_columns(name: &Option<String>) -> String {
     name.as_ref()
         .map_or_else(|| "(unnamed)".to_owned(), |n| format!("'{n}'"))

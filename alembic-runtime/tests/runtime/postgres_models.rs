@@ -5,7 +5,7 @@
 //! the migrations produce is read from a scratch database that is always dropped.
 #![cfg(all(feature = "postgres", feature = "derive"))]
 
-use alembic_core::schema::diff::{diff_in, Renames};
+use alembic_core::schema::diff::{detected_lines, diff_in, Renames};
 use alembic_core::schema::sql::Dialect;
 use alembic_runtime::prelude::*;
 use alembic_runtime::schema::{Schema, Table};
@@ -165,6 +165,22 @@ fn derived_models_read_back_from_the_catalog_compare_equal() {
     assert_eq!(
         changes.iter().map(|c| c.detected()).collect::<Vec<_>>(),
         ["Detected server default change on 'monitor.status'"]
+    );
+
+    // An enum-like column's values changed: one line naming them, from the server's
+    // `= ANY (ARRAY[…])` and the model's `IN (…)`.
+    let mut values = models();
+    let check = values.tables[1]
+        .checks
+        .iter_mut()
+        .find(|c| c.expr.starts_with("status IN"))
+        .unwrap();
+    check.expr = "status IN ('active', 'retired')".into();
+    let changes = diff_in(Dialect::Postgres, &read, &values, &Renames::default(), &[]);
+    assert_eq!(
+        detected_lines(&changes),
+        ["Detected changed values of check constraint (unnamed) on table 'monitor' (status): \
+          added 'retired'; removed 'paused'"]
     );
 
     // verify_models takes the PostgreSQL tables of the models.

@@ -471,7 +471,7 @@ fn between_as_comparisons(expr: &str) -> String {
 }
 
 /// The SQL tokens of `expr`: names (quoted or not), numbers, literals, operators.
-fn tokens(expr: &str) -> Vec<String> {
+pub(crate) fn tokens(expr: &str) -> Vec<String> {
     let bytes = expr.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

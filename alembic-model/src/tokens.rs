@@ -124,6 +124,9 @@ impl Builders {
         if let Some(w) = &index.where_clause {
             e = quote!(#e.filter(#w));
         }
+        if let Some(m) = &index.method {
+            e = quote!(#e.using(#m));
+        }
         e
     }
 

@@ -671,6 +671,10 @@ fn diff_table(
             i.unique,
             i.terms.iter().map(|t| expr(t)).collect::<Vec<_>>(),
             i.where_clause.as_deref().map(expr),
+            i.method
+                .as_deref()
+                .filter(|_| pg)
+                .map(str::to_ascii_lowercase),
         )
     };
     let unique_key = |u: &Unique| {

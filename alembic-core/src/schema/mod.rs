@@ -209,6 +209,13 @@ pub struct Index {
     pub terms: Vec<String>,
     /// A partial index's WHERE expression.
     pub where_clause: Option<String>,
+    /// PostgreSQL's access method when it is not the default B-tree (`gin`, `gist`,
+    /// `brin`, `hash`); SQLite has only B-trees and ignores it.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub method: Option<String>,
     /// Built with PostgreSQL's `CREATE INDEX CONCURRENTLY` (which cannot run inside a
     /// transaction: its migration declares `TRANSACTION = false`). How an index is built,
     /// not what it is: introspection never sets it, and SQLite ignores it.
@@ -553,6 +560,7 @@ impl Index {
                 .map(|c| crate::schema::sql::quote_ident(c))
                 .collect(),
             where_clause: None,
+            method: None,
             concurrently: false,
         }
     }
@@ -570,8 +578,24 @@ impl Index {
             unique: false,
             terms: terms.iter().map(|t| (*t).to_owned()).collect(),
             where_clause: None,
+            method: None,
             concurrently: false,
         }
+    }
+
+    /// Builds it with a PostgreSQL access method other than B-tree: `gin` for a JSONB or
+    /// full-text column, `gist`, `brin`, `hash`. SQLite ignores it.
+    ///
+    /// ```
+    /// use alembic_core::schema::sql::{index_sql, Dialect};
+    /// use alembic_core::schema::Index;
+    /// let index = Index::new("ix_doc_body", &["body"]).using("gin");
+    /// assert_eq!(index_sql("doc", &index, Dialect::Postgres, false), "CREATE INDEX \"ix_doc_body\" ON \"doc\" USING gin (\"body\")");
+    /// assert_eq!(index_sql("doc", &index, Dialect::Sqlite, false), "CREATE INDEX \"ix_doc_body\" ON \"doc\" (\"body\")");
+    /// ```
+    pub fn using(mut self, method: &str) -> Self {
+        self.method = Some(method.to_ascii_lowercase()).filter(|m| m != "btree");
+        self
     }
 
     /// Makes it UNIQUE.

@@ -19,9 +19,12 @@ use postgres::Client;
 use super::ddl::{ConstraintLookup, Renamed, Unnamed};
 use crate::error::{Error, OpError, Result};
 
+// A partition is part of its partitioned table, which is what a model declares: it is not
+// a table of its own to compare (autogenerate would drop it).
 const TABLES: &str = "SELECT c.oid, c.relname::text FROM pg_class c \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.oid";
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+       AND NOT c.relispartition ORDER BY c.oid";
 
 const COLUMNS: &str = "SELECT a.attrelid, a.attname::text, format_type(a.atttypid, a.atttypmod), \
      a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attgenerated::text, co.collname::text \
@@ -201,6 +204,7 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
             unique: get(&row, 2, INDEXES)?,
             terms: index_terms(&definition),
             where_clause: get(&row, 4, INDEXES)?,
+            method: index_method(&definition),
             concurrently: false,
         });
     }
@@ -316,6 +320,13 @@ fn index_terms(definition: &str) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The access method of `CREATE INDEX … USING method (…)`, unless it is the default B-tree.
+fn index_method(definition: &str) -> Option<String> {
+    let at = definition.find(" USING ")? + " USING ".len();
+    let method = definition[at..].split_whitespace().next()?;
+    (method != "btree").then(|| method.to_owned())
 }
 
 /// A `format_type` result in the model's spelling.

@@ -647,6 +647,7 @@ pub fn parse_create_index(sql: &str) -> Result<(String, Index), ParseError> {
             unique,
             terms,
             where_clause,
+            method: None,
             concurrently: false,
         },
     ))

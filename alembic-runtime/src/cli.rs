@@ -451,6 +451,13 @@ fn connect_postgres(url: &str) -> Result<Opened, String> {
                 hosts.join(",")
             )
         }
+        // rust-postgres's own words ("no TLS implementation configured") say nothing of
+        // the URL: the runtime connects without TLS.
+        _ if config.get_ssl_mode() == postgres::config::SslMode::Require => "the URL asks for \
+            TLS (sslmode=require), which the runtime's connections do not do yet; on a network \
+            you trust, use sslmode=prefer or sslmode=disable, or have the application connect \
+            with postgres-native-tls or postgres-openssl and hand its client to the runtime"
+            .to_owned(),
         _ => crate::error::postgres_message(&error),
     };
     Err(format!("cannot connect to {shown}: {advice}"))

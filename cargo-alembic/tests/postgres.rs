@@ -303,6 +303,17 @@ fn a_server_that_cannot_be_reached_is_named_without_its_password() {
         "{}",
         out.stderr
     );
+    // TLS is not done yet: the URL's sslmode is named, not rust-postgres's internals.
+    let tls = format!("{}?sslmode=require", with_password(&db.url()));
+    let out = run(&p, &["--database", &tls, "current"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the URL asks for TLS (sslmode=require), which the runtime's connections do not do yet"
+        ),
+        "{}",
+        out.stderr
+    );
     // The configured database was not touched by either.
     assert_eq!(version_rows(&db), ["bbbb00000002"]);
 }

@@ -573,16 +573,13 @@ mod tests {
                 n: uuid::Uuid, o: serde_json::Value, p: rust_decimal::Decimal, q: Option<i64>,
             }
         };
+        let types = |m: &ModelDef| -> Vec<String> {
+            m.table.columns.iter().map(|c| c.sql_type.clone()).collect()
+        };
         let m = parse_model(&item).unwrap();
         assert_eq!(m.table.name, "all_types");
-        let types: Vec<&str> = m
-            .table
-            .columns
-            .iter()
-            .map(|c| c.sql_type.as_str())
-            .collect();
         assert_eq!(
-            types,
+            types(&m),
             [
                 "INTEGER", "INTEGER", "INTEGER", "BOOLEAN", "REAL", "REAL", "TEXT", "TEXT", "BLOB",
                 "DATETIME", "DATETIME", "DATE", "TIME", "BLOB", "JSON", "NUMERIC", "INTEGER"
@@ -591,14 +588,8 @@ mod tests {
         assert!(!m.table.columns[16].not_null);
 
         let pg = parse_model_for(&item, Dialect::Postgres).unwrap();
-        let types: Vec<&str> = pg
-            .table
-            .columns
-            .iter()
-            .map(|c| c.sql_type.as_str())
-            .collect();
         assert_eq!(
-            types,
+            types(&pg),
             [
                 "SMALLINT",
                 "BIGINT",
@@ -623,13 +614,10 @@ mod tests {
             struct Times { a: chrono::NaiveDateTime, b: time::PrimitiveDateTime, c: u16, d: i16 }
         };
         let pg = parse_model_for(&naive, Dialect::Postgres).unwrap();
-        let types: Vec<&str> = pg
-            .table
-            .columns
-            .iter()
-            .map(|c| c.sql_type.as_str())
-            .collect();
-        assert_eq!(types, ["TIMESTAMP", "TIMESTAMP", "INTEGER", "SMALLINT"]);
+        assert_eq!(
+            types(&pg),
+            ["TIMESTAMP", "TIMESTAMP", "INTEGER", "SMALLINT"]
+        );
         // Nothing but the types depends on the dialect.
         let mut same = pg.table.clone();
         same.columns

@@ -103,6 +103,18 @@ fn write_models(dir: &Path, changed: bool) {
     }
 }
 
+/// A package named `name` in `root` with the unchanged models and this checkout's lock.
+fn write_project(root: &Path, name: &str) {
+    write_models(&root.join("src/models"), false);
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"),
+    )
+    .unwrap();
+    std::fs::write(root.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -154,14 +166,7 @@ fn main() {
 
     // The whole command, through the release binary.
     let exe = release_cli();
-    write_models(&models_dir, false);
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"autogenbench\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/main.rs"), "fn main() {}\n").unwrap();
-    std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    write_project(root, "autogenbench");
     let alembic = |args: &[&str]| {
         let mut cmd = Command::new(&exe);
         cmd.arg("alembic")
@@ -196,14 +201,7 @@ fn main() {
 fn postgres(exe: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_models(&root.join("src/models"), false);
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"autogenbenchpg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/main.rs"), "fn main() {}\n").unwrap();
-    std::fs::copy(repo().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    write_project(root, "autogenbenchpg");
     let db = Database::create("autogenerate");
     let alembic = |args: &[&str]| {
         let mut cmd = Command::new(exe);

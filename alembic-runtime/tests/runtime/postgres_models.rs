@@ -208,17 +208,22 @@ fn rename_back(op: &mut Op) -> Result<()> {
     op.rename_table("account", "owner")
 }
 
-fn constraint_names(pg: &mut Postgres) -> Vec<String> {
+/// The one text column of a query's rows.
+fn texts(pg: &mut Postgres, sql: &str) -> Vec<String> {
     pg.client
-        .query(
-            "SELECT conname::text FROM pg_constraint c JOIN pg_namespace n \
-             ON n.oid = c.connamespace WHERE n.nspname = current_schema() ORDER BY 1",
-            &[],
-        )
+        .query(sql, &[])
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect()
+}
+
+fn constraint_names(pg: &mut Postgres) -> Vec<String> {
+    texts(
+        pg,
+        "SELECT conname::text FROM pg_constraint c JOIN pg_namespace n \
+         ON n.oid = c.connamespace WHERE n.nspname = current_schema() ORDER BY 1",
+    )
 }
 
 #[test]
@@ -268,16 +273,11 @@ fn renames_keep_unnamed_constraints_unnamed() {
 }
 
 fn scratch_databases(pg: &mut Postgres) -> Vec<String> {
-    pg.client
-        .query(
-            "SELECT datname::text FROM pg_database WHERE datname LIKE 'alembic\\_scratch\\_%' \
-             ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
+    texts(
+        pg,
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'alembic\\_scratch\\_%' \
+         ORDER BY 1",
+    )
 }
 
 fn failing(op: &mut Op) -> Result<()> {
@@ -451,17 +451,12 @@ const REAL_WORLD: &str = "
 ";
 
 fn index_definitions(pg: &mut Postgres) -> Vec<String> {
-    pg.client
-        .query(
-            "SELECT indexrelid::regclass::text || ' ' || \
-             regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') FROM pg_index \
-             WHERE indrelid = 'ev'::regclass ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
+    texts(
+        pg,
+        "SELECT indexrelid::regclass::text || ' ' || \
+         regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') FROM pg_index \
+         WHERE indrelid = 'ev'::regclass ORDER BY 1",
+    )
 }
 
 #[test]

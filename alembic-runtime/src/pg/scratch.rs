@@ -78,6 +78,20 @@ pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
         server: shown.clone(),
         source,
     })?;
+    // The schema the version table goes in exists in the real database (made by hand, as
+    // with Alembic); the scratch one is made here.
+    if let Some(place) = migrations.version_table_schema() {
+        let create = format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            alembic_core::schema::sql::quote_ident(place)
+        );
+        client
+            .batch_execute(&create)
+            .map_err(|source| Error::Postgres {
+                sql: create,
+                source,
+            })?;
+    }
     migrations.upgrade(&mut client, "heads")?;
     let schema = super::schema(&mut client)?;
     drop(client);

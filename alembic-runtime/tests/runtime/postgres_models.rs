@@ -320,6 +320,18 @@ fn the_schema_on_a_server_comes_from_a_scratch_database_always_dropped() {
     assert!(err.to_string().contains("division by zero"), "{err}");
     assert_eq!(scratch_databases(&mut pg), before);
 
+    // A version table in a schema of its own: the scratch database gets the schema.
+    let placed = head().with_version_table_schema("ops");
+    assert!(diff_in(
+        Dialect::Postgres,
+        &placed.schema_on_server(&url).unwrap(),
+        &models(),
+        &Renames::default(),
+        &[]
+    )
+    .is_empty());
+    assert_eq!(scratch_databases(&mut pg), before);
+
     // A role that may not create databases is told what to do.
     let (scheme, rest) = url.split_once("://").unwrap();
     let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);

@@ -418,9 +418,14 @@ fn connect_postgres(url: &str) -> Result<Opened, String> {
     let config: postgres::Config = url
         .parse()
         .map_err(|e| format!("cannot read the PostgreSQL URL {shown}: {e}"))?;
-    let error = match config.connect(postgres::NoTls) {
+    let error = match crate::pg::connect::connect(&config) {
         Ok(client) => return Ok(Opened::Postgres(Box::new(client))),
-        Err(e) => e,
+        Err(crate::pg::connect::ConnectError::Postgres(e)) => e,
+        #[allow(
+            unreachable_patterns,
+            reason = "without postgres-tls there is no other"
+        )]
+        Err(other) => return Err(format!("cannot connect to {shown}: {other}")),
     };
     let hosts: Vec<String> = config
         .get_hosts()
@@ -452,12 +457,16 @@ fn connect_postgres(url: &str) -> Result<Opened, String> {
             )
         }
         // rust-postgres's own words ("no TLS implementation configured") say nothing of
-        // the URL: the runtime connects without TLS.
-        _ if config.get_ssl_mode() == postgres::config::SslMode::Require => "the URL asks for \
-            TLS (sslmode=require), which the runtime's connections do not do yet; on a network \
-            you trust, use sslmode=prefer or sslmode=disable, or have the application connect \
-            with postgres-native-tls or postgres-openssl and hand its client to the runtime"
-            .to_owned(),
+        // the URL: this build connects without TLS.
+        _ if cfg!(not(feature = "postgres-tls"))
+            && config.get_ssl_mode() == postgres::config::SslMode::Require =>
+        {
+            "the URL asks for TLS (sslmode=require), and this build connects without it: \
+             build alembic-runtime with the postgres-tls feature (cargo alembic's runner has \
+             it), use sslmode=prefer or disable on a network you trust, or have the \
+             application connect with its own TLS connector and hand its client to the runtime"
+                .to_owned()
+        }
         _ => crate::error::postgres_message(&error),
     };
     Err(format!("cannot connect to {shown}: {advice}"))

@@ -236,8 +236,8 @@ pub enum Error {
     Scratch {
         /// The server, as its URL shows without a password.
         server: String,
-        /// The server's (or the client's) error.
-        source: postgres::Error,
+        /// What the server (or the client) said.
+        message: String,
     },
 }
 
@@ -337,12 +337,11 @@ impl fmt::Display for Error {
                 write!(f, "{}\n  SQL: {sql}", postgres_message(source))
             }
             #[cfg(feature = "postgres")]
-            Error::Scratch { server, source } => write!(
+            Error::Scratch { server, message } => write!(
                 f,
-                "cannot make a scratch database on {server} to apply the migrations to ({}); \
-                 comparing with the models needs a role that may create databases (CREATEDB) \
-                 there, or compare with a database at head: --database URL",
-                postgres_message(source)
+                "cannot make a scratch database on {server} to apply the migrations to \
+                 ({message}); comparing with the models needs a role that may create databases \
+                 (CREATEDB) there, or compare with a database at head: --database URL"
             ),
         }
     }
@@ -381,7 +380,9 @@ impl std::error::Error for Error {
             | Error::Locked { source, .. }
             | Error::Sqlite { source, .. } => Some(source),
             #[cfg(feature = "postgres")]
-            Error::Postgres { source, .. } | Error::Scratch { source, .. } => Some(source),
+            Error::Postgres { source, .. } => Some(source),
+            #[cfg(feature = "postgres")]
+            Error::Scratch { .. } => None,
         }
     }
 }

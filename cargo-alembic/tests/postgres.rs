@@ -149,7 +149,7 @@ fn every_database_command_works_on_a_postgresql_server() {
     // The runner was built for PostgreSQL because the database is a server.
     let runner_manifest = p.runner_manifest();
     assert!(
-        runner_manifest.contains("features = [\"runner\", \"postgres\"]"),
+        runner_manifest.contains("features = [\"runner\", \"postgres-tls\"]"),
         "{runner_manifest}"
     );
 
@@ -303,19 +303,68 @@ fn a_server_that_cannot_be_reached_is_named_without_its_password() {
         "{}",
         out.stderr
     );
-    // TLS is not done yet: the URL's sslmode is named, not rust-postgres's internals.
-    let tls = format!("{}?sslmode=require", with_password(&db.url()));
-    let out = run(&p, &["--database", &tls, "current"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains(
-            "the URL asks for TLS (sslmode=require), which the runtime's connections do not do yet"
-        ),
-        "{}",
-        out.stderr
-    );
     // The configured database was not touched by either.
     assert_eq!(version_rows(&db), ["bbbb00000002"]);
+}
+
+#[test]
+fn the_runner_speaks_tls_as_the_urls_sslmode_asks() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let p = project_with_history(&with_password(&db.url()));
+    // The migration records whether its own connection is encrypted.
+    let file = "migrations/versions/bbbb00000002_add_url.rs";
+    let text = p.read(file);
+    let adds = "op.add_column(\"monitor\", Column::new(\"url\", Type::Text).nullable())";
+    let drops = "op.drop_column(\"monitor\", \"url\")";
+    assert!(text.contains(adds) && text.contains(drops), "{text}");
+    p.write(
+        file,
+        &text
+            .replacen(
+                adds,
+                "op.execute(\"CREATE TABLE tls AS SELECT ssl FROM pg_stat_ssl \
+                 WHERE pid = pg_backend_pid()\")",
+                1,
+            )
+            .replacen(drops, "op.execute(\"DROP TABLE tls\")", 1),
+    );
+    let encrypted = |db: &TestDatabase| -> bool {
+        db.connect()
+            .query_one("SELECT ssl FROM tls", &[])
+            .unwrap()
+            .get(0)
+    };
+    let server_has_tls = db
+        .connect()
+        .query_one("SHOW ssl", &[])
+        .unwrap()
+        .get::<_, String>(0)
+        == "on";
+    let with = |mode: &str| format!("{}?sslmode={mode}", with_password(&db.url()));
+
+    ok(&p, &["--database", &with("disable"), "upgrade", "head"]);
+    assert!(!encrypted(&db), "sslmode=disable connected in the clear");
+    ok(&p, &["--database", &with("disable"), "downgrade", "-1"]);
+    if server_has_tls {
+        ok(&p, &["--database", &with("require"), "upgrade", "head"]);
+        assert!(encrypted(&db), "sslmode=require connected with TLS");
+        ok(&p, &["--database", &with("require"), "downgrade", "-1"]);
+        // The default, prefer, takes TLS when the server offers it, as libpq does.
+        ok(
+            &p,
+            &["--database", &with_password(&db.url()), "upgrade", "head"],
+        );
+        assert!(
+            encrypted(&db),
+            "sslmode=prefer (the default) connected with TLS"
+        );
+    } else {
+        let out = run(&p, &["--database", &with("require"), "upgrade", "head"]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stderr.contains("TLS"), "{}", out.stderr);
+    }
 }
 
 const MODELS_V1: &str = r#"use alembic_runtime::Model;

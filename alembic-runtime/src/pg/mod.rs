@@ -13,6 +13,7 @@
 //! own after it succeeded, and the migrations after it run in a new one.
 
 pub(crate) mod checksum;
+pub(crate) mod connect;
 mod connection;
 mod ddl;
 mod introspect;

@@ -6,7 +6,9 @@
 //! calls never share one and a database left by a killed process says what it is.
 
 use alembic_core::schema::Schema;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
+
+use super::connect::connect;
 
 use crate::error::{Error, Result};
 use crate::migration::Migrations;
@@ -45,14 +47,14 @@ impl Drop for Scratch {
 /// names (the database it names is only connected to, never changed).
 pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
     let shown = alembic_core::url::redacted(url);
-    let config: Config = url.parse().map_err(|source| Error::Scratch {
+    let failed = |message: String| Error::Scratch {
         server: shown.clone(),
-        source,
-    })?;
-    let admin = config.connect(NoTls).map_err(|source| Error::Scratch {
-        server: shown.clone(),
-        source,
-    })?;
+        message,
+    };
+    let config: Config = url
+        .parse()
+        .map_err(|e: postgres::Error| failed(e.to_string()))?;
+    let admin = connect(&config).map_err(|e| failed(e.to_string()))?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -64,20 +66,14 @@ pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
         "CREATE DATABASE {}",
         alembic_core::schema::sql::quote_ident(&scratch.name)
     );
-    if let Err(source) = scratch.admin.batch_execute(&create) {
+    if let Err(e) = scratch.admin.batch_execute(&create) {
         // Nothing was made: nothing to drop.
         scratch.name.clear();
-        return Err(Error::Scratch {
-            server: shown,
-            source,
-        });
+        return Err(failed(crate::error::postgres_message(&e)));
     }
     let mut config = config;
     config.dbname(&scratch.name);
-    let mut client = config.connect(NoTls).map_err(|source| Error::Scratch {
-        server: shown.clone(),
-        source,
-    })?;
+    let mut client = connect(&config).map_err(|e| failed(e.to_string()))?;
     // The schema the version table goes in exists in the real database (made by hand, as
     // with Alembic); the scratch one is made here.
     if let Some(place) = migrations.version_table_schema() {

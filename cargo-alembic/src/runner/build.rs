@@ -71,7 +71,7 @@ pub(super) fn runner(project: &Project, migrations: u64, quiet: bool) -> Result<
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let stamp = dir.join("fingerprint");
     let features: &[&str] = if project.needs_postgres() {
-        &["runner", "postgres"]
+        &["runner", "postgres-tls"]
     } else {
         &["runner"]
     };

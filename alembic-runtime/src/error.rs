@@ -238,6 +238,9 @@ pub enum Error {
         server: String,
         /// What the server (or the client) said.
         message: String,
+        /// Whether the server could not be reached at all (else it refused to make the
+        /// database).
+        unreachable: bool,
     },
 }
 
@@ -337,7 +340,16 @@ impl fmt::Display for Error {
                 write!(f, "{}\n  SQL: {sql}", postgres_message(source))
             }
             #[cfg(feature = "postgres")]
-            Error::Scratch { server, message } => write!(
+            Error::Scratch {
+                server,
+                message,
+                unreachable: true,
+            } => write!(
+                f,
+                "cannot reach {server} to make a scratch database to apply the migrations to \
+                 ({message}); is the PostgreSQL server running, and is that its address?"
+            ),
+            Error::Scratch { server, message, .. } => write!(
                 f,
                 "cannot make a scratch database on {server} to apply the migrations to \
                  ({message}); comparing with the models needs a role that may create databases \

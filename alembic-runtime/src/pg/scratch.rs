@@ -47,14 +47,15 @@ impl Drop for Scratch {
 /// names (the database it names is only connected to, never changed).
 pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
     let shown = alembic_core::url::redacted(url);
-    let failed = |message: String| Error::Scratch {
+    let failed = |message: String, unreachable: bool| Error::Scratch {
         server: shown.clone(),
         message,
+        unreachable,
     };
     let config: Config = url
         .parse()
-        .map_err(|e: postgres::Error| failed(e.to_string()))?;
-    let admin = connect(&config).map_err(|e| failed(e.to_string()))?;
+        .map_err(|e: postgres::Error| failed(e.to_string(), true))?;
+    let admin = connect(&config).map_err(|e| failed(e.to_string(), true))?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -69,11 +70,11 @@ pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
     if let Err(e) = scratch.admin.batch_execute(&create) {
         // Nothing was made: nothing to drop.
         scratch.name.clear();
-        return Err(failed(crate::error::postgres_message(&e)));
+        return Err(failed(crate::error::postgres_message(&e), false));
     }
     let mut config = config;
     config.dbname(&scratch.name);
-    let mut client = connect(&config).map_err(|e| failed(e.to_string()))?;
+    let mut client = connect(&config).map_err(|e| failed(e.to_string(), true))?;
     // The schema the version table goes in exists in the real database (made by hand, as
     // with Alembic); the scratch one is made here.
     if let Some(place) = migrations.version_table_schema() {

@@ -354,6 +354,18 @@ fn the_schema_on_a_server_comes_from_a_scratch_database_always_dropped() {
     );
     assert!(message.contains("(CREATEDB)"), "{message}");
     assert_eq!(scratch_databases(&mut pg), before);
+
+    // A server that is not there is not a question of privileges.
+    let message = head()
+        .schema_on_server("postgres://app:pw@127.0.0.1:1/app")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(
+            "cannot reach postgres://app:***@127.0.0.1:1/app to make a scratch database"
+        ) && message.ends_with("is the PostgreSQL server running, and is that its address?"),
+        "{message}"
+    );
 }
 
 /// CHECK expressions as a model writes them, each of which PostgreSQL prints back in other

@@ -686,3 +686,67 @@ fn an_interrupted_autogenerate_still_drops_its_scratch_database() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The example application's history, written on SQLite with typed operations, applied to
+/// and reverted on PostgreSQL as it is. Its models then differ from it only where DESIGN
+/// maps a Rust type differently on PostgreSQL (`i64`: INTEGER on SQLite, BIGINT here): the
+/// open question of one history for both databases (docs/postgresql.md).
+#[test]
+fn the_example_applications_history_runs_on_postgresql() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let manifest = alembic_e2e::repo().join("examples/uptimo/Cargo.toml");
+    let uptimo = |args: &[&str]| -> Run {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cargo-alembic"))
+            .arg("alembic")
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .args(["--database", &db.url()])
+            .args(args)
+            .env("CARGO_TARGET_DIR", alembic_e2e::shared_target())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+            .into()
+    };
+    let up = uptimo(&["upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert_eq!(uptimo(&["current"]).stdout, "2d686ab55aa2 (head)\n");
+    let mut client = db.connect();
+    client
+        .batch_execute(
+            "INSERT INTO \"user\" (email) VALUES ('ops@example.com');
+             INSERT INTO monitor (name, url, owner_id) VALUES ('home', 'https://example.com', 1)",
+        )
+        .unwrap();
+
+    let check = uptimo(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let differences: Vec<&str> = check
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Detected"))
+        .map(str::trim)
+        .collect();
+    assert!(!differences.is_empty(), "{}", check.stderr);
+    for line in &differences {
+        assert!(
+            line.starts_with("Detected type change from INTEGER to BIGINT on '"),
+            "only the width of i64 differs: {line}\n{}",
+            check.stderr
+        );
+    }
+
+    let down = uptimo(&["downgrade", "base"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() \
+             AND tablename NOT LIKE 'alembic%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0);
+}

@@ -48,6 +48,7 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "benchmarks build"
 cargo bench --manifest-path benches/Cargo.toml --locked --no-run
+cargo bench --manifest-path benches/sqlx/Cargo.toml --locked --no-run
 
 step "tests (rusqlite $(cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -m1 '^rusqlite ' | cut -d' ' -f2), the newest the runtime accepts)"
 cargo test --workspace --all-features --locked

@@ -255,7 +255,10 @@ impl Project {
             .is_some_and(|d| matches!(DatabaseUrl::parse(&d.url), Ok(DatabaseUrl::Postgres(_))));
         server
             || self.dialect == Dialect::Postgres
-            || self.runtime_features.iter().any(|f| f == "postgres")
+            || self
+                .runtime_features
+                .iter()
+                .any(|f| f == "postgres" || f == "postgres-tls")
     }
 
     /// The configured database, shown as it may be: a server's URL without its password.

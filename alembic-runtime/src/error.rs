@@ -349,6 +349,7 @@ impl fmt::Display for Error {
                 "cannot reach {server} to make a scratch database to apply the migrations to \
                  ({message}); is the PostgreSQL server running, and is that its address?"
             ),
+            #[cfg(feature = "postgres")]
             Error::Scratch { server, message, .. } => write!(
                 f,
                 "cannot make a scratch database on {server} to apply the migrations to \

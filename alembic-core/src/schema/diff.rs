@@ -365,29 +365,21 @@ fn changed_check(table: &str, old: &Check, new: &Check) -> String {
 /// `column IN ('a', 'b')`, or PostgreSQL's `column = ANY (ARRAY['a'::text, 'b'::text])`: the
 /// column and the literals (quoted, without casts).
 fn in_list(expr: &str) -> Option<(String, Vec<String>)> {
-    let tokens: Vec<String> = postgres::tokens(expr)
+    let terms: Vec<String> = postgres::terms(expr)
         .into_iter()
         .filter(|t| t != "(" && t != ")")
         .collect();
-    let mut rest = tokens.iter().map(String::as_str);
-    let column = rest.next()?.trim_matches('"').to_owned();
-    let mut rest = rest.peekable();
+    let mut rest = terms.iter().map(String::as_str);
+    let column = rest.next()?.to_owned();
     match rest.next()? {
-        w if w.eq_ignore_ascii_case("in") => {}
-        "=" if rest.next()?.eq_ignore_ascii_case("any") && rest.next()? == "ARRAY" => {
-            if rest.next()? != "[" {
-                return None;
-            }
-        }
+        "in" => {}
+        "=" if rest.next()? == "any" && rest.next()? == "array" && rest.next()? == "[" => {}
         _ => return None,
     }
     let mut values = Vec::new();
-    while let Some(token) = rest.next() {
-        match token {
+    for term in rest {
+        match term {
             "," | "]" => {}
-            "::" => {
-                rest.next()?;
-            }
             literal if literal.starts_with('\'') => values.push(literal.to_owned()),
             _ => return None,
         }

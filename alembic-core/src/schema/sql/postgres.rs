@@ -5,6 +5,8 @@
 //! SQLite knows (`BLOB`, `DATETIME`) into PostgreSQL's, so one `Column::new("at",
 //! Type::DateTime)` creates a `DATETIME` column on SQLite and a `TIMESTAMP` on PostgreSQL.
 
+use super::lexer::{self, Kind, Token};
+
 /// Splits a script into its statements, without terminating `;`, leading comments or
 /// surrounding space, skipping empty ones. Semicolons inside quotes (`'…'`, `E'…\'…'`,
 /// `"…"`, `$tag$…$tag$`) and comments (`--`, nested `/* */`) do not split.
@@ -275,37 +277,20 @@ pub fn plain_default(default: &str) -> Option<String> {
     ) {
         return Some("CURRENT_TIMESTAMP".to_owned());
     }
-    let literal_end = if d.starts_with('\'') {
-        // The closing quote: a doubled quote is a quote inside the literal.
-        let bytes = d.as_bytes();
-        let mut i = 1;
-        loop {
-            match bytes.get(i) {
-                Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
-                Some(b'\'') => break Some(i + 1),
-                Some(_) => i += 1,
-                None => break None,
-            }
-        }
-    } else {
-        let digits = d
-            .char_indices()
-            .take_while(|&(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
-            .last()
-            .map(|(i, c)| i + c.len_utf8());
-        digits.filter(|&end| d[..end].parse::<f64>().is_ok())
+    // A literal (a string, or a number with its sign) followed by nothing but casts.
+    let toks = lexer::tokens(d);
+    let literal = match toks.as_slice() {
+        [t, ..] if matches!(t.kind, Kind::String | Kind::Number) => 1,
+        [sign, n, ..] if sign.is(d, '-') && n.kind == Kind::Number => 2,
+        _ => 0,
     };
-    if let Some(end) = literal_end {
-        let casts = &d[end..];
-        let only_casts = casts.is_empty()
-            || (casts.starts_with("::")
-                && casts.split("::").skip(1).all(|t| {
-                    !t.is_empty()
-                        && t.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || " _[](),".contains(c))
-                }));
-        if only_casts {
-            return Some(d[..end].to_owned());
+    if literal > 0 {
+        let mut i = literal;
+        while let Some(end) = cast_end(d, &toks, i) {
+            i = end;
+        }
+        if i == toks.len() {
+            return Some(d[..toks[literal - 1].end].to_owned());
         }
     }
     Some(d.to_owned())
@@ -328,76 +313,8 @@ pub fn plain_default(default: &str) -> Option<String> {
 /// assert_ne!(squash_expr("a > 0"), squash_expr("a >= 0"));
 /// ```
 pub fn squash_expr(expr: &str) -> String {
-    let expr = between_as_comparisons(expr);
-    let mut out = String::with_capacity(expr.len());
-    let bytes = expr.as_bytes();
-    // Where in `out` the last string literal starts, while nothing has followed it.
-    let mut literal: Option<usize> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i] as char;
-        if c == '\'' {
-            // A literal keeps its case and spaces.
-            let start = i;
-            i += 1;
-            while i < bytes.len() {
-                if bytes[i] == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
-                    i += 2;
-                } else if bytes[i] == b'\'' {
-                    i += 1;
-                    break;
-                } else {
-                    i += 1;
-                }
-            }
-            literal = Some(out.len());
-            out.push_str(&expr[start..i]);
-            continue;
-        }
-        if expr[i..].starts_with("::") {
-            // `'-1'::integer` is how PostgreSQL prints the number -1.
-            if let Some(at) = literal.take() {
-                let inner = out[at + 1..out.len() - 1].to_owned();
-                if inner.parse::<f64>().is_ok() {
-                    out.truncate(at);
-                    out.push_str(&inner);
-                }
-            }
-            // A cast: the type name, with its words, modifiers and array brackets.
-            i += 2;
-            let mut depth = 0;
-            while i < bytes.len() {
-                let t = bytes[i] as char;
-                let in_name =
-                    t.is_ascii_alphanumeric() || t == '_' || t == '"' || t == '[' || t == ']';
-                let more_words = t == ' '
-                    && expr[i + 1..]
-                        .split(|ch: char| !ch.is_ascii_alphabetic())
-                        .next()
-                        .is_some_and(|w| {
-                            matches!(
-                                w.to_ascii_lowercase().as_str(),
-                                "varying" | "precision" | "without" | "with" | "time" | "zone"
-                            )
-                        });
-                if t == '(' {
-                    depth += 1;
-                } else if t == ')' && depth > 0 {
-                    depth -= 1;
-                } else if !(in_name || more_words || depth > 0) {
-                    break;
-                }
-                i += 1;
-            }
-            continue;
-        }
-        if !(c.is_whitespace() || c == '"') {
-            literal = None;
-            out.push(c.to_ascii_lowercase());
-        }
-        i += 1;
-    }
-    let out = out
+    let out = between_as_comparisons(terms(expr))
+        .concat()
         .replace("!~~*", "notilike")
         .replace("~~*", "ilike")
         .replace("!~~", "notlike")
@@ -406,6 +323,95 @@ pub fn squash_expr(expr: &str) -> String {
     let out = list_as_in(&out, "=any(array[", "in(");
     let out = list_as_in(&out, "<>all(array[", "notin(");
     out.chars().filter(|&c| c != '(' && c != ')').collect()
+}
+
+/// The tokens of an expression as it is compared: casts left out (a quoted number with a
+/// cast, `'-1'::integer`, is the number), identifiers unquoted, case folded outside string
+/// literals.
+pub(crate) fn terms(expr: &str) -> Vec<String> {
+    let toks = lexer::tokens(expr);
+    let mut out: Vec<String> = Vec::new();
+    let mut last = None;
+    let mut i = 0;
+    while i < toks.len() {
+        if let Some(end) = cast_end(expr, &toks, i) {
+            if last == Some(Kind::String) {
+                let quoted = out.last_mut().expect("a literal was written");
+                let inner = quoted[1..quoted.len() - 1].to_owned();
+                if inner.parse::<f64>().is_ok() {
+                    *quoted = inner;
+                }
+            }
+            last = None;
+            i = end;
+            continue;
+        }
+        let t = &toks[i];
+        let text = t.text(expr);
+        match t.kind {
+            // SQLite's `[name]` is PostgreSQL's array subscript or constructor: its inside
+            // is an expression.
+            Kind::QuotedIdent if text.starts_with('[') => {
+                out.push("[".to_owned());
+                out.extend(terms(text[1..].strip_suffix(']').unwrap_or(&text[1..])));
+                out.push("]".to_owned());
+            }
+            Kind::String => out.push(text.to_owned()),
+            Kind::QuotedIdent => out.push(lexer::ident_value(t, expr).to_ascii_lowercase()),
+            _ => out.push(text.to_ascii_lowercase()),
+        }
+        last = Some(t.kind);
+        i += 1;
+    }
+    out
+}
+
+/// Words that continue a type's name: `character varying`, `double precision`,
+/// `timestamp with time zone`.
+const TYPE_WORDS: [&str; 6] = ["varying", "precision", "with", "without", "time", "zone"];
+
+/// Where the cast that starts at token `i` (`::type`, with the words, schema, modifiers and
+/// array brackets of its type) ends; `None` when no cast starts there.
+fn cast_end(sql: &str, toks: &[Token], i: usize) -> Option<usize> {
+    let (colon, again) = (toks.get(i)?, toks.get(i + 1)?);
+    if !(colon.is(sql, ':') && again.is(sql, ':') && colon.end == again.start) {
+        return None;
+    }
+    let is = |j: usize, c: char| toks.get(j).is_some_and(|t| t.is(sql, c));
+    let name = |j: usize| {
+        toks.get(j)
+            .is_some_and(|t| matches!(t.kind, Kind::Word | Kind::QuotedIdent))
+    };
+    let type_word = |j: usize| {
+        toks.get(j).is_some_and(|t| {
+            TYPE_WORDS
+                .iter()
+                .any(|w| t.kind == Kind::Word && t.text(sql).eq_ignore_ascii_case(w))
+        })
+    };
+    let mut j = i + 2;
+    if !name(j) {
+        return None;
+    }
+    j += 1;
+    while is(j, '.') && name(j + 1) {
+        j += 2;
+    }
+    loop {
+        while type_word(j) {
+            j += 1;
+        }
+        if !is(j, '(') {
+            break;
+        }
+        let close = (j..toks.len()).find(|&k| is(k, ')'))?;
+        j = close + 1;
+    }
+    // `[]` (which SQLite's lexer reads as a bracket-quoted name).
+    while toks.get(j).is_some_and(|t| t.text(sql) == "[]") {
+        j += 1;
+    }
+    Some(j)
 }
 
 /// `x = ANY (ARRAY[a, b])` (squashed) written `x IN (a, b)`, and the like.
@@ -426,90 +432,46 @@ fn list_as_in(squashed: &str, printed: &str, written: &str) -> String {
     folded
 }
 
-/// `x [NOT] BETWEEN a AND b` written as PostgreSQL prints it back: `x >= a AND x <= b`
+/// `x [NOT] BETWEEN a AND b` in the terms PostgreSQL prints it back in: `x >= a AND x <= b`
 /// (`x < a OR x > b`). Operands are single terms (a name, a number, a literal, a call or a
 /// parenthesised group, with a sign); anything else is left as written.
-fn between_as_comparisons(expr: &str) -> String {
-    let tokens = tokens(expr);
-    let word = |t: &str, w: &str| t.eq_ignore_ascii_case(w);
-    let Some(at) = tokens.iter().position(|t| word(t, "between")) else {
-        return expr.to_owned();
-    };
-    let not = at > 0 && word(&tokens[at - 1], "not");
-    let left_end = if not { at - 1 } else { at };
-    let Some(left_start) = term_before(&tokens, left_end) else {
-        return expr.to_owned();
-    };
-    let Some(low_end) = term_after(&tokens, at + 1) else {
-        return expr.to_owned();
-    };
-    if !tokens.get(low_end).is_some_and(|t| word(t, "and")) {
-        return expr.to_owned();
-    }
-    let Some(high_end) = term_after(&tokens, low_end + 1) else {
-        return expr.to_owned();
-    };
-    let join = |range: std::ops::Range<usize>| tokens[range].join(" ");
-    let (x, low, high) = (
-        join(left_start..left_end),
-        join(at + 1..low_end),
-        join(low_end + 1..high_end),
-    );
-    let rewritten = if not {
-        format!("({x} < {low} OR {x} > {high})")
-    } else {
-        format!("({x} >= {low} AND {x} <= {high})")
-    };
-    let rest = format!(
-        "{} {rewritten} {}",
-        join(0..left_start),
-        join(high_end..tokens.len())
-    )
-    .replace(" :: ", "::");
-    // Another BETWEEN further on.
-    between_as_comparisons(&rest)
-}
-
-/// The SQL tokens of `expr`: names (quoted or not), numbers, literals, operators.
-pub(crate) fn tokens(expr: &str) -> Vec<String> {
-    let bytes = expr.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i] as char;
-        let start = i;
-        if c.is_whitespace() {
-            i += 1;
-            continue;
+fn between_as_comparisons(mut terms: Vec<String>) -> Vec<String> {
+    while let Some(at) = terms.iter().position(|t| t == "between") {
+        let not = at > 0 && terms[at - 1] == "not";
+        let left_end = if not { at - 1 } else { at };
+        let Some(left_start) = term_before(&terms, left_end) else {
+            break;
+        };
+        let Some(low_end) = term_after(&terms, at + 1) else {
+            break;
+        };
+        if terms.get(low_end).map(String::as_str) != Some("and") {
+            break;
         }
-        if c == '\'' || c == '"' {
-            i += 1;
-            while i < bytes.len() {
-                if bytes[i] == c as u8 && bytes.get(i + 1) == Some(&(c as u8)) {
-                    i += 2;
-                } else if bytes[i] == c as u8 {
-                    i += 1;
-                    break;
-                } else {
-                    i += 1;
-                }
-            }
-        } else if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-            while i < bytes.len()
-                && ((bytes[i] as char).is_ascii_alphanumeric()
-                    || bytes[i] == b'_'
-                    || bytes[i] == b'.')
-            {
-                i += 1;
-            }
-        } else if expr[i..].starts_with("::") {
-            i += 2;
+        let Some(high_end) = term_after(&terms, low_end + 1) else {
+            break;
+        };
+        let x = &terms[left_start..left_end];
+        let (low, high) = (&terms[at + 1..low_end], &terms[low_end + 1..high_end]);
+        let (above, join, below) = if not {
+            ("<", "or", ">")
         } else {
-            i += c.len_utf8();
-        }
-        out.push(expr[start..i].to_owned());
+            (">=", "and", "<=")
+        };
+        let mut rewritten: Vec<String> = terms[..left_start].to_vec();
+        rewritten.push("(".to_owned());
+        rewritten.extend_from_slice(x);
+        rewritten.push(above.to_owned());
+        rewritten.extend_from_slice(low);
+        rewritten.push(join.to_owned());
+        rewritten.extend_from_slice(x);
+        rewritten.push(below.to_owned());
+        rewritten.extend_from_slice(high);
+        rewritten.push(")".to_owned());
+        rewritten.extend_from_slice(&terms[high_end..]);
+        terms = rewritten;
     }
-    out
+    terms
 }
 
 /// Where the term that ends before `end` starts.
@@ -547,44 +509,66 @@ fn term_after(tokens: &[String], start: usize) -> Option<usize> {
         i += 1;
     }
     let first = tokens.get(i)?;
-    if first.starts_with('\'') || first == "(" || is_name(first) {
-        if is_name(first) && tokens.get(i + 1).map(String::as_str) != Some("(") {
-            return Some(i + 1);
-        }
-        if first.starts_with('\'') {
-            return Some(i + 1);
-        }
-        if first != "(" {
-            i += 1;
-        }
-        let mut depth = 0;
-        loop {
-            match tokens.get(i)?.as_str() {
-                "(" => depth += 1,
-                ")" => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(i + 1);
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
+    if first.starts_with('\'')
+        || (is_name(first) && tokens.get(i + 1).map(String::as_str) != Some("("))
+    {
+        return Some(i + 1);
     }
-    None
+    if !(first == "(" || is_name(first)) {
+        return None;
+    }
+    if first != "(" {
+        i += 1;
+    }
+    let mut depth = 0;
+    loop {
+        match tokens.get(i)?.as_str() {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
+/// Whether a term is a name or a number (a word of the lexer's).
 fn is_name(token: &str) -> bool {
     token
         .chars()
         .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '"' || c == '.')
+        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expressions_with_non_ascii_names_and_schema_qualified_casts_compare() {
+        // Bytes of several-byte characters are not character boundaries: nothing may slice
+        // there (a CHECK on a column named in another script than Latin).
+        assert_eq!(
+            squash_expr("\"prix_€\" BETWEEN 0 AND 9"),
+            squash_expr("prix_€ >= 0 AND prix_€ <= 9")
+        );
+        assert_eq!(
+            squash_expr("rating = 'G'::public.mpaa_rating"),
+            squash_expr("rating = 'G'")
+        );
+        assert_eq!(
+            plain_default("'2020-01-01 00:00:00'::timestamp(3) with time zone").as_deref(),
+            Some("'2020-01-01 00:00:00'")
+        );
+        assert_eq!(
+            plain_default("'a'::text || 'b'::text").as_deref(),
+            Some("'a'::text || 'b'::text")
+        );
+    }
 
     #[test]
     fn splits_around_every_kind_of_quote_and_comment() {

@@ -137,22 +137,24 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
         let kind: String = get(&row, 2, CONSTRAINTS)?;
         let definition: String = get(&row, 3, CONSTRAINTS)?;
         let columns: Vec<String> = get(&row, 4, CONSTRAINTS)?;
-        let declared = |suffix: &str, cols: &[String]| {
-            (!is_generated_name(&name, &generated_name(&table.name, cols, suffix)))
+        // Read as declared without a name when PostgreSQL named it.
+        let declared = || {
+            named_by_postgres(&table.name, &kind, &columns, &name)
+                .is_none()
                 .then(|| name.clone())
         };
         let keys = || columns.iter().map(KeyColumn::new).collect::<Vec<_>>();
         match kind.as_str() {
             "p" => {
                 table.primary_key = Some(PrimaryKey {
-                    name: declared("pkey", &[]),
+                    name: declared(),
                     columns: keys(),
                     autoincrement: false,
                     on_conflict: None,
                 });
             }
             "u" => table.unique.push(Unique {
-                name: declared("key", &columns),
+                name: declared(),
                 columns: keys(),
                 on_conflict: None,
             }),
@@ -167,7 +169,7 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
                 let deferrable: bool = get(&row, 10, CONSTRAINTS)?;
                 let deferred: bool = get(&row, 11, CONSTRAINTS)?;
                 table.foreign_keys.push(ForeignKey {
-                    name: declared("fkey", &columns),
+                    name: declared(),
                     ref_table: get::<Option<String>>(&row, 5, CONSTRAINTS)?.unwrap_or_default(),
                     ref_columns: get(&row, 6, CONSTRAINTS)?,
                     on_delete: action(get(&row, 7, CONSTRAINTS)?),
@@ -183,12 +185,8 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
                 });
             }
             _ => {
-                let single: Vec<String> = columns.iter().take(1).cloned().collect();
-                let name = declared("check", &single).and_then(|n| {
-                    (!is_generated_name(&n, &format!("{}_check", table.name))).then_some(n)
-                });
                 table.checks.push(Check {
-                    name,
+                    name: declared(),
                     expr: check_expr(&definition).to_owned(),
                 });
             }
@@ -242,16 +240,28 @@ fn generated_name(table: &str, columns: &[String], suffix: &str) -> String {
     }
 }
 
-/// What a constraint of kind `kind` (`pg_constraint.contype`) on `columns` is named after:
-/// the suffix, and the columns that go into the name.
-fn naming(kind: &str, columns: &[String]) -> Option<(&'static str, Vec<String>)> {
-    match kind {
-        "p" => Some(("pkey", Vec::new())),
-        "u" => Some(("key", columns.to_vec())),
-        "f" => Some(("fkey", columns.to_vec())),
-        "c" => Some(("check", columns.iter().take(1).cloned().collect())),
-        _ => None,
-    }
+/// When `name` is the name PostgreSQL gave a constraint of kind `kind` (`pg_constraint.contype`)
+/// on `columns` of `table` declared without one, what it named it after: the suffix and the
+/// columns in the name (a CHECK is named after its first column, or after none).
+fn named_by_postgres(
+    table: &str,
+    kind: &str,
+    columns: &[String],
+    name: &str,
+) -> Option<(&'static str, Vec<String>)> {
+    let bases: Vec<(&'static str, Vec<String>)> = match kind {
+        "p" => vec![("pkey", Vec::new())],
+        "u" => vec![("key", columns.to_vec())],
+        "f" => vec![("fkey", columns.to_vec())],
+        "c" => vec![
+            ("check", columns.iter().take(1).cloned().collect()),
+            ("check", Vec::new()),
+        ],
+        _ => Vec::new(),
+    };
+    bases
+        .into_iter()
+        .find(|(suffix, by)| is_generated_name(name, &generated_name(table, by, suffix)))
 }
 
 /// Whether `name` is PostgreSQL's name for an unnamed constraint whose full name would be
@@ -440,12 +450,9 @@ impl ConstraintLookup for CatalogLookup<'_> {
             let name: String = row.get(0);
             let kind: String = row.get(1);
             let columns: Vec<String> = row.get(2);
-            let Some((suffix, named_by)) = naming(&kind, &columns) else {
+            let Some((suffix, named_by)) = named_by_postgres(table, &kind, &columns, &name) else {
                 continue;
             };
-            if !is_generated_name(&name, &generated_name(table, &named_by, suffix)) {
-                continue;
-            }
             let new = match rename {
                 Renamed::Table(new_table) => generated_name(new_table, &named_by, suffix),
                 Renamed::Column(old, new_column) => {

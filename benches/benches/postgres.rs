@@ -32,19 +32,7 @@ mod chain;
 #[path = "common/database.rs"]
 mod database;
 use chain::{alembic, alembic_typed, all_sql, MAX};
-use database::Database;
-
-/// An empty schema, and a vacuumed catalog: each run creates and drops a thousand tables,
-/// whose dead catalog rows would otherwise slow the next runs and wake autovacuum in the
-/// middle of one.
-fn empty(client: &mut Client) {
-    client
-        .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        .unwrap();
-    client.batch_execute("VACUUM").unwrap();
-    // A checkpoint now rather than in the middle of the next run (superuser only).
-    let _ = client.batch_execute("CHECKPOINT");
-}
+use database::{empty, Database};
 
 fn refinery_migrations() -> Vec<refinery::Migration> {
     all_sql()[..MAX]

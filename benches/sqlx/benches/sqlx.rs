@@ -12,15 +12,13 @@
 
 use std::time::{Duration, Instant};
 
-use alembic_runtime::postgres::Client;
-
 #[path = "../../benches/common/chain.rs"]
 #[allow(dead_code, reason = "the typed chain is the other benches'")]
 mod chain;
 #[path = "../../benches/common/database.rs"]
 mod database;
 use chain::{alembic, all_sql, MAX};
-use database::Database;
+use database::{empty, Database};
 
 /// sqlx's migrations: a folder of `<version>_<name>.sql` files, read by `Migrator::new`.
 struct Sqlx {
@@ -59,16 +57,6 @@ impl Sqlx {
     fn run(&self, conn: &mut sqlx::PgConnection) {
         self.runtime.block_on(self.migrator.run(conn)).unwrap();
     }
-}
-
-/// An empty schema and a vacuumed, checkpointed catalog before each run.
-fn empty(client: &mut Client) {
-    client
-        .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        .unwrap();
-    // Each on its own: VACUUM may not run in the implicit transaction of several.
-    client.batch_execute("VACUUM").unwrap();
-    let _ = client.batch_execute("CHECKPOINT");
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -4,11 +4,11 @@
 //! Pure functions over [`Schema`]: the same code serves execution and record (`--sql`) mode.
 
 use alembic_core::schema::sql::{
-    column_sql, ident_value, mentions, quote_ident, tokens, unqualify, SqliteVersion,
+    column_sql, ident_value, mentions, quote_ident, sqlite, tokens, unqualify, SqliteVersion,
 };
 use alembic_core::schema::{Column, Schema, Table};
 
-use crate::change::TableChange;
+use crate::change::{AlterColumn, TableChange};
 use crate::error::OpError;
 use crate::rebuild::{rebuild, ColumnSource};
 
@@ -106,8 +106,21 @@ impl Draft<'_> {
                     .retain(|s| !s.column.eq_ignore_ascii_case(&name));
                 self.table.remove_column_dependents(&name);
             }
-            TableChange::AlterColumn(name, alter) => {
+            TableChange::AlterColumn(name, mut alter) => {
                 let i = self.column_index(&name)?;
+                // Between integer types only the name would change: SQLite stores the same
+                // integers, and an INTEGER PRIMARY KEY would stop being the rowid. So a
+                // history that widens its keys for PostgreSQL costs SQLite nothing.
+                if alter.sql_type.as_deref().is_some_and(|new| {
+                    sqlite::is_integer_type(new)
+                        && sqlite::is_integer_type(&self.table.columns[i].sql_type)
+                }) {
+                    alter.sql_type = None;
+                    alter.using = None;
+                    if alter == AlterColumn::default() {
+                        return Ok(());
+                    }
+                }
                 let old = self.table.columns[i].name.clone();
                 let was_not_null = self.table.columns[i].not_null;
                 let in_key =
@@ -475,12 +488,26 @@ fn drop_constraint(table: &mut Table, name: &str) -> Result<(), OpError> {
 }
 
 /// CREATE TABLE and its indexes.
-pub(crate) fn create_table(schema: &mut Schema, table: Table) -> Result<Vec<String>, OpError> {
+///
+/// A single-column key of an integer type is declared `INTEGER`, the only spelling that
+/// makes it the rowid (numbered by SQLite, and allowed AUTOINCREMENT): so a history written
+/// for PostgreSQL, whose keys are `BIGINT`, numbers its rows on SQLite too.
+pub(crate) fn create_table(schema: &mut Schema, mut table: Table) -> Result<Vec<String>, OpError> {
     if schema.table(&table.name).is_some() {
         return Err(OpError::Schema(format!(
             "Table '{}' already exists",
             table.name
         )));
+    }
+    if let Some([key]) = table.primary_key.as_ref().map(|pk| pk.columns.as_slice()) {
+        let key = key.name.clone();
+        if let Some(c) = table
+            .columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(&key) && sqlite::is_integer_type(&c.sql_type))
+        {
+            "INTEGER".clone_into(&mut c.sql_type);
+        }
     }
     let mut sql = vec![table.create_sql()];
     sql.extend(table.indexes.iter().map(|i| table.index_sql(i)));

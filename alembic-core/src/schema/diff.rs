@@ -10,7 +10,7 @@
 //! aliases (`int4`, `character varying`), defaults without the casts PostgreSQL adds,
 //! expressions as it prints them back ([`sql::postgres`](crate::schema::sql::postgres)).
 
-use crate::schema::sql::{postgres, Dialect};
+use crate::schema::sql::{postgres, sqlite, Dialect};
 use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 
 /// Renames the models declare (`renamed_from`), so that the diff emits a rename, which
@@ -573,6 +573,10 @@ fn diff_table(
     let ty = |t: &str| {
         if pg {
             postgres::canonical_type(t)
+        } else if sqlite::is_integer_type(t) {
+            // One type to SQLite, and the runtime leaves such a change unapplied (it would
+            // cost a rebuild and an INTEGER PRIMARY KEY's rowid alias).
+            "INTEGER".to_owned()
         } else {
             normalize_type(t)
         }
@@ -943,6 +947,27 @@ mod tests {
         spelled.columns[2].default = Some("('60')".into());
         spelled.columns[0].not_null = false; // a key column is NOT NULL anyway
         assert!(lines(vec![monitor()], vec![spelled], &Renames::default()).is_empty());
+    }
+
+    #[test]
+    fn integer_types_are_one_type_on_sqlite_and_distinct_on_postgresql() {
+        let mut widened = monitor();
+        widened.columns[0].sql_type = "BIGINT".into();
+        widened.columns[2].sql_type = "int8".into();
+        assert!(lines(vec![monitor()], vec![widened.clone()], &Renames::default()).is_empty());
+        let pg = diff_in(
+            Dialect::Postgres,
+            &schema(vec![monitor()]),
+            &schema(vec![widened.clone()]),
+            &Renames::default(),
+            &[],
+        );
+        assert_eq!(pg.len(), 2, "{pg:?}");
+        widened.columns[2].sql_type = "REAL".into();
+        assert_eq!(
+            lines(vec![monitor()], vec![widened], &Renames::default()),
+            ["Detected type change from INTEGER to REAL on 'monitor.interval_secs'"]
+        );
     }
 
     #[test]

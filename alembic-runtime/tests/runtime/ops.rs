@@ -93,6 +93,68 @@ fn create_table_with_its_indexes() {
 }
 
 #[test]
+fn a_created_tables_integer_key_is_the_rowid_whatever_integer_type_it_declares() {
+    let mut conn = fixture();
+    // What autogenerate writes for an i64 key on PostgreSQL.
+    let event = Table::new("event")
+        .column(Column::new("id", Type::BigInt))
+        .column(Column::new("what", Type::Text))
+        .primary_key(&["id"])
+        .autoincrement();
+    apply(&mut conn, |op| op.create_table(event)).unwrap();
+    assert_eq!(table(&conn, "event").columns[0].sql_type, "INTEGER");
+    conn.execute_batch("INSERT INTO event (what) VALUES ('a'), ('b')")
+        .unwrap();
+    assert_eq!(
+        rows(&conn, "SELECT id = rowid FROM event ORDER BY id"),
+        ["Integer(1)", "Integer(1)"],
+        "numbered by SQLite, as the rowid"
+    );
+    // A key over several columns keeps its declared types.
+    let pair = Table::new("pair")
+        .column(Column::new("a", Type::BigInt))
+        .column(Column::new("b", Type::BigInt))
+        .primary_key(&["a", "b"]);
+    apply(&mut conn, |op| op.create_table(pair.clone())).unwrap();
+    assert_eq!(table(&conn, "pair"), pair);
+}
+
+#[test]
+fn changing_between_integer_types_leaves_the_table_as_it_is() {
+    let mut conn = fixture();
+    let before = dump(&conn);
+    apply(&mut conn, |op| {
+        op.alter_column("parent", "id", AlterColumn::new().sql_type(Type::BigInt))?;
+        op.alter_column(
+            "child",
+            "score",
+            AlterColumn::new()
+                .sql_type(Type::sql("INT8"))
+                .using("score::bigint"),
+        )
+    })
+    .unwrap();
+    assert_eq!(dump(&conn), before, "no rebuild, the rowid alias kept");
+    // With another change, the rebuild makes that change and keeps the integer type.
+    apply(&mut conn, |op| {
+        op.alter_column(
+            "child",
+            "score",
+            AlterColumn::new().sql_type(Type::BigInt).nullable(false),
+        )
+    })
+    .unwrap();
+    let score = table(&conn, "child").columns[3].clone();
+    assert_eq!((score.sql_type.as_str(), score.not_null), ("INTEGER", true));
+    // Any other type change is made.
+    apply(&mut conn, |op| {
+        op.alter_column("child", "score", AlterColumn::new().sql_type(Type::Real))
+    })
+    .unwrap();
+    assert_eq!(table(&conn, "child").columns[3].sql_type, "REAL");
+}
+
+#[test]
 fn drop_table() {
     let mut conn = fixture();
     apply(&mut conn, |op| op.drop_table("log")).unwrap();

@@ -4,7 +4,7 @@
 //! uses too.
 
 use alembic_core::schema::diff::Change;
-use alembic_core::schema::sql::postgres::{canonical_type, type_sql};
+use alembic_core::schema::sql::postgres::{canonical_type, is_integer_type, type_sql};
 use alembic_core::schema::sql::{quote_ident, Dialect};
 use alembic_core::schema::Trigger;
 use alembic_model::Builders;
@@ -182,8 +182,11 @@ fn call(dialect: Dialect, body: &mut Body, change: &Change, table: Option<&str>)
                 alter = quote!(#alter.nullable(#nullable));
             }
             // PostgreSQL casts a column's default along with its type, and refuses when it
-            // cannot: the default is set again around the type change.
-            let recast_default = dialect == Dialect::Postgres && retyped && from.default.is_some();
+            // cannot: the default is set again around the type change (an integer's default
+            // is always another integer's).
+            let widened = is_integer_type(&from.sql_type) && is_integer_type(&to.sql_type);
+            let recast_default =
+                dialect == Dialect::Postgres && retyped && !widened && from.default.is_some();
             if from.default != to.default || recast_default {
                 let default = b.option(&to.default);
                 alter = quote!(#alter.default_sql(#default));

@@ -1,11 +1,13 @@
 //! SQL text: SQLite's lexer, statement splitting and quoting, and the parser and renderer
 //! between `CREATE TABLE` / `CREATE INDEX` and the [`crate::schema`] model; the renderer
-//! also writes PostgreSQL's DDL ([`Dialect`]), whose own text rules are [`postgres`]'s.
+//! also writes PostgreSQL's DDL ([`Dialect`]), whose own text rules are [`postgres`]'s;
+//! SQLite's type rules are [`sqlite`]'s.
 
 mod lexer;
 mod parse;
 pub mod postgres;
 mod render;
+pub mod sqlite;
 mod version;
 
 pub use lexer::{

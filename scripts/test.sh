@@ -53,8 +53,12 @@ cargo bench --manifest-path benches/sqlx/Cargo.toml --locked --no-run
 step "tests (rusqlite $(cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -m1 '^rusqlite ' | cut -d' ' -f2), the newest the runtime accepts)"
 cargo test --workspace --all-features --locked
 
-step "the example application's models match its migrations (cargo alembic check)"
+step "the example application's models match its migrations on SQLite and PostgreSQL (cargo alembic check)"
 cargo run --quiet --locked -p cargo-alembic -- alembic --manifest-path examples/uptimo/Cargo.toml check
+if [ "$pg_url" != skip ]; then
+    # The migrations go to a scratch database on that server, created and dropped by check.
+    DATABASE_URL="$pg_url" cargo run --quiet --locked -p cargo-alembic -- alembic --manifest-path examples/uptimo/Cargo.toml check
+fi
 
 step "alembic-runtime's default build pulls no proc-macro (DESIGN §11)"
 if cargo tree -p alembic-runtime -e normal --prefix none --locked | grep -F '(proc-macro)'; then

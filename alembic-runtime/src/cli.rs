@@ -359,11 +359,26 @@ fn database_url(database: Option<&str>) -> Result<String, String> {
         .ok_or_else(|| "no database: pass --database <path or URL> or set DATABASE_URL".to_owned())
 }
 
-/// A database the command line named.
-enum Opened {
+/// A database a URL named: a SQLite file, or a PostgreSQL server with the `postgres`
+/// feature. `&mut Opened` is a [`crate::Database`], so every call of [`Migrations`] takes
+/// it; an application that runs on either database matches on it for its own queries.
+pub enum Opened {
+    /// A SQLite database.
     Sqlite(Connection),
+    /// A PostgreSQL server.
     #[cfg(feature = "postgres")]
     Postgres(Box<postgres::Client>),
+}
+
+impl fmt::Debug for Opened {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Opened::Sqlite(conn) => f.debug_tuple("Sqlite").field(conn).finish(),
+            // rust-postgres's client has no Debug of its own.
+            #[cfg(feature = "postgres")]
+            Opened::Postgres(_) => f.write_str("Postgres(Client)"),
+        }
+    }
 }
 
 impl crate::database::sealed::Sealed for &mut Opened {}
@@ -390,15 +405,34 @@ impl crate::DatabaseMut for &mut Opened {
 
 fn open(database: Option<&str>, create: bool) -> Result<Opened, String> {
     let url = database_url(database)?;
-    if let Ok(DatabaseUrl::Postgres(url)) = DatabaseUrl::parse(&url) {
-        return connect_postgres(&url);
+    open_any(&url, create).map_err(|e| match e {
+        OpenError::Sqlite(e) => format!("cannot open database {url}: {e}"),
+        other => other.to_string(),
+    })
+}
+
+/// Opens the database a URL names, whichever it is: a SQLite file as [`open_database`]
+/// opens it (created when missing), or a connection to a PostgreSQL server (TLS as
+/// `sslmode` asks, with the `postgres-tls` feature). For an application that runs on
+/// either database, as its `DATABASE_URL` says.
+///
+/// ```
+/// use alembic_runtime::cli::{connect, Opened};
+/// assert!(matches!(connect("sqlite::memory:").unwrap(), Opened::Sqlite(_)));
+/// ```
+///
+/// # Errors
+/// As [`open_database`]; for a server, [`OpenError::Connect`] says why it refused and
+/// what to do, without the URL's password.
+pub fn connect(url: &str) -> Result<Opened, OpenError> {
+    open_any(url, true)
+}
+
+fn open_any(url: &str, create: bool) -> Result<Opened, OpenError> {
+    if let Ok(DatabaseUrl::Postgres(url)) = DatabaseUrl::parse(url) {
+        return connect_postgres(&url).map_err(OpenError::Connect);
     }
-    open_url(&url, create)
-        .map(Opened::Sqlite)
-        .map_err(|e| match e {
-            OpenError::Sqlite(e) => format!("cannot open database {url}: {e}"),
-            other => other.to_string(),
-        })
+    open_url(url, create).map(Opened::Sqlite)
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -481,8 +515,11 @@ pub enum OpenError {
     Missing(PathBuf),
     /// SQLite could not open or create it.
     Sqlite(rusqlite::Error),
-    /// A PostgreSQL URL: connect with `postgres::Client::connect` instead.
+    /// A PostgreSQL URL: connect with `postgres::Client::connect`, or [`connect`].
     Postgres,
+    /// The PostgreSQL server could not be reached or refused the connection: what happened
+    /// and what to do, the URL shown without its password.
+    Connect(String),
 }
 
 impl fmt::Display for OpenError {
@@ -495,9 +532,10 @@ impl fmt::Display for OpenError {
                 path.display()
             ),
             OpenError::Sqlite(e) => e.fmt(f),
+            OpenError::Connect(message) => f.write_str(message),
             OpenError::Postgres => f.write_str(
                 "a PostgreSQL URL names a server, not a SQLite file: connect with \
-                 alembic_runtime::postgres::Client::connect(url, NoTls)",
+                 alembic_runtime::postgres::Client::connect(url, NoTls), or cli::connect(url)",
             ),
         }
     }
@@ -508,7 +546,7 @@ impl std::error::Error for OpenError {
         match self {
             OpenError::Url(e) => Some(e),
             OpenError::Sqlite(e) => Some(e),
-            OpenError::Missing(_) | OpenError::Postgres => None,
+            OpenError::Missing(_) | OpenError::Postgres | OpenError::Connect(_) => None,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! uptimo: a small uptime monitor on SQLite, the cargo-alembic example application.
+//! uptimo: a small uptime monitor on SQLite or PostgreSQL, the cargo-alembic example
+//! application.
 //!
 //! ```text
 //! uptimo add-user <email>
@@ -9,19 +10,23 @@
 //! uptimo db …         Alembic's database commands: upgrade, downgrade, current, stamp
 //! ```
 //!
-//! The database is `$DATABASE_URL`, else `instance/uptimo.db` (created, with its folder, if
-//! missing). Every command but `db` first upgrades it to head (a no-op when it is there),
-//! copying it to `backups/` beside it when migrations are about to run, and checks that it
-//! matches the models.
+//! The database is `$DATABASE_URL`, a SQLite file or a `postgres://` URL, else
+//! `instance/uptimo.db` (created, with its folder, if missing). Every command but `db` first
+//! upgrades it to head (a no-op when it is there), copying a SQLite file to `backups/`
+//! beside it when migrations are about to run, and checks that it matches the models.
 
 mod models;
 mod probe;
+mod store;
 
 use std::error::Error;
 use std::process::ExitCode;
 
-use alembic_runtime::rusqlite::{params, Connection, OptionalExtension};
+use alembic_runtime::cli::Opened;
+use alembic_runtime::schema::sql::Dialect;
 use alembic_runtime::UpgradeOptions;
+
+use store::Store;
 
 alembic_runtime::embed_migrations!();
 
@@ -52,18 +57,27 @@ fn main() -> ExitCode {
 }
 
 /// Opens the database, brings it to head and checks it against the models.
-fn open() -> Result<Connection, Box<dyn Error>> {
-    let url = database();
-    let mut conn = alembic_runtime::cli::open_database(&url)?;
-    conn.execute_batch("PRAGMA foreign_keys = ON")?;
-    // A copy beside the database, named after the revision it was at, taken only when
-    // migrations are about to run on a database holding data.
-    let options = UpgradeOptions::default().backup_to("backups/uptimo-{revision}.db");
-    if let Some(backup) = MIGRATIONS.upgrade_with(&mut conn, "head", &options)?.backup {
+fn open() -> Result<Store, Box<dyn Error>> {
+    let mut db = alembic_runtime::cli::connect(&database())?;
+    let dialect = match &db {
+        Opened::Sqlite(conn) => {
+            conn.execute_batch("PRAGMA foreign_keys = ON")?;
+            Dialect::Sqlite
+        }
+        Opened::Postgres(_) => Dialect::Postgres,
+    };
+    // On SQLite, a copy beside the database, named after the revision it was at, taken
+    // only when migrations are about to run on a database holding data. (A PostgreSQL
+    // server is backed up with its own tools.)
+    let options = match dialect {
+        Dialect::Sqlite => UpgradeOptions::default().backup_to("backups/uptimo-{revision}.db"),
+        Dialect::Postgres => UpgradeOptions::default(),
+    };
+    if let Some(backup) = MIGRATIONS.upgrade_with(&mut db, "head", &options)?.backup {
         eprintln!("backed up the database to {}", backup.display());
     }
-    MIGRATIONS.verify_models(&conn, &models::all())?;
-    Ok(conn)
+    MIGRATIONS.verify_models(&mut db, &models::all(dialect))?;
+    Ok(Store(db))
 }
 
 fn usage() -> Box<dyn Error> {
@@ -82,42 +96,37 @@ fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
     };
     match arg(0)? {
         "add-user" => {
-            let conn = open()?;
-            conn.execute("INSERT INTO user (email) VALUES (?1)", [arg(1)?])?;
+            open()?.execute(r#"INSERT INTO "user" (email) VALUES ($1)"#, &[&arg(1)?])?;
             println!("added user {}", arg(1)?);
         }
         "add-monitor" => {
-            let conn = open()?;
+            let mut db = open()?;
             let owner: Option<i64> = match option("--owner") {
                 Some(email) => Some(
-                    conn.query_row("SELECT id FROM user WHERE email = ?1", [email], |r| {
-                        r.get(0)
-                    })
-                    .optional()?
-                    .ok_or_else(|| {
-                        format!("no user {email}; add it with `uptimo add-user {email}`")
-                    })?,
+                    db.first(r#"SELECT id FROM "user" WHERE email = $1"#, &[&email])?
+                        .ok_or_else(|| {
+                            format!("no user {email}; add it with `uptimo add-user {email}`")
+                        })?,
                 ),
                 None => None,
             };
             let interval: i64 = option("--interval").unwrap_or("60").parse()?;
-            conn.execute(
-                "INSERT INTO monitor (name, url, owner_id, interval_secs) VALUES (?1, ?2, ?3, ?4)",
-                params![arg(1)?, arg(2)?, owner, interval],
+            db.execute(
+                "INSERT INTO monitor (name, url, owner_id, interval_secs) VALUES ($1, $2, $3, $4)",
+                &[&arg(1)?, &arg(2)?, &owner, &interval],
             )?;
             println!("added monitor {} ({})", arg(1)?, arg(2)?);
         }
         "add-kafka-monitor" => {
-            let conn = open()?;
-            conn.execute(
+            open()?.execute(
                 "INSERT INTO monitor (name, url, kind, kafka_bootstrap, kafka_topic) \
-                 VALUES (?1, ?2, 'kafka', ?2, ?3)",
-                params![arg(1)?, arg(2)?, arg(3)?],
+                 VALUES ($1, $2, 'kafka', $2, $3)",
+                &[&arg(1)?, &arg(2)?, &arg(3)?],
             )?;
             println!("added kafka monitor {} ({} {})", arg(1)?, arg(2)?, arg(3)?);
         }
-        "check" => check(&open()?)?,
-        "report" => report(&open()?)?,
+        "check" => check(&mut open()?)?,
+        "report" => report(&mut open()?)?,
         _ => return Err(usage()),
     }
     Ok(())
@@ -125,42 +134,44 @@ fn run(args: &[String]) -> Result<(), Box<dyn Error>> {
 
 /// Probes every active monitor, records the result, and opens an incident when a monitor
 /// goes down (closing it when it comes back).
-fn check(conn: &Connection) -> Result<(), Box<dyn Error>> {
-    let mut stmt = conn.prepare(
+fn check(db: &mut Store) -> Result<(), Box<dyn Error>> {
+    let monitors = db.query(
         "SELECT id, name, url, kind, kafka_bootstrap FROM monitor WHERE status = 'active' ORDER BY id",
+        &[],
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<Option<String>>(4)?,
+            ))
+        },
     )?;
-    let monitors: Vec<(i64, String, String, String, Option<String>)> = stmt
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<_, _>>()?;
     for (id, name, url, kind, bootstrap) in monitors {
         let outcome = match (kind.as_str(), bootstrap) {
             ("kafka", Some(servers)) => probe::kafka(&servers),
             _ => probe::http(&url),
         };
-        conn.execute(
-            "INSERT INTO check_result (monitor_id, status, latency_ms, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![id, outcome.status, outcome.latency_ms, outcome.detail],
+        db.execute(
+            "INSERT INTO check_result (monitor_id, status, latency_ms, detail) VALUES ($1, $2, $3, $4)",
+            &[&id, &outcome.status, &outcome.latency_ms, &outcome.detail],
         )?;
-        let open_incident: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM incident WHERE monitor_id = ?1 AND closed_at IS NULL",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let open_incident: Option<i64> = db.first(
+            "SELECT id FROM incident WHERE monitor_id = $1 AND closed_at IS NULL",
+            &[&id],
+        )?;
         match (outcome.status, open_incident) {
             ("down", None) => {
-                conn.execute(
-                    "INSERT INTO incident (monitor_id, cause) VALUES (?1, ?2)",
-                    params![id, outcome.detail],
+                db.execute(
+                    "INSERT INTO incident (monitor_id, cause) VALUES ($1, $2)",
+                    &[&id, &outcome.detail],
                 )?;
             }
             ("up", Some(incident)) => {
-                conn.execute(
-                    "UPDATE incident SET closed_at = CURRENT_TIMESTAMP WHERE id = ?1",
-                    [incident],
+                db.execute(
+                    "UPDATE incident SET closed_at = CURRENT_TIMESTAMP WHERE id = $1",
+                    &[&incident],
                 )?;
             }
             _ => {}
@@ -178,24 +189,25 @@ fn check(conn: &Connection) -> Result<(), Box<dyn Error>> {
 }
 
 /// Uptime and open incidents per monitor.
-fn report(conn: &Connection) -> Result<(), Box<dyn Error>> {
-    let mut stmt = conn.prepare(
-        "SELECT m.name, m.url, count(r.id), coalesce(sum(r.status = 'up'), 0), \
+fn report(db: &mut Store) -> Result<(), Box<dyn Error>> {
+    let rows = db.query(
+        "SELECT m.name, m.url, count(r.id), \
+                coalesce(sum(CASE WHEN r.status = 'up' THEN 1 ELSE 0 END), 0), \
                 (SELECT count(*) FROM incident i WHERE i.monitor_id = m.id AND i.closed_at IS NULL) \
          FROM monitor m LEFT JOIN check_result r ON r.monitor_id = m.id \
          GROUP BY m.id ORDER BY m.id",
+        &[],
+        |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<i64>(2)?,
+                r.get::<i64>(3)?,
+                r.get::<i64>(4)?,
+            ))
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (name, url, checks, up, open) = row?;
+    for (name, url, checks, up, open) in rows {
         let uptime = if checks == 0 {
             "no checks yet".to_owned()
         } else {
@@ -215,7 +227,7 @@ fn report(conn: &Connection) -> Result<(), Box<dyn Error>> {
 mod migration_tests {
     use alembic_runtime::testing;
 
-    use super::{models, MIGRATIONS};
+    use super::{models, Dialect, MIGRATIONS};
 
     #[test]
     fn the_history_has_one_head() {
@@ -224,12 +236,12 @@ mod migration_tests {
 
     #[test]
     fn every_downgrade_restores_the_schema_before_its_upgrade() {
-        assert_eq!(testing::stairway(&MIGRATIONS).unwrap(), 4);
+        assert_eq!(testing::stairway(&MIGRATIONS).unwrap(), 5);
     }
 
     #[test]
     fn head_is_what_the_models_declare() {
-        testing::models_match(&MIGRATIONS, &models::all()).unwrap();
+        testing::models_match(&MIGRATIONS, &models::all(Dialect::Sqlite)).unwrap();
     }
 
     #[test]

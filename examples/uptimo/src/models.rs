@@ -3,6 +3,7 @@
 //! uptimo reads and writes rows with SQL, so the fields themselves are never read.
 #![allow(dead_code)]
 
+use alembic_runtime::schema::sql::Dialect;
 use alembic_runtime::schema::Table;
 use alembic_runtime::Model;
 
@@ -72,12 +73,13 @@ pub struct Incident {
     pub cause: Option<String>,
 }
 
-/// Every model, for checking the database at boot.
-pub fn all() -> Vec<Table> {
+/// Every model as a database of `dialect` declares it (`i64` is `INTEGER` on SQLite,
+/// `BIGINT` on PostgreSQL), for checking the database at boot.
+pub fn all(dialect: Dialect) -> Vec<Table> {
     vec![
-        User::table(),
-        Monitor::table(),
-        CheckResult::table(),
-        Incident::table(),
+        User::table_for(dialect),
+        Monitor::table_for(dialect),
+        CheckResult::table_for(dialect),
+        Incident::table_for(dialect),
     ]
 }

@@ -390,14 +390,17 @@ pub struct Monitor {
     pub description: Option<String>,
     pub check_interval: i32,
     pub code: String,
+    #[alembic(default = "3")]
+    pub priority: i16,
     #[alembic(default = "CURRENT_TIMESTAMP")]
     pub created: chrono::DateTime<chrono::Utc>,
     pub note: Option<String>,
 }
 "#;
 
-/// Every kind of change of the Uptimo-style evolution: a type change (longer VARCHAR, and
-/// TEXT to BIGINT, which needs a cast), a default change, NOT NULL, a rename, a dropped
+/// Every kind of change of the Uptimo-style evolution: a type change (longer VARCHAR,
+/// TEXT to BIGINT, which needs a cast, and SMALLINT to BIGINT, whose default PostgreSQL
+/// carries along), a default change, NOT NULL, a rename, a dropped
 /// column, added columns with a foreign key and a default, a CHECK and a unique constraint.
 const MODELS_V2: &str = r#"use alembic_runtime::Model;
 
@@ -425,6 +428,8 @@ pub struct Monitor {
     #[alembic(renamed_from = "check_interval")]
     pub interval_secs: i32,
     pub code: i64,
+    #[alembic(default = "3")]
+    pub priority: i64,
     #[alembic(default = "CURRENT_TIMESTAMP")]
     pub created: chrono::DateTime<chrono::Utc>,
     #[alembic(references = "owner.id", on_delete = "CASCADE")]
@@ -586,7 +591,7 @@ fn autogenerate_compares_with_a_scratch_database_and_round_trips_on_the_server()
     );
     let row = client
         .query_one(
-            "SELECT name::text, description, interval_secs, code, status, retries FROM monitor",
+            "SELECT name::text, description, interval_secs, code, status, retries, priority FROM monitor",
             &[],
         )
         .unwrap();
@@ -600,6 +605,7 @@ fn autogenerate_compares_with_a_scratch_database_and_round_trips_on_the_server()
     );
     assert_eq!(row.get::<_, String>(4), "active");
     assert_eq!(row.get::<_, i32>(5), 0);
+    assert_eq!(row.get::<_, i64>(6), 3, "the default followed the widened type");
 
     let down = run(&p, &["downgrade", "-1"]);
     assert_eq!(down.code, 0, "{}", down.stderr);

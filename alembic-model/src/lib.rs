@@ -166,6 +166,9 @@ pub fn parse_model_for(item: &DeriveInput, dialect: Dialect) -> syn::Result<Mode
                     if fk.columns.is_empty() || fk.ref_table.is_empty() {
                         return Err(meta.error("foreign_key(...) needs columns = [...] and references = \"table\""));
                     }
+                    if let Some((schema, table)) = fk.ref_table.split_once('.') {
+                        (fk.ref_schema, fk.ref_table) = (Some(schema.to_owned()), table.to_owned());
+                    }
                     table.foreign_keys.push(fk);
                 }
                 _ => return Err(meta.error(format!("unknown #[alembic] struct key `{key}`; expected one of: {STRUCT_KEYS}"))),
@@ -231,10 +234,16 @@ pub fn parse_model_for(item: &DeriveInput, dialect: Dialect) -> syn::Result<Mode
         }
         if let Some(lit) = &spec.references {
             let target = lit.value();
-            let (ref_table, ref_column) = target.split_once('.').ok_or_else(|| {
+            // `table.column`, or `schema.table.column` for a table of another schema.
+            let (ref_table, ref_column) = target.rsplit_once('.').ok_or_else(|| {
                 syn::Error::new(lit.span(), format!("field `{ident}`: references = \"table.column\" expected, found \"{target}\""))
             })?;
-            let mut fk = ForeignKey::new(&[&name], ref_table, &[ref_column]);
+            let mut fk = match ref_table.split_once('.') {
+                Some((schema, table)) => {
+                    ForeignKey::new(&[&name], table, &[ref_column]).ref_schema(schema)
+                }
+                None => ForeignKey::new(&[&name], ref_table, &[ref_column]),
+            };
             fk.on_delete = spec.on_delete.as_ref().map(|a| a.to_ascii_uppercase());
             fk.on_update = spec.on_update.as_ref().map(|a| a.to_ascii_uppercase());
             field_level.foreign_keys.push(fk);
@@ -665,5 +674,44 @@ mod tests {
             "key columns are NOT NULL; nullable overrides Option"
         );
         assert_eq!(m.table.primary_key.unwrap().columns.len(), 2);
+    }
+
+    #[test]
+    fn a_reference_may_name_the_schema_of_its_table() {
+        let m = parse_model(&syn::parse_quote! {
+            #[alembic(foreign_key(columns = ["org_id"], references = "billing.org", referred_columns = ["id"]))]
+            struct Session {
+                #[alembic(references = "auth.user.id")]
+                user_id: i64,
+                #[alembic(references = "device.id")]
+                device_id: i64,
+                org_id: i64,
+            }
+        })
+        .unwrap();
+        let refs: Vec<(Option<&str>, &str, &str)> = m
+            .table
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                (
+                    fk.ref_schema.as_deref(),
+                    fk.ref_table.as_str(),
+                    fk.ref_columns[0].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                (Some("auth"), "user", "id"),
+                (None, "device", "id"),
+                (Some("billing"), "org", "id"),
+            ]
+        );
+        let rendered = Builders::prelude()
+            .foreign_key(&m.table.foreign_keys[0])
+            .to_string();
+        assert!(rendered.contains(". ref_schema (\"auth\")"), "{rendered}");
     }
 }

@@ -97,6 +97,9 @@ impl Builders {
         if let Some(n) = &fk.name {
             e = quote!(#e.named(#n));
         }
+        if let Some(schema) = &fk.ref_schema {
+            e = quote!(#e.ref_schema(#schema));
+        }
         if let Some(a) = &fk.on_delete {
             e = quote!(#e.on_delete(#a));
         }

@@ -605,7 +605,11 @@ fn autogenerate_compares_with_a_scratch_database_and_round_trips_on_the_server()
     );
     assert_eq!(row.get::<_, String>(4), "active");
     assert_eq!(row.get::<_, i32>(5), 0);
-    assert_eq!(row.get::<_, i64>(6), 3, "the default followed the widened type");
+    assert_eq!(
+        row.get::<_, i64>(6),
+        3,
+        "the default followed the widened type"
+    );
 
     let down = run(&p, &["downgrade", "-1"]);
     assert_eq!(down.code, 0, "{}", down.stderr);

@@ -467,10 +467,7 @@ pub fn diff_in(
                 .collect();
             for fk in tables.iter_mut().flat_map(|t| &mut t.foreign_keys) {
                 if fk.ref_columns.is_empty() {
-                    if let Some((_, pk)) = keys
-                        .iter()
-                        .find(|(t, _)| t.eq_ignore_ascii_case(&fk.ref_table))
-                    {
+                    if let Some((_, pk)) = keys.iter().find(|(t, _)| fk.references(t)) {
                         fk.ref_columns.clone_from(pk);
                     }
                 }
@@ -496,7 +493,7 @@ pub fn diff_in(
                     table.name.clone_from(to);
                 }
                 for fk in &mut table.foreign_keys {
-                    if fk.ref_table.eq_ignore_ascii_case(from) {
+                    if fk.references(from) {
                         fk.ref_table.clone_from(to);
                     }
                 }
@@ -534,10 +531,7 @@ pub fn diff_in(
             std::mem::take(&mut table.foreign_keys)
                 .into_iter()
                 .partition(|fk| {
-                    removed
-                        .iter()
-                        .any(|r| r.eq_ignore_ascii_case(&fk.ref_table))
-                        && !target.foreign_keys.contains(fk)
+                    removed.iter().any(|r| fk.references(r)) && !target.foreign_keys.contains(fk)
                 });
         table.foreign_keys = kept;
         for fk in gone {
@@ -687,6 +681,7 @@ fn diff_table(
         (
             lower(&fk.columns),
             fk.ref_table.to_ascii_lowercase(),
+            fk.ref_schema.as_deref().map(str::to_ascii_lowercase),
             lower(&fk.ref_columns),
             action(&fk.on_delete),
             action(&fk.on_update),
@@ -787,12 +782,9 @@ fn foreign_key_order<'t>(tables: &[&'t Table]) -> Vec<&'t Table> {
     let mut out: Vec<&Table> = Vec::new();
     while !left.is_empty() {
         let ready = left.iter().position(|t| {
-            t.foreign_keys.iter().all(|fk| {
-                fk.ref_table.eq_ignore_ascii_case(&t.name)
-                    || !left
-                        .iter()
-                        .any(|o| o.name.eq_ignore_ascii_case(&fk.ref_table))
-            })
+            t.foreign_keys
+                .iter()
+                .all(|fk| fk.references(&t.name) || !left.iter().any(|o| fk.references(&o.name)))
         });
         out.push(left.remove(ready.unwrap_or(0)));
     }

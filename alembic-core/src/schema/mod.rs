@@ -175,6 +175,14 @@ pub struct ForeignKey {
     pub columns: Vec<String>,
     /// Referenced table.
     pub ref_table: String,
+    /// The referenced table's schema, when the name alone would not find it: on
+    /// PostgreSQL, a table outside the search path (`auth` of `auth.user`). SQLite's keys
+    /// reference tables of their own database only.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub ref_schema: Option<String>,
     /// Referenced columns (empty: the referenced table's primary key).
     pub ref_columns: Vec<String>,
     /// `ON DELETE` action (`CASCADE`, `SET NULL`…).
@@ -452,7 +460,7 @@ impl Table {
         }
         for fk in &mut self.foreign_keys {
             fk.columns.iter_mut().for_each(rename);
-            if fk.ref_table.eq_ignore_ascii_case(&self.name) {
+            if fk.references(&self.name) {
                 fk.ref_columns.iter_mut().for_each(rename);
             }
         }
@@ -522,6 +530,7 @@ impl ForeignKey {
             name: None,
             columns: columns.iter().map(|c| (*c).to_owned()).collect(),
             ref_table: ref_table.to_owned(),
+            ref_schema: None,
             ref_columns: ref_columns.iter().map(|c| (*c).to_owned()).collect(),
             on_delete: None,
             on_update: None,
@@ -534,6 +543,33 @@ impl ForeignKey {
     pub fn named(mut self, name: &str) -> Self {
         self.name = Some(name.to_owned());
         self
+    }
+
+    /// References a table of another schema (PostgreSQL), one the search path does not find.
+    ///
+    /// ```
+    /// use alembic_core::schema::ForeignKey;
+    /// let fk = ForeignKey::new(&["user_id"], "user", &["id"]).ref_schema("auth");
+    /// assert_eq!(fk.ref_table_sql(), "\"auth\".\"user\"");
+    /// ```
+    pub fn ref_schema(mut self, schema: &str) -> Self {
+        self.ref_schema = Some(schema.to_owned());
+        self
+    }
+
+    /// Whether it references `table` of the schema it is in (names compared as SQLite
+    /// does, ASCII case-insensitively).
+    pub fn references(&self, table: &str) -> bool {
+        self.ref_schema.is_none() && self.ref_table.eq_ignore_ascii_case(table)
+    }
+
+    /// The referenced table as SQL: quoted, and qualified by its schema when it has one.
+    pub fn ref_table_sql(&self) -> String {
+        let table = crate::schema::sql::quote_ident(&self.ref_table);
+        match &self.ref_schema {
+            Some(schema) => format!("{}.{table}", crate::schema::sql::quote_ident(schema)),
+            None => table,
+        }
     }
 
     /// Sets the ON DELETE action.

@@ -6,8 +6,10 @@
 //! expressions from `pg_get_constraintdef`, indexes from `pg_get_indexdef` — PostgreSQL's
 //! own normalised text, so two reads of the same catalog compare equal. A constraint named
 //! as PostgreSQL names unnamed ones (`<table>_pkey`, `<table>_<columns>_key`, `_fkey`,
-//! `_check`) is read as unnamed, as it was declared. Indexes are listed by name: a column
-//! type change rebuilds an index as a new object, which changes nothing a migration means.
+//! `_check`) is read as unnamed, as it was declared. A foreign key to a table the search
+//! path does not find keeps that table's schema (`ForeignKey::ref_schema`). Indexes are
+//! listed by name: a column type change rebuilds an index as a new object, which changes
+//! nothing a migration means.
 
 use alembic_core::schema::sql::quote_ident;
 use alembic_core::schema::{
@@ -46,11 +48,13 @@ const CONSTRAINTS: &str = "SELECT con.conrelid, con.conname::text, con.contype::
      ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) \
            JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i), \
      con.confdeltype::text, con.confupdtype::text, con.confmatchtype::text, \
-     con.condeferrable, con.condeferred \
+     con.condeferrable, con.condeferred, \
+     CASE WHEN NOT pg_table_is_visible(fc.oid) THEN fn.nspname::text END \
      FROM pg_constraint con \
      JOIN pg_class c ON c.oid = con.conrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+     LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
      WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c') \
      ORDER BY con.conrelid, con.oid";
 
@@ -171,6 +175,8 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
                 table.foreign_keys.push(ForeignKey {
                     name: declared(),
                     ref_table: get::<Option<String>>(&row, 5, CONSTRAINTS)?.unwrap_or_default(),
+                    // Qualified only when the name alone would not find it.
+                    ref_schema: get(&row, 12, CONSTRAINTS)?,
                     ref_columns: get(&row, 6, CONSTRAINTS)?,
                     on_delete: action(get(&row, 7, CONSTRAINTS)?),
                     on_update: action(get(&row, 8, CONSTRAINTS)?),

@@ -445,3 +445,94 @@ fn a_failure_at_any_operation_leaves_schema_data_and_version_rows_unchanged() {
         assert_eq!(db.dump(), start, "failure at operation {fail_at}");
     }
 }
+
+fn create_session(op: &mut Op) -> Result<()> {
+    op.create_table(
+        Table::new("session")
+            .column(Column::new("id", Type::BigInt))
+            .column(Column::new("user_id", Type::BigInt))
+            .primary_key(&["id"])
+            .foreign_key(
+                ForeignKey::new(&["user_id"], "user", &["id"])
+                    .ref_schema("auth")
+                    .on_delete("CASCADE"),
+            ),
+    )
+}
+
+fn drop_session(op: &mut Op) -> Result<()> {
+    op.drop_table("session")
+}
+
+static SESSION: [Migration; 1] = [migration(
+    "bbbb00000001",
+    &[],
+    "session",
+    create_session,
+    drop_session,
+    true,
+)];
+
+/// A table outside the search path, referenced beside a table of the same name inside it:
+/// the key is created, read back and written again with its schema.
+#[test]
+fn a_foreign_key_to_a_table_outside_the_search_path_keeps_its_schema() {
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
+    db.execute(
+        "CREATE SCHEMA auth;
+         CREATE TABLE auth.\"user\" (id BIGINT PRIMARY KEY);
+         CREATE TABLE \"user\" (id BIGINT PRIMARY KEY);
+         INSERT INTO auth.\"user\" VALUES (5)",
+    );
+    Migrations::new(&SESSION)
+        .upgrade(&mut db.client, "head")
+        .unwrap();
+    db.execute("INSERT INTO session VALUES (1, 5)");
+    assert!(
+        db.client
+            .batch_execute("INSERT INTO \"user\" VALUES (6); INSERT INTO session VALUES (2, 6)")
+            .is_err(),
+        "the key is auth.user's, not the search path's user"
+    );
+
+    let schema = alembic_runtime::introspect::schema(&mut db.client).unwrap();
+    let session = schema.table("session").unwrap();
+    let fk = &session.foreign_keys[0];
+    assert_eq!(
+        (fk.ref_schema.as_deref(), fk.ref_table.as_str()),
+        (Some("auth"), "user")
+    );
+    assert!(
+        session
+            .create_sql_for(Dialect::Postgres)
+            .contains("REFERENCES \"auth\".\"user\" (\"id\") ON DELETE CASCADE"),
+        "{}",
+        session.create_sql_for(Dialect::Postgres)
+    );
+    let mut declared = schema.clone();
+    declared.tables.retain(|t| t.name == "session");
+    let mut read = declared.clone();
+    assert!(alembic_core::schema::diff::diff_in(
+        Dialect::Postgres,
+        &read,
+        &declared,
+        &Default::default(),
+        &[]
+    )
+    .is_empty());
+    read.tables[0].foreign_keys[0].ref_schema = None;
+    assert_eq!(
+        alembic_core::schema::diff::diff_in(
+            Dialect::Postgres,
+            &read,
+            &declared,
+            &Default::default(),
+            &[]
+        )
+        .len(),
+        2,
+        "a key to the search path's user is another key"
+    );
+}

@@ -280,6 +280,7 @@ impl<'s> Parser<'s> {
             name,
             columns,
             ref_table,
+            ref_schema: None,
             ref_columns,
             on_delete: None,
             on_update: None,

@@ -249,7 +249,7 @@ pub fn foreign_key_sql_for(fk: &ForeignKey, dialect: Dialect) -> String {
         sql,
         "FOREIGN KEY ({}) REFERENCES {}",
         names(&fk.columns),
-        quote_ident(&fk.ref_table)
+        fk.ref_table_sql()
     )
     .expect("write to String");
     if !fk.ref_columns.is_empty() {

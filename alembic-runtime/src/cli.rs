@@ -449,18 +449,14 @@ fn connect_postgres(_url: &str) -> Result<Opened, String> {
 fn connect_postgres(url: &str) -> Result<Opened, String> {
     use postgres::error::SqlState;
     let shown = alembic_core::url::redacted(url);
-    let config: postgres::Config = url
-        .parse()
+    let target = crate::pg::connect::Target::parse(url)
         .map_err(|e| format!("cannot read the PostgreSQL URL {shown}: {e}"))?;
-    let error = match crate::pg::connect::connect(&config) {
+    let error = match crate::pg::connect::connect(&target) {
         Ok(client) => return Ok(Opened::Postgres(Box::new(client))),
         Err(crate::pg::connect::ConnectError::Postgres(e)) => e,
-        #[allow(
-            unreachable_patterns,
-            reason = "without postgres-tls there is no other"
-        )]
         Err(other) => return Err(format!("cannot connect to {shown}: {other}")),
     };
+    let config = &target.config;
     let hosts: Vec<String> = config
         .get_hosts()
         .iter()

@@ -6,9 +6,9 @@
 //! calls never share one and a database left by a killed process says what it is.
 
 use alembic_core::schema::Schema;
-use postgres::{Client, Config};
+use postgres::Client;
 
-use super::connect::connect;
+use super::connect::{connect, Target};
 
 use crate::error::{Error, Result};
 use crate::migration::Migrations;
@@ -52,10 +52,8 @@ pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
         message,
         unreachable,
     };
-    let config: Config = url
-        .parse()
-        .map_err(|e: postgres::Error| failed(e.to_string(), true))?;
-    let admin = connect(&config).map_err(|e| failed(e.to_string(), true))?;
+    let target = Target::parse(url).map_err(|e| failed(e.to_string(), true))?;
+    let admin = connect(&target).map_err(|e| failed(e.to_string(), true))?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -72,9 +70,9 @@ pub(crate) fn schema(migrations: &Migrations, url: &str) -> Result<Schema> {
         scratch.name.clear();
         return Err(failed(crate::error::postgres_message(&e), false));
     }
-    let mut config = config;
-    config.dbname(&scratch.name);
-    let mut client = connect(&config).map_err(|e| failed(e.to_string(), true))?;
+    let mut target = target;
+    target.config.dbname(&scratch.name);
+    let mut client = connect(&target).map_err(|e| failed(e.to_string(), true))?;
     // The schema the version table goes in exists in the real database (made by hand, as
     // with Alembic); the scratch one is made here.
     if let Some(place) = migrations.version_table_schema() {

@@ -564,3 +564,79 @@ fn the_version_table_can_live_in_a_schema_of_its_own() {
     assert_eq!(applied.unwrap(), 1);
     upgrading.join().unwrap();
 }
+
+/// libpq's certificate checks, which rust-postgres does not read, on the test server's own
+/// (self-signed, `localhost`) certificate: `verify-ca` trusts the roots `sslrootcert` names
+/// (every certificate of a bundle) and no others, `verify-full` also wants the host the
+/// certificate names.
+#[cfg(all(feature = "postgres-tls", feature = "cli"))]
+#[test]
+fn the_servers_certificate_is_checked_as_sslmode_verify_ca_and_verify_full_ask() {
+    use alembic_runtime::cli::{connect, Opened};
+
+    let Some(mut db) = Postgres::new() else {
+        return;
+    };
+    let certificate: String = db.rows("SHOW ssl_cert_file").remove(0);
+    assert_eq!(db.rows("SHOW ssl"), ["on"], "the test server speaks TLS");
+    let url = db.database.url();
+    let encrypted = |url: &str| match connect(url) {
+        Ok(Opened::Postgres(mut client)) => client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .map(|row| row.get::<_, bool>(0))
+            .map_err(|e| e.to_string()),
+        Ok(Opened::Sqlite(_)) => unreachable!("a PostgreSQL URL"),
+        Err(e) => Err(e.to_string()),
+    };
+    let root = format!("sslrootcert={}", certificate.replace('/', "%2F"));
+
+    assert_eq!(
+        encrypted(&format!("{url}?sslmode=verify-ca&{root}")),
+        Ok(true)
+    );
+    // The public roots (a bundle of many) do not hold the server's self-signed certificate.
+    let public_roots = "/etc/ssl/certs/ca-certificates.crt";
+    assert!(
+        std::path::Path::new(public_roots).exists(),
+        "install ca-certificates"
+    );
+    let untrusted = encrypted(&format!(
+        "{url}?sslmode=verify-ca&sslrootcert={}",
+        public_roots.replace('/', "%2F")
+    ))
+    .unwrap_err();
+    assert!(untrusted.contains("certificate"), "{untrusted}");
+    // With the bundle and the server's certificate in one file, the server is trusted.
+    let dir = tempfile::tempdir().unwrap();
+    let both = dir.path().join("roots.pem");
+    let pem = |path: &str| std::fs::read_to_string(path).unwrap();
+    std::fs::write(&both, pem(public_roots) + &pem(&certificate)).unwrap();
+    assert_eq!(
+        encrypted(&format!(
+            "{url}?sslmode=verify-ca&sslrootcert={}",
+            both.display()
+        )),
+        Ok(true)
+    );
+    let by_name = url.replacen("127.0.0.1", "localhost", 1);
+    assert_eq!(
+        encrypted(&format!("{by_name}?sslmode=verify-full&{root}")),
+        Ok(true)
+    );
+    let wrong_host = encrypted(&format!("{url}?sslmode=verify-full&{root}")).unwrap_err();
+    assert!(
+        wrong_host.contains("certificate") || wrong_host.contains("hostname"),
+        "the certificate names localhost, not 127.0.0.1: {wrong_host}"
+    );
+    let missing = encrypted(&format!(
+        "{url}?sslmode=verify-ca&sslrootcert=%2Fno%2Fsuch.pem"
+    ))
+    .unwrap_err();
+    assert!(
+        missing.contains("cannot read sslrootcert /no/such.pem"),
+        "{missing}"
+    );
+}

@@ -44,6 +44,14 @@ pub struct Schema {
     pub views: Vec<View>,
     /// Triggers.
     pub triggers: Vec<Trigger>,
+    /// PostgreSQL's enum types (`CREATE TYPE mood AS ENUM (…)`), which its columns may
+    /// have; SQLite has none. Read from the catalog, so that a downgrade that leaves one
+    /// behind is seen; models do not declare them, so autogenerate leaves them alone.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub enums: Vec<Enum>,
 }
 
 impl Schema {
@@ -232,6 +240,16 @@ pub struct Index {
         serde(default, skip_serializing_if = "std::ops::Not::not")
     )]
     pub concurrently: bool,
+}
+
+/// A PostgreSQL enum type: its name and its labels, in their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Enum {
+    /// Its name.
+    pub name: String,
+    /// Its labels, in sort order.
+    pub values: Vec<String>,
 }
 
 /// A view, kept as its SQL.
@@ -680,6 +698,10 @@ mod tests {
                 name: "t".into(),
                 table: "monitor".into(),
                 sql: "CREATE TRIGGER t AFTER INSERT ON monitor BEGIN SELECT 1; END".into(),
+            }],
+            enums: vec![Enum {
+                name: "mood".into(),
+                values: vec!["sad".into(), "it's ok".into()],
             }],
         };
         let json = serde_json::to_string(&schema).unwrap();

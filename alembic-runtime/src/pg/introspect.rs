@@ -13,8 +13,8 @@
 
 use alembic_core::schema::sql::quote_ident;
 use alembic_core::schema::{
-    Check, Column, ForeignKey, Generated, Index, KeyColumn, PrimaryKey, Schema, Table, Trigger,
-    Unique, View,
+    Check, Column, Enum, ForeignKey, Generated, Index, KeyColumn, PrimaryKey, Schema, Table,
+    Trigger, Unique, View,
 };
 use postgres::Client;
 
@@ -77,6 +77,12 @@ const TRIGGERS: &str = "SELECT t.tgname::text, c.relname::text, pg_get_triggerde
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY t.oid";
 
+const ENUMS: &str = "SELECT t.typname::text, \
+     ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid \
+           ORDER BY e.enumsortorder) \
+     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+     WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY t.oid";
+
 fn query(client: &mut Client, sql: &str) -> Result<Vec<postgres::Row>> {
     client.query(sql, &[]).map_err(|source| Error::Postgres {
         sql: sql.to_owned(),
@@ -96,7 +102,7 @@ fn get<'r, T: postgres::types::FromSql<'r>>(
 }
 
 /// The whole schema of the connection's current schema: tables (with indexes) in creation
-/// order, views, triggers.
+/// order, views, triggers, enum types.
 ///
 /// # Errors
 /// A database failure.
@@ -216,6 +222,12 @@ pub(crate) fn schema(client: &mut Client) -> Result<Schema> {
         tables: tables.into_iter().map(|(_, t)| t).collect(),
         ..Schema::default()
     };
+    for row in query(client, ENUMS)? {
+        schema.enums.push(Enum {
+            name: get(&row, 0, ENUMS)?,
+            values: get(&row, 1, ENUMS)?,
+        });
+    }
     for row in query(client, VIEWS)? {
         let name: String = get(&row, 0, VIEWS)?;
         let definition: String = get(&row, 1, VIEWS)?;

@@ -593,7 +593,10 @@ fn the_servers_certificate_is_checked_as_sslmode_verify_ca_and_verify_full_ask()
     let root = format!("sslrootcert={}", certificate.replace('/', "%2F"));
     if db.rows("SHOW ssl") != ["on"] {
         let refused = encrypted(&format!("{url}?sslmode=verify-ca&{root}")).unwrap_err();
-        assert!(refused.contains("TLS") || refused.contains("SSL"), "{refused}");
+        assert!(
+            refused.contains("TLS") || refused.contains("SSL"),
+            "{refused}"
+        );
         return;
     }
 

@@ -234,7 +234,10 @@ fn every_type(op: &mut Op) -> Result<()> {
         Type::Bytea,
         Type::Array(Box::new(Type::Integer)),
         Type::sql("VARCHAR(20)"),
+        Type::sql("mood"),
     ];
+    // An enum type, which only raw SQL makes, read back from the catalog with its labels.
+    op.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s fine')")?;
     let mut table = Table::new("typed").column(Column::new("id", Type::BigInt));
     for (i, ty) in types.into_iter().enumerate() {
         table = table.column(Column::new(format!("c{i}"), ty).nullable());
@@ -245,7 +248,7 @@ fn every_type(op: &mut Op) -> Result<()> {
     op.bulk_insert(
         "typed",
         &[
-            "c0", "c3", "c5", "c9", "c13", "c16", "c17", "c18", "c19", "c20", "c14",
+            "c0", "c3", "c5", "c9", "c13", "c16", "c17", "c18", "c19", "c20", "c14", "c21",
         ],
         &[vec![
             Value::Integer(7),
@@ -259,12 +262,14 @@ fn every_type(op: &mut Op) -> Result<()> {
             Value::Text("{1,2,3}".into()),
             Value::Text("twenty chars at most".into()),
             Value::Text("2026-12-01 10:00:00".into()),
+            Value::Text("it's fine".into()),
         ]],
     )
 }
 fn drop_every_type(op: &mut Op) -> Result<()> {
     next(op)?;
-    op.drop_table("typed")
+    op.drop_table("typed")?;
+    op.execute("DROP TYPE mood")
 }
 
 static LIST: [Migration; 10] = [
@@ -358,7 +363,11 @@ static MIGRATIONS: Migrations = Migrations::new(&LIST);
 
 /// The schema as DDL: what the catalog says, written back.
 fn ddl(schema: &alembic_runtime::schema::Schema) -> String {
-    let mut out = Vec::new();
+    let enums = alembic_runtime::schema::Schema {
+        enums: schema.enums.clone(),
+        ..Default::default()
+    };
+    let mut out = enums.create_statements();
     for t in &schema.tables {
         out.push(t.create_sql_for(Dialect::Postgres));
         out.extend(
@@ -396,8 +405,15 @@ fn every_operation_round_trips_and_every_downgrade_restores_the_catalog() {
     };
     insta::assert_snapshot!("postgres_head_ddl", ddl(&without_version_table));
     assert_eq!(
-        db.rows("SELECT c0 || ' ' || c3::text || ' ' || c5 || ' ' || c13 || ' ' || c16 || ' ' || (c17->'b'->>1) || ' ' || c19[2] || ' ' || c14 FROM typed"),
-        ["7 \\xdead true 12.50 00000000-0000-0000-0000-00000000002a 2 2 2026-12-01 10:00:00"]
+        db.rows("SELECT c0 || ' ' || c3::text || ' ' || c5 || ' ' || c13 || ' ' || c16 || ' ' || (c17->'b'->>1) || ' ' || c19[2] || ' ' || c14 || ' ' || c21 FROM typed"),
+        ["7 \\xdead true 12.50 00000000-0000-0000-0000-00000000002a 2 2 2026-12-01 10:00:00 it's fine"]
+    );
+    assert_eq!(
+        head.enums,
+        [alembic_runtime::schema::Enum {
+            name: "mood".into(),
+            values: vec!["sad".into(), "ok".into(), "it's fine".into()],
+        }]
     );
     // The DDL written from the catalog makes the same catalog.
     let mut copy = Postgres::new().unwrap();

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::lexer::quote_ident;
+use super::lexer::{quote_ident, quote_literal};
 use super::postgres;
 use crate::schema::{Column, ForeignKey, Index, KeyColumn, PrimaryKey, Schema, Table};
 
@@ -21,8 +21,9 @@ pub enum Dialect {
 }
 
 impl Schema {
-    /// The statements that create the schema in an empty database: each table with its
-    /// indexes, then the views, then the triggers (a trigger needs its table or view).
+    /// The statements that create the schema in an empty database: PostgreSQL's enum
+    /// types (which columns use), each table with its indexes, then the views, then the
+    /// triggers (a trigger needs its table or view).
     ///
     /// ```
     /// use alembic_core::schema::{Column, Schema, Table, Type, View};
@@ -30,11 +31,23 @@ impl Schema {
     ///     tables: vec![Table::new("t").column(Column::new("a", Type::Text))],
     ///     views: vec![View { name: "v".into(), sql: "CREATE VIEW v AS SELECT a FROM t".into() }],
     ///     triggers: Vec::new(),
+    ///     enums: Vec::new(),
     /// };
     /// assert_eq!(schema.create_statements()[1], "CREATE VIEW v AS SELECT a FROM t");
     /// ```
     pub fn create_statements(&self) -> Vec<String> {
-        let mut sql = Vec::new();
+        let mut sql: Vec<String> = self
+            .enums
+            .iter()
+            .map(|e| {
+                let labels: Vec<String> = e.values.iter().map(|v| quote_literal(v)).collect();
+                format!(
+                    "CREATE TYPE {} AS ENUM ({})",
+                    quote_ident(&e.name),
+                    labels.join(", ")
+                )
+            })
+            .collect();
         for t in &self.tables {
             sql.push(t.create_sql());
             sql.extend(t.indexes.iter().map(|i| t.index_sql(i)));

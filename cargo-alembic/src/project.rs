@@ -245,15 +245,19 @@ impl Project {
         })
     }
 
+    /// Whether the configured database is a PostgreSQL server (else the runner works on
+    /// SQLite: the file, or the migrations replayed in memory).
+    pub fn on_server(&self) -> bool {
+        self.database
+            .as_ref()
+            .is_some_and(|d| matches!(DatabaseUrl::parse(&d.url), Ok(DatabaseUrl::Postgres(_))))
+    }
+
     /// Whether the runner must reach PostgreSQL: the configured database is a server, the
     /// dialect is PostgreSQL, or the application's own runtime is built for it. A SQLite
     /// project's runner is built as before, without rust-postgres.
     pub fn needs_postgres(&self) -> bool {
-        let server = self
-            .database
-            .as_ref()
-            .is_some_and(|d| matches!(DatabaseUrl::parse(&d.url), Ok(DatabaseUrl::Postgres(_))));
-        server
+        self.on_server()
             || self.dialect == Dialect::Postgres
             || self
                 .runtime_features

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use crate::commands::revision::{revision, NewRevision};
 use alembic_core::schema::diff::{diff_in, Renames};
 
+use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::Schema;
 
-use crate::compare::{compare, detected, Comparison};
+use crate::compare::{at_model_widths, compare, detected, Comparison};
 use crate::error::CliError;
 use crate::models;
 use crate::project::Project;
@@ -23,6 +24,24 @@ pub enum Against {
     Database,
 }
 
+/// The schema the runner reads (the database, or the migrations applied), for comparing
+/// with `models`: a PostgreSQL project's schema read on SQLite has the models' integer
+/// widths ([`at_model_widths`]).
+fn current_schema(
+    project: &Project,
+    from_database: bool,
+    models: &models::Models,
+) -> Result<Schema, CliError> {
+    let current = runner::schema(project, from_database)?;
+    Ok(
+        if project.dialect == Dialect::Postgres && !project.on_server() {
+            at_model_widths(&current, &models.schema())
+        } else {
+            current
+        },
+    )
+}
+
 /// The models, the current schema, and the comparison of the two (logged unless `quiet`).
 fn comparison(
     project: &Project,
@@ -33,7 +52,7 @@ fn comparison(
     for unread in &models.unread {
         eprintln!("WARNI [alembic.autogenerate.compare] {unread}");
     }
-    let current = runner::schema(project, against == Against::Database)?;
+    let current = current_schema(project, against == Against::Database, &models)?;
     let comparison = compare(project.dialect, &current, &models, &project.exclude_tables);
     if !quiet {
         for line in comparison.detected() {
@@ -91,7 +110,7 @@ pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
     if against == Against::Database {
         // When the migrations already give the models' schema, a new migration would find
         // nothing: the database was changed outside them, and the advice differs.
-        let migrated = runner::schema(project, false)?;
+        let migrated = current_schema(project, false, &models)?;
         if compare(project.dialect, &migrated, &models, &project.exclude_tables)
             .changes
             .is_empty()

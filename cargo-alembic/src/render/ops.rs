@@ -5,7 +5,7 @@
 
 use alembic_core::schema::diff::Change;
 use alembic_core::schema::sql::postgres::{canonical_type, is_integer_type, type_sql};
-use alembic_core::schema::sql::{quote_ident, Dialect};
+use alembic_core::schema::sql::{index_sql, quote_ident, Dialect};
 use alembic_core::schema::Trigger;
 use alembic_model::Builders;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -21,7 +21,7 @@ pub fn body(dialect: Dialect, changes: &[Change], triggers: &[Trigger]) -> Body 
     let mut i = 0;
     while i < changes.len() {
         let Some(table) = altered_table(&changes[i]) else {
-            whole_table(&mut body, &changes[i], triggers);
+            whole_table(dialect, &mut body, &changes[i], triggers);
             i += 1;
             continue;
         };
@@ -103,17 +103,18 @@ fn needs_batch(group: &[Change]) -> bool {
     rebuilds >= 2 || unnamed_drop
 }
 
-fn whole_table(body: &mut Body, change: &Change, triggers: &[Trigger]) {
+fn whole_table(dialect: Dialect, body: &mut Body, change: &Change, triggers: &[Trigger]) {
     match change {
         Change::AddTable(table) => {
             match Builders::prelude().table(table) {
                 Some(expr) => body.statements.push(quote!(op.create_table(#expr)?;)),
-                // Options the builders cannot express: the exact statements instead.
+                // Options the builders cannot express: the exact statements instead, in the
+                // project's dialect.
                 None => {
-                    let create = table.create_sql();
+                    let create = table.create_sql_for(dialect);
                     body.statements.push(quote!(op.execute(#create)?;));
                     for index in &table.indexes {
-                        let sql = table.index_sql(index);
+                        let sql = index_sql(&table.name, index, dialect, false);
                         body.statements.push(quote!(op.execute(#sql)?;));
                     }
                 }

@@ -167,6 +167,9 @@ pub fn parse_model_for(item: &DeriveInput, dialect: Dialect) -> syn::Result<Mode
                         return Err(meta.error("foreign_key(...) needs columns = [...] and references = \"table\""));
                     }
                     if let Some((schema, table)) = fk.ref_table.split_once('.') {
+                        if table.contains('.') {
+                            return Err(meta.error(format!("foreign_key(...): references = \"table\" or \"schema.table\" expected, found \"{}\"", fk.ref_table)));
+                        }
                         (fk.ref_schema, fk.ref_table) = (Some(schema.to_owned()), table.to_owned());
                     }
                     table.foreign_keys.push(fk);
@@ -239,8 +242,11 @@ pub fn parse_model_for(item: &DeriveInput, dialect: Dialect) -> syn::Result<Mode
                 syn::Error::new(lit.span(), format!("field `{ident}`: references = \"table.column\" expected, found \"{target}\""))
             })?;
             let mut fk = match ref_table.split_once('.') {
-                Some((schema, table)) => {
+                Some((schema, table)) if !table.contains('.') => {
                     ForeignKey::new(&[&name], table, &[ref_column]).ref_schema(schema)
+                }
+                Some(_) => {
+                    return Err(syn::Error::new(lit.span(), format!("field `{ident}`: references = \"table.column\" or \"schema.table.column\" expected, found \"{target}\"")));
                 }
                 None => ForeignKey::new(&[&name], ref_table, &[ref_column]),
             };
@@ -649,6 +655,14 @@ mod tests {
         assert_eq!(
             err(syn::parse_quote! { struct A { id: i64, tags: std::collections::HashSet<String> } }),
             "field `tags`: no SQL type for `std::collections::HashSet<String>`; add #[alembic(sql_type = \"…\")] or #[alembic(skip)]"
+        );
+        assert_eq!(
+            err(syn::parse_quote! { struct A { #[alembic(references = "a.b.user.id")] user_id: i64 } }),
+            "field `user_id`: references = \"table.column\" or \"schema.table.column\" expected, found \"a.b.user.id\""
+        );
+        assert_eq!(
+            err(syn::parse_quote! { #[alembic(foreign_key(columns = ["a"], references = "x.y.z"))] struct A { a: i64 } }),
+            "foreign_key(...): references = \"table\" or \"schema.table\" expected, found \"x.y.z\""
         );
         assert_eq!(
             err(syn::parse_quote! { struct A { #[alembic(references = "user")] user_id: i64 } }),

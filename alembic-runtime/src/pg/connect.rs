@@ -124,7 +124,14 @@ pub(crate) fn connect(target: &Target) -> Result<Client, ConnectError> {
             // As libpq: the file's roots (a bundle of several, as cloud providers ship
             // them), and only them.
             tls.disable_built_in_roots(true);
-            for root in certificates(&pem) {
+            let roots = certificates(&pem);
+            if roots.is_empty() {
+                return Err(ConnectError::Tls(format!(
+                    "sslrootcert {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                )));
+            }
+            for root in roots {
                 let root = native_tls::Certificate::from_pem(root.as_bytes()).map_err(|e| {
                     ConnectError::Tls(format!(
                         "sslrootcert {} holds an unreadable certificate: {e}",

@@ -646,4 +646,12 @@ fn the_servers_certificate_is_checked_as_sslmode_verify_ca_and_verify_full_ask()
         missing.contains("cannot read sslrootcert /no/such.pem"),
         "{missing}"
     );
+    let not_pem = dir.path().join("key.txt");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let empty = encrypted(&format!(
+        "{url}?sslmode=verify-ca&sslrootcert={}",
+        not_pem.display()
+    ))
+    .unwrap_err();
+    assert!(empty.contains("holds no PEM certificate"), "{empty}");
 }

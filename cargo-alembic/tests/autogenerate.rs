@@ -909,8 +909,12 @@ fn random_walk(dialect: Dialect, seed: u64, steps: usize) -> Vec<(Models, usize)
     out
 }
 
+/// SQLite's, with several integer names: one type to SQLite, so a change between them is
+/// no change (a model moving to BIGINT must still find its database matching).
 const TYPES: &[&str] = &[
     "INTEGER",
+    "BIGINT",
+    "INT8",
     "TEXT",
     "REAL",
     "BLOB",

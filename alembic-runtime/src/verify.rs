@@ -1,6 +1,8 @@
 //! The schema the migrations produce, and the check that a database matches the models
 //! (what `cargo alembic check` does at development time, at run time).
 
+#[cfg(feature = "sqlite")]
+use alembic_core::schema::diff::with_declared_integer_widths;
 use alembic_core::schema::diff::{detected_lines, diff_in, Renames};
 use alembic_core::schema::{Schema, Table};
 #[cfg(feature = "sqlite")]
@@ -103,10 +105,12 @@ impl Migrations {
         }
         // Which side moved? When the migrations already give the models' schema, a new
         // migration would find nothing: the database was changed by hand. What they give is
-        // read on in-memory SQLite, which typed operations give the same types on; migrations
-        // SQLite cannot run leave the question open.
+        // read on in-memory SQLite, which typed operations give the same types on (but one
+        // integer type: the declared widths are taken); migrations SQLite cannot run leave
+        // the question open.
         #[cfg(feature = "sqlite")]
-        if let Ok(migrated) = self.schema() {
+        if let Ok(read) = self.schema() {
+            let migrated = with_declared_integer_widths(&read, &target);
             if compare(&migrated, &target).is_empty() {
                 let drift = compare(&migrated, &current);
                 return Err(Error::Drift(detected_lines(&drift)));

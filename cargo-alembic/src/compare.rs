@@ -5,7 +5,7 @@
 
 use alembic_core::schema::diff::{detected_lines, diff_in, Change};
 use alembic_core::schema::sql::postgres::plain_default;
-use alembic_core::schema::sql::{sqlite, Dialect};
+use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::Schema;
 
 use crate::models::Models;
@@ -65,37 +65,6 @@ pub fn compare(
         downgrade: body(dialect, &back, &current.triggers),
         changes,
     }
-}
-
-/// `current` as read on SQLite, for a comparison in PostgreSQL's terms: SQLite keeps one
-/// integer type (a change between integer types is left undone there, and a table's
-/// single integer key is declared INTEGER), so where both sides have an integer type the
-/// models' width is taken. Without a server, integer widths are not compared.
-///
-/// ```
-/// use alembic_core::schema::{Column, Schema, Table, Type};
-/// let table = |ty| Schema {
-///     tables: vec![Table::new("t").column(Column::new("n", ty))],
-///     ..Schema::default()
-/// };
-/// let read = cargo_alembic::compare::at_model_widths(&table(Type::Integer), &table(Type::BigInt));
-/// assert_eq!(read.tables[0].columns[0].sql_type, "BIGINT");
-/// ```
-pub fn at_model_widths(current: &Schema, target: &Schema) -> Schema {
-    let mut current = current.clone();
-    for table in &mut current.tables {
-        let Some(wanted) = target.table(&table.name) else {
-            continue;
-        };
-        for column in &mut table.columns {
-            if let Some(model) = wanted.column_named(&column.name).filter(|m| {
-                sqlite::is_integer_type(&m.sql_type) && sqlite::is_integer_type(&column.sql_type)
-            }) {
-                column.sql_type.clone_from(&model.sql_type);
-            }
-        }
-    }
-    current
 }
 
 /// A schema read from PostgreSQL with its defaults as a migration would write them

@@ -644,10 +644,16 @@ fn diff_table(
                 same_default(&a, &b)
             };
             if !same_type || a.not_null != b.not_null || !same_default {
+                // A type the database holds the same (`int4` and `INTEGER`; SQLite's integer
+                // names) is not part of the change: it stays as it is.
+                let mut to = column.clone();
+                if same_type {
+                    to.sql_type.clone_from(&old.sql_type);
+                }
                 changes.push(Change::AlterColumn {
                     table: table.clone(),
                     from: old.clone(),
-                    to: column.clone(),
+                    to,
                 });
             }
         }
@@ -772,6 +778,39 @@ fn effective(table: &Table, column: &Column) -> Column {
         not_null: column.not_null || in_key,
         ..column.clone()
     }
+}
+
+/// A schema read on SQLite, made ready for a comparison in PostgreSQL's terms with
+/// `declared`: SQLite keeps one integer type (a change between integer types is left undone
+/// there, and a table's single integer key is declared INTEGER), so where both sides have an
+/// integer type the declared width is taken. What the migrations give, replayed on SQLite
+/// for a PostgreSQL project, is compared this way: integer widths are not compared then.
+///
+/// ```
+/// use alembic_core::schema::diff::with_declared_integer_widths;
+/// use alembic_core::schema::{Column, Schema, Table, Type};
+/// let table = |ty| Schema {
+///     tables: vec![Table::new("t").column(Column::new("n", ty))],
+///     ..Schema::default()
+/// };
+/// let read = with_declared_integer_widths(&table(Type::Integer), &table(Type::BigInt));
+/// assert_eq!(read.tables[0].columns[0].sql_type, "BIGINT");
+/// ```
+pub fn with_declared_integer_widths(read_on_sqlite: &Schema, declared: &Schema) -> Schema {
+    let mut read = read_on_sqlite.clone();
+    for table in &mut read.tables {
+        let Some(wanted) = declared.table(&table.name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            if let Some(model) = wanted.column_named(&column.name).filter(|m| {
+                sqlite::is_integer_type(&m.sql_type) && sqlite::is_integer_type(&column.sql_type)
+            }) {
+                column.sql_type.clone_from(&model.sql_type);
+            }
+        }
+    }
+    read
 }
 
 /// Tables ordered so that a table comes after the tables its foreign keys reference (among
@@ -1067,6 +1106,39 @@ mod tests {
                 "Detected removed table 'a_parent'"
             ]
         );
+    }
+
+    #[test]
+    fn a_column_change_leaves_a_type_the_database_holds_the_same_alone() {
+        let mut target = monitor();
+        target.columns[2].sql_type = "BIGINT".into();
+        target.columns[2].default = Some("30".into());
+        let changes = diff(
+            &schema(vec![monitor()]),
+            &schema(vec![target.clone()]),
+            &Renames::default(),
+            &[],
+        );
+        let Change::AlterColumn { to, .. } = &changes[0] else {
+            panic!("{changes:?}")
+        };
+        assert_eq!(to.sql_type, "INTEGER");
+        assert_eq!(
+            lines(vec![monitor()], vec![target.clone()], &Renames::default()),
+            ["Detected server default change on 'monitor.interval_secs'"]
+        );
+        // On PostgreSQL the two are distinct types, and the change carries the new one.
+        let pg = diff_in(
+            Dialect::Postgres,
+            &schema(vec![monitor()]),
+            &schema(vec![target]),
+            &Renames::default(),
+            &[],
+        );
+        let Change::AlterColumn { to, .. } = &pg[0] else {
+            panic!("{pg:?}")
+        };
+        assert_eq!(to.sql_type, "BIGINT");
     }
 
     #[test]

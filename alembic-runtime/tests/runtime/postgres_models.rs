@@ -197,6 +197,16 @@ fn derived_models_read_back_from_the_catalog_compare_equal() {
             .contains("Detected server default change on 'monitor.status'"),
         "{err}"
     );
+    // A database changed by hand, while the migrations give the models: drift, not a
+    // missing migration (the migrations' schema, replayed on SQLite, has SQLite's one
+    // integer type, which is not a difference).
+    pg.client
+        .batch_execute("ALTER TABLE monitor ALTER COLUMN status SET DEFAULT 'paused'")
+        .unwrap();
+    let drift = migrations
+        .verify_models(&mut pg.client, &models().tables)
+        .unwrap_err();
+    assert!(matches!(drift, alembic_runtime::Error::Drift(_)), "{drift}");
 }
 
 fn rename_things(op: &mut Op) -> Result<()> {

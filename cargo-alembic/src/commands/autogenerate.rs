@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use crate::commands::revision::{revision, NewRevision};
-use alembic_core::schema::diff::{diff_in, Renames};
+use alembic_core::schema::diff::{diff_in, with_declared_integer_widths, Renames};
 
 use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::Schema;
 
-use crate::compare::{at_model_widths, compare, detected, Comparison};
+use crate::compare::{compare, detected, Comparison};
 use crate::error::CliError;
 use crate::models;
 use crate::project::Project;
@@ -26,7 +26,7 @@ pub enum Against {
 
 /// The schema the runner reads (the database, or the migrations applied), for comparing
 /// with `models`: a PostgreSQL project's schema read on SQLite has the models' integer
-/// widths ([`at_model_widths`]).
+/// widths ([`with_declared_integer_widths`]).
 fn current_schema(
     project: &Project,
     from_database: bool,
@@ -35,7 +35,7 @@ fn current_schema(
     let current = runner::schema(project, from_database)?;
     Ok(
         if project.dialect == Dialect::Postgres && !project.on_server() {
-            at_model_widths(&current, &models.schema())
+            with_declared_integer_widths(&current, &models.schema())
         } else {
             current
         },

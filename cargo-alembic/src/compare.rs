@@ -23,15 +23,10 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Alembic's "Detected …" lines, one per line.
+    /// Alembic's "Detected …" lines, one per line (a CHECK that changed is one).
     pub fn detected(&self) -> Vec<String> {
-        detected(&self.changes)
+        detected_lines(&self.changes)
     }
-}
-
-/// Alembic's "Detected …" lines of `changes`, one per line (a CHECK that changed is one).
-pub fn detected(changes: &[Change]) -> Vec<String> {
-    detected_lines(changes)
 }
 
 /// Compares `current` (what the migrations produce) with the models as `dialect` stores

@@ -124,7 +124,12 @@ pub(crate) fn connect(target: &Target) -> Result<Client, ConnectError> {
             // As libpq: the file's roots (a bundle of several, as cloud providers ship
             // them), and only them.
             tls.disable_built_in_roots(true);
-            let roots = certificates(&pem);
+            let roots = native_tls::Certificate::stack_from_pem(&pem).map_err(|e| {
+                ConnectError::Tls(format!(
+                    "sslrootcert {} holds an unreadable certificate: {e}",
+                    path.display()
+                ))
+            })?;
             if roots.is_empty() {
                 return Err(ConnectError::Tls(format!(
                     "sslrootcert {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
@@ -132,12 +137,6 @@ pub(crate) fn connect(target: &Target) -> Result<Client, ConnectError> {
                 )));
             }
             for root in roots {
-                let root = native_tls::Certificate::from_pem(root.as_bytes()).map_err(|e| {
-                    ConnectError::Tls(format!(
-                        "sslrootcert {} holds an unreadable certificate: {e}",
-                        path.display()
-                    ))
-                })?;
                 tls.add_root_certificate(root);
             }
         }
@@ -155,21 +154,6 @@ pub(crate) fn connect(target: &Target) -> Result<Client, ConnectError> {
         .config
         .connect(postgres::NoTls)
         .map_err(ConnectError::Postgres)
-}
-
-/// Each PEM certificate of a file, which the TLS library reads one at a time.
-#[cfg(feature = "postgres-tls")]
-fn certificates(pem: &[u8]) -> Vec<String> {
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let text = String::from_utf8_lossy(pem);
-    text.match_indices(BEGIN)
-        .map(|(at, _)| {
-            let rest = &text[at..];
-            let end = rest.find(END).map_or(rest.len(), |e| e + END.len());
-            rest[..end].to_owned()
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -202,19 +186,5 @@ mod tests {
             Verify::Chain
         );
         assert!(Target::parse("postgres://u@h/db?sslmode=sometimes").is_err());
-    }
-
-    #[cfg(feature = "postgres-tls")]
-    #[test]
-    fn a_bundle_is_read_certificate_by_certificate() {
-        let bundle = "# roots\n-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n\
-                      -----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n";
-        assert_eq!(
-            super::certificates(bundle.as_bytes()),
-            [
-                "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----",
-                "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----"
-            ]
-        );
     }
 }

@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::commands::revision::{revision, NewRevision};
-use alembic_core::schema::diff::{diff_in, with_declared_integer_widths, Renames};
-
+use alembic_core::schema::diff::{detected_lines, diff_in, with_declared_integer_widths, Renames};
 use alembic_core::schema::sql::Dialect;
 use alembic_core::schema::Schema;
 
-use crate::compare::{compare, detected, Comparison};
+use crate::commands::revision::{revision, NewRevision};
+use crate::compare::{compare, Comparison};
 use crate::error::CliError;
 use crate::models;
 use crate::project::Project;
@@ -122,7 +121,7 @@ pub fn check(project: &Project, against: Against) -> Result<(), CliError> {
                 &Renames::default(),
                 &models.excluded(&project.exclude_tables),
             );
-            return Err(CliError::Drift(detected(&drift)));
+            return Err(CliError::Drift(detected_lines(&drift)));
         }
     }
     Err(CliError::Check(comparison.detected()))

@@ -99,7 +99,7 @@ pub fn schema(project: &Project, from_database: bool) -> Result<Schema, CliError
     // not stop it in between: it runs in a process group of its own, which the terminal's
     // interrupt does not reach, and finishes (dropping the database) after we are gone.
     #[cfg(unix)]
-    if !from_database && project.needs_postgres() {
+    if !from_database && project.on_server() {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }

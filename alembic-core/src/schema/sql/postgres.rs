@@ -249,6 +249,15 @@ pub fn canonical_type(declared: &str) -> String {
     format!("{canonical}{args}")
 }
 
+/// Whether a default is a serial's `nextval('t_id_seq'::regclass)`: a sequence that goes
+/// with its table, the old spelling of an identity column.
+pub fn is_serial_default(default: &str) -> bool {
+    default
+        .trim_start_matches(|c: char| c == '(' || c.is_whitespace())
+        .get(..8)
+        .is_some_and(|start| start.eq_ignore_ascii_case("nextval("))
+}
+
 /// A column default as a model would write it: PostgreSQL prints `'http'` on a VARCHAR
 /// column as `'http'::character varying` and `-1` as `'-1'::integer`, so casts of a literal
 /// go; `now()`, `CURRENT_TIMESTAMP` and `transaction_timestamp()` are one function; a
@@ -267,10 +276,10 @@ pub fn plain_default(default: &str) -> Option<String> {
     while let Some(inner) = d.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
         d = inner.trim();
     }
-    let lower = d.to_ascii_lowercase();
-    if lower.starts_with("nextval(") {
+    if is_serial_default(d) {
         return None;
     }
+    let lower = d.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
         "now()" | "current_timestamp" | "transaction_timestamp()" | "current_timestamp()"
